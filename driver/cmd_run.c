@@ -1,0 +1,177 @@
+/* qcc run MODEL --input NAME=FILE.npy ... --output-dir DIR: runs the float
+ * reference interpreter and writes DIR/<output>.npy for every graph output.
+ * Nothing is written unless the whole run succeeds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "fileio.h"
+#include "interp.h"
+#include "npy.h"
+
+static void run_help(FILE *out) {
+  fprintf(out,
+          "usage: qcc run MODEL.yaml|FILE.qir --input NAME=FILE.npy ... "
+          "--output-dir DIR\n\n"
+          "Runs the model with the float reference interpreter. Every graph\n"
+          "input needs one --input; the .npy must be f32 with exactly the\n"
+          "input's shape. Writes DIR/<output name>.npy (f32) for every graph\n"
+          "output; DIR is created if missing. Nothing is written on error.\n");
+}
+
+typedef struct RunInput {
+  const char *name, *path;
+} RunInput;
+
+/* Reads and checks every input; fills arrays[] indexed like g->inputs. */
+static int load_inputs(const Graph *g, const RunInput *given, int num_given,
+                       NpyArray *arrays) {
+  Diag d;
+  diag_clear(&d);
+  for (int i = 0; i < num_given; i++) {
+    int idx = -1;
+    for (int k = 0; k < g->num_inputs; k++)
+      if (strcmp(g->inputs[k]->name, given[i].name) == 0)
+        idx = k;
+    if (idx < 0)
+      return driver_usage_error("run", "model '%s' has no input '%s'",
+                                g->name, given[i].name);
+    if (arrays[idx].data)
+      return driver_usage_error("run", "input '%s' given twice", given[i].name);
+    if (npy_read(given[i].path, &arrays[idx], &d)) {
+      driver_report(&d);
+      return 1;
+    }
+    const Tensor *t = g->inputs[idx];
+    NpyArray *a = &arrays[idx];
+    bool same = a->rank == t->rank;
+    for (int k = 0; same && k < t->rank; k++)
+      same = a->dims[k] == t->dims[k];
+    char s1[128], s2[128];
+    if (a->dtype != DT_F32)
+      diag_error(&d, srcloc(given[i].path, 0, 0),
+                 "input '%s' must be f32, the file holds %s", t->name,
+                 dtype_name(a->dtype));
+    else if (!same)
+      diag_error(&d, srcloc(given[i].path, 0, 0),
+                 "input '%s' has shape %s, the file holds %s", t->name,
+                 ir_shape_str(t->rank, t->dims, s1, sizeof s1),
+                 ir_shape_str(a->rank, a->dims, s2, sizeof s2));
+    if (d.has_error) {
+      driver_report(&d);
+      return 1;
+    }
+  }
+  for (int k = 0; k < g->num_inputs; k++)
+    if (!arrays[k].data)
+      return driver_usage_error("run", "missing --input %s=FILE.npy",
+                                g->inputs[k]->name);
+  return 0;
+}
+
+static int write_outputs(const Graph *g, const Interp *ip, const char *dir) {
+  Diag d;
+  diag_clear(&d);
+  if (qcc_make_dirs(dir, &d)) {
+    driver_report(&d);
+    return 1;
+  }
+  for (int i = 0; i < g->num_outputs; i++) {
+    const Tensor *t = g->outputs[i];
+    size_t n = strlen(dir) + strlen(t->name) + 8;
+    char *path = malloc(n);
+    if (!path)
+      return driver_usage_error("run", "out of memory");
+    /* Tensor names may hold '/', which must not escape the folder. */
+    snprintf(path, n, "%s/", dir);
+    size_t at = strlen(path);
+    for (const char *c = t->name; *c; c++)
+      path[at++] = *c == '/' ? '_' : *c;
+    snprintf(path + at, n - at, ".npy");
+    int rc = npy_write(path, DT_F32, t->rank, t->dims, interp_value(ip, t), &d);
+    free(path);
+    if (rc) {
+      driver_report(&d);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int cmd_run(int argc, char **argv) {
+  const char *model = NULL, *out_dir = NULL;
+  RunInput *given = calloc((size_t)argc, sizeof(RunInput));
+  int num_given = 0, rc = 1;
+  Graph *g = NULL;
+  Interp *ip = NULL;
+  NpyArray *arrays = NULL;
+  if (!given)
+    return driver_usage_error("run", "out of memory");
+  for (int i = 1; i < argc; i++) {
+    bool missing;
+    const char *v;
+    if (driver_is_help(argv[i])) {
+      run_help(stdout);
+      rc = 0;
+      goto done;
+    } else if ((v = driver_option(argc, argv, &i, "--input", &missing))) {
+      const char *eq = strchr(v, '=');
+      if (!eq || eq == v || !eq[1]) {
+        rc = driver_usage_error("run", "--input needs NAME=FILE.npy, got '%s'", v);
+        goto done;
+      }
+      given[num_given].name = strndup(v, (size_t)(eq - v));
+      given[num_given++].path = eq + 1;
+    } else if ((v = driver_option(argc, argv, &i, "--output-dir", &missing))) {
+      out_dir = v;
+    } else if (missing) {
+      rc = driver_usage_error("run", "option '%s' needs a value", argv[i]);
+      goto done;
+    } else if (argv[i][0] == '-' && argv[i][1]) {
+      rc = driver_usage_error("run", "unknown option '%s'", argv[i]);
+      goto done;
+    } else if (model) {
+      rc = driver_usage_error("run", "more than one model");
+      goto done;
+    } else {
+      model = argv[i];
+    }
+  }
+  if (!model || !out_dir) {
+    run_help(stderr);
+    goto done;
+  }
+  if (!(g = driver_load_model(model)))
+    goto done;
+  arrays = calloc((size_t)g->num_inputs + 1, sizeof(NpyArray));
+  if (!arrays || load_inputs(g, given, num_given, arrays))
+    goto done;
+  Diag d;
+  diag_clear(&d);
+  if (!(ip = interp_create(g, &d))) {
+    driver_report(&d);
+    goto done;
+  }
+  for (int k = 0; k < g->num_inputs; k++)
+    interp_set_input(ip, k, arrays[k].data);
+  if (interp_run(ip, &d)) {
+    driver_report(&d);
+    goto done;
+  }
+  rc = write_outputs(g, ip, out_dir);
+  if (!rc)
+    fprintf(stderr, "qcc run: %s: wrote %d output%s to %s\n", g->name,
+            g->num_outputs, g->num_outputs == 1 ? "" : "s", out_dir);
+done:
+  if (arrays)
+    for (int k = 0; g && k < g->num_inputs; k++)
+      npy_free(&arrays[k]);
+  free(arrays);
+  for (int i = 0; i < num_given; i++)
+    free((char *)given[i].name);
+  free(given);
+  interp_destroy(ip);
+  ir_graph_destroy(g);
+  return rc;
+}

@@ -1,0 +1,69 @@
+/* Helpers shared by the subcommands: model loading, diagnostics, options. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+#include "fileio.h"
+#include "frontend.h"
+
+void driver_report(const Diag *d) { diag_render(stderr, d); }
+
+int driver_usage_error(const char *sub, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "qcc %s: error: ", sub);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n");
+  va_end(ap);
+  return 1;
+}
+
+bool driver_is_help(const char *arg) {
+  return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+const char *driver_option(int argc, char **argv, int *i, const char *name,
+                          bool *missing_value) {
+  size_t n = strlen(name);
+  const char *a = argv[*i];
+  *missing_value = false;
+  if (strncmp(a, name, n) != 0)
+    return NULL;
+  if (a[n] == '=')
+    return a + n + 1;
+  if (a[n] != 0)
+    return NULL;
+  if (*i + 1 >= argc) {
+    *missing_value = true;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+Graph *driver_load_model(const char *path) {
+  Diag d;
+  diag_clear(&d);
+  Graph *g;
+  if (ends_with(path, ".qir")) {
+    char *text;
+    size_t len;
+    if (qcc_read_file(path, &text, &len, &d)) {
+      driver_report(&d);
+      return NULL;
+    }
+    g = ir_parse(text, len, path, &d);
+    free(text);
+  } else {
+    g = frontend_load_yaml(path, &d);
+  }
+  if (!g)
+    driver_report(&d);
+  return g;
+}

@@ -1,0 +1,19 @@
+/* Whole-file reads and atomic writes. Every output qcc produces goes through
+ * qcc_write_file_atomic: a temporary file in the same folder, then rename(),
+ * so a failed run never leaves a half-written file behind. */
+#ifndef QCC_FILEIO_H
+#define QCC_FILEIO_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+/* Reads `path` into a malloc'd buffer (NUL-terminated; *len excludes the
+ * NUL). Errors name the file. */
+int qcc_read_file(const char *path, char **data, size_t *len, Diag *d);
+int qcc_write_file_atomic(const char *path, const void *data, size_t len,
+                          Diag *d);
+/* Creates `path` and missing parents (mode 0777 & ~umask). */
+int qcc_make_dirs(const char *path, Diag *d);
+
+#endif

@@ -1,0 +1,481 @@
+/* Shape inference: the output shapes and types of every op from its inputs
+ * and attributes, with every range rule of the spec checked on the way
+ * (zero stride, negative padding, kernel larger than the padded input,
+ * channels not divisible by groups, broadcast mismatch, split sizes...).
+ * Negative axes are normalized in place, so later stages see 0..rank-1.
+ * All shape arithmetic is overflow-checked. */
+#include "ir.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define NODE_ERR(d, n, ...) node_error(d, n, __VA_ARGS__)
+
+static int node_error(Diag *d, const Node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int node_error(Diag *d, const Node *n, const char *fmt, ...) {
+  char msg[QCC_DIAG_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return diag_error(d, n->loc, "%s '%s': %s", op_info(n->op)->name, n->name,
+                    msg);
+}
+
+static int set_output(const Node *n, int i, DType dt, int rank,
+                      const int64_t *dims, Diag *d) {
+  int64_t numel;
+  if (ir_shape_numel(rank, dims, &numel))
+    return NODE_ERR(d, n, "output shape is too large");
+  Tensor *t = n->outputs[i];
+  t->dtype = dt;
+  t->rank = rank;
+  memmove(t->dims, dims, sizeof(int64_t) * (size_t)rank);
+  return 0;
+}
+
+static int expect_rank(const Node *n, int idx, const char *what, int rank,
+                       Diag *d) {
+  const Tensor *t = n->inputs[idx];
+  if (t->rank != rank)
+    return NODE_ERR(d, n, "%s has %d dims, expected %d", what, t->rank, rank);
+  return 0;
+}
+
+static int normalize_axis(Node *n, AttrKey key, int rank, bool allow_rank,
+                          Diag *d) {
+  Attr *a = (Attr *)ir_node_attr(n, key);
+  int64_t ax = a->ints[0];
+  int64_t hi = allow_rank ? rank : rank - 1;
+  if (ax < 0)
+    ax += rank;
+  if (ax < 0 || ax > hi)
+    return diag_error(d, a->loc.line ? a->loc : n->loc,
+                      "%s '%s': axis %lld is out of range for rank %d",
+                      op_info(n->op)->name, n->name, (long long)a->ints[0],
+                      rank);
+  a->ints[0] = ax;
+  return 0;
+}
+
+/* Checks stride/dilation/padding and computes one spatial output size.
+ * ceil_mode follows PyTorch/ONNX: the last window must start inside the
+ * input or the left padding. */
+static int window_out(const Node *n, const char *dim, int64_t in,
+                      int64_t kernel, int64_t stride, int64_t dil,
+                      int64_t pad_lo, int64_t pad_hi, bool ceil_mode,
+                      int64_t *out, Diag *d) {
+  if (kernel <= 0)
+    return NODE_ERR(d, n, "kernel %s is %lld, must be positive", dim,
+                    (long long)kernel);
+  if (stride <= 0)
+    return NODE_ERR(d, n, "stride %s is %lld, must be positive", dim,
+                    (long long)stride);
+  if (dil <= 0)
+    return NODE_ERR(d, n, "dilation %s is %lld, must be positive", dim,
+                    (long long)dil);
+  if (pad_lo < 0 || pad_hi < 0)
+    return NODE_ERR(d, n, "padding must not be negative");
+  if (kernel > (1 << 20) || stride > (1 << 20) || dil > (1 << 20) ||
+      pad_lo > (1 << 20) || pad_hi > (1 << 20))
+    return NODE_ERR(d, n, "window attributes are too large");
+  int64_t eff = dil * (kernel - 1) + 1;
+  int64_t padded = in + pad_lo + pad_hi;
+  if (eff > padded)
+    return NODE_ERR(d, n,
+                    "kernel %s %lld is larger than the padded input (%lld)",
+                    dim, (long long)eff, (long long)padded);
+  int64_t span = padded - eff;
+  int64_t o = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  if (ceil_mode && (o - 1) * stride >= in + pad_lo)
+    o--;
+  *out = o;
+  return 0;
+}
+
+static int infer_conv2d(Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0], *w = n->inputs[1];
+  if (expect_rank(n, 0, "input", 4, d) || expect_rank(n, 1, "weight", 4, d))
+    return -1;
+  int64_t groups = ir_attr_int(n, ATTR_GROUPS);
+  int64_t C = x->dims[1], O = w->dims[0];
+  if (groups <= 0)
+    return NODE_ERR(d, n, "groups is %lld, must be positive",
+                    (long long)groups);
+  if (C % groups)
+    return NODE_ERR(d, n, "input channels %lld are not divisible by groups %lld",
+                    (long long)C, (long long)groups);
+  if (O % groups)
+    return NODE_ERR(d, n,
+                    "output channels %lld are not divisible by groups %lld",
+                    (long long)O, (long long)groups);
+  if (w->dims[1] != C / groups)
+    return NODE_ERR(d, n, "weight has %lld input channels, expected %lld",
+                    (long long)w->dims[1], (long long)(C / groups));
+  if (n->num_inputs > 2) {
+    const Tensor *b = n->inputs[2];
+    if (b->rank != 1 || b->dims[0] != O) {
+      char s[96];
+      return NODE_ERR(d, n, "bias has shape %s, expected [%lld]",
+                      ir_shape_str(b->rank, b->dims, s, sizeof s),
+                      (long long)O);
+    }
+  }
+  const int64_t *st = ir_attr_ints(n, ATTR_STRIDE, NULL);
+  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, NULL);
+  const int64_t *dil = ir_attr_ints(n, ATTR_DILATION, NULL);
+  int64_t oh, ow;
+  if (window_out(n, "height", x->dims[2], w->dims[2], st[0], dil[0], pad[0],
+                 pad[2], false, &oh, d) ||
+      window_out(n, "width", x->dims[3], w->dims[3], st[1], dil[1], pad[1],
+                 pad[3], false, &ow, d))
+    return -1;
+  int64_t dims[4] = {x->dims[0], O, oh, ow};
+  return set_output(n, 0, DT_F32, 4, dims, d);
+}
+
+static int infer_linear(Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0], *w = n->inputs[1];
+  if (expect_rank(n, 0, "input", 2, d) || expect_rank(n, 1, "weight", 2, d))
+    return -1;
+  if (w->dims[1] != x->dims[1])
+    return NODE_ERR(d, n, "weight has %lld input features, input has %lld",
+                    (long long)w->dims[1], (long long)x->dims[1]);
+  if (n->num_inputs > 2) {
+    const Tensor *b = n->inputs[2];
+    if (b->rank != 1 || b->dims[0] != w->dims[0]) {
+      char s[96];
+      return NODE_ERR(d, n, "bias has shape %s, expected [%lld]",
+                      ir_shape_str(b->rank, b->dims, s, sizeof s),
+                      (long long)w->dims[0]);
+    }
+  }
+  int64_t dims[2] = {x->dims[0], w->dims[0]};
+  return set_output(n, 0, DT_F32, 2, dims, d);
+}
+
+static int infer_batch_norm(Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0];
+  static const char *const names[] = {"", "gamma", "beta", "mean", "var"};
+  if (x->rank < 2)
+    return NODE_ERR(d, n, "input has %d dims, expected at least 2", x->rank);
+  for (int i = 1; i < 5; i++) {
+    const Tensor *p = n->inputs[i];
+    if (p->rank != 1 || p->dims[0] != x->dims[1]) {
+      char s[96];
+      return NODE_ERR(d, n, "%s has shape %s, expected [%lld]", names[i],
+                      ir_shape_str(p->rank, p->dims, s, sizeof s),
+                      (long long)x->dims[1]);
+    }
+  }
+  if (!(ir_attr_float(n, ATTR_EPS) > 0))
+    return NODE_ERR(d, n, "eps must be positive");
+  return set_output(n, 0, DT_F32, x->rank, x->dims, d);
+}
+
+static int infer_broadcast(Node *n, Diag *d) {
+  const Tensor *a = n->inputs[0], *b = n->inputs[1];
+  int rank = a->rank > b->rank ? a->rank : b->rank;
+  int64_t dims[QCC_MAX_RANK];
+  for (int i = 0; i < rank; i++) {
+    int ia = i - (rank - a->rank), ib = i - (rank - b->rank);
+    int64_t da = ia >= 0 ? a->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
+    if (da != db && da != 1 && db != 1) {
+      char sa[96], sb[96];
+      return NODE_ERR(d, n, "shapes %s and %s do not broadcast",
+                      ir_shape_str(a->rank, a->dims, sa, sizeof sa),
+                      ir_shape_str(b->rank, b->dims, sb, sizeof sb));
+    }
+    dims[i] = da == 1 ? db : da;
+  }
+  return set_output(n, 0, DT_F32, rank, dims, d);
+}
+
+static int infer_concat(Node *n, Diag *d) {
+  const Tensor *x0 = n->inputs[0];
+  if (x0->rank == 0)
+    return NODE_ERR(d, n, "cannot concatenate scalars");
+  if (normalize_axis(n, ATTR_AXIS, x0->rank, false, d))
+    return -1;
+  int axis = (int)ir_attr_int(n, ATTR_AXIS);
+  int64_t dims[QCC_MAX_RANK];
+  memcpy(dims, x0->dims, sizeof dims);
+  for (int i = 1; i < n->num_inputs; i++) {
+    const Tensor *x = n->inputs[i];
+    bool ok = x->rank == x0->rank;
+    for (int j = 0; ok && j < x->rank; j++)
+      ok = j == axis || x->dims[j] == x0->dims[j];
+    if (!ok) {
+      char s0[96], si[96];
+      return NODE_ERR(d, n, "input %d has shape %s, incompatible with %s", i,
+                      ir_shape_str(x->rank, x->dims, si, sizeof si),
+                      ir_shape_str(x0->rank, x0->dims, s0, sizeof s0));
+    }
+    if (__builtin_add_overflow(dims[axis], x->dims[axis], &dims[axis]))
+      return NODE_ERR(d, n, "output shape is too large");
+  }
+  return set_output(n, 0, DT_F32, x0->rank, dims, d);
+}
+
+static int infer_split(Graph *g, Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0];
+  if (x->rank == 0)
+    return NODE_ERR(d, n, "cannot split a scalar");
+  if (normalize_axis(n, ATTR_AXIS, x->rank, false, d))
+    return -1;
+  int axis = (int)ir_attr_int(n, ATTR_AXIS);
+  int64_t len = x->dims[axis];
+  const Attr *sa = ir_node_attr(n, ATTR_SIZES);
+  if (!sa) {
+    if (len % n->num_outputs)
+      return NODE_ERR(d, n, "axis size %lld does not split into %d equal parts",
+                      (long long)len, n->num_outputs);
+    int64_t sizes[n->num_outputs];
+    for (int i = 0; i < n->num_outputs; i++)
+      sizes[i] = len / n->num_outputs;
+    Attr *na = arena_alloc(g->arena, sizeof(Attr) * (size_t)(n->num_attrs + 1));
+    memcpy(na, n->attrs, sizeof(Attr) * (size_t)n->num_attrs);
+    na[n->num_attrs] = ir_attr_make_ints(g, ATTR_SIZES, AK_INTS, sizes,
+                                         n->num_outputs);
+    n->attrs = na;
+    n->num_attrs++;
+    sa = ir_node_attr(n, ATTR_SIZES);
+  }
+  if (sa->count != n->num_outputs)
+    return NODE_ERR(d, n, "%d sizes given for %d outputs", sa->count,
+                    n->num_outputs);
+  int64_t sum = 0;
+  for (int i = 0; i < sa->count; i++) {
+    if (sa->ints[i] <= 0)
+      return NODE_ERR(d, n, "split size %lld must be positive",
+                      (long long)sa->ints[i]);
+    if (__builtin_add_overflow(sum, sa->ints[i], &sum))
+      return NODE_ERR(d, n, "split sizes overflow");
+  }
+  if (sum != len)
+    return NODE_ERR(d, n, "split sizes sum to %lld, axis %d has %lld",
+                    (long long)sum, axis, (long long)len);
+  for (int i = 0; i < n->num_outputs; i++) {
+    int64_t dims[QCC_MAX_RANK];
+    memcpy(dims, x->dims, sizeof dims);
+    dims[axis] = sa->ints[i];
+    if (set_output(n, i, DT_F32, x->rank, dims, d))
+      return -1;
+  }
+  return 0;
+}
+
+static int infer_pool(Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0];
+  if (expect_rank(n, 0, "input", 4, d))
+    return -1;
+  const int64_t *k = ir_attr_ints(n, ATTR_KERNEL, NULL);
+  const int64_t *st = ir_attr_ints(n, ATTR_STRIDE, NULL);
+  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, NULL);
+  bool ceil_mode = ir_attr_int(n, ATTR_CEIL_MODE) != 0;
+  int64_t oh, ow;
+  if (window_out(n, "height", x->dims[2], k[0], st[0], 1, pad[0], pad[2],
+                 ceil_mode, &oh, d) ||
+      window_out(n, "width", x->dims[3], k[1], st[1], 1, pad[1], pad[3],
+                 ceil_mode, &ow, d))
+    return -1;
+  /* A window that sees only padding has no defined max or average. */
+  if (pad[0] >= k[0] || pad[1] >= k[1] || pad[2] >= k[0] || pad[3] >= k[1])
+    return NODE_ERR(d, n, "padding must be smaller than the kernel");
+  int64_t dims[4] = {x->dims[0], x->dims[1], oh, ow};
+  return set_output(n, 0, DT_F32, 4, dims, d);
+}
+
+static int infer_resize(Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0];
+  if (expect_rank(n, 0, "input", 4, d))
+    return -1;
+  int64_t dims[4] = {x->dims[0], x->dims[1], 0, 0};
+  const Attr *sc = ir_node_attr(n, ATTR_SCALE);
+  for (int i = 0; i < 2; i++) {
+    if (sc) {
+      double s = sc->floats[i];
+      if (!(s > 0) || s > 65536)
+        return NODE_ERR(d, n, "scale %g must be positive", s);
+      dims[2 + i] = (int64_t)floor((double)x->dims[2 + i] * s);
+      if (dims[2 + i] < 1)
+        return NODE_ERR(d, n, "scale %g gives an empty output", s);
+    } else {
+      int64_t s = ir_attr_ints(n, ATTR_SIZE, NULL)[i];
+      if (s <= 0)
+        return NODE_ERR(d, n, "size %lld must be positive", (long long)s);
+      dims[2 + i] = s;
+    }
+  }
+  return set_output(n, 0, DT_F32, 4, dims, d);
+}
+
+static int infer_flatten(Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0];
+  if (normalize_axis(n, ATTR_AXIS, x->rank, true, d))
+    return -1;
+  int axis = (int)ir_attr_int(n, ATTR_AXIS);
+  int64_t dims[QCC_MAX_RANK], rest;
+  memcpy(dims, x->dims, sizeof(int64_t) * (size_t)axis);
+  if (ir_shape_numel(x->rank - axis, x->dims + axis, &rest))
+    return NODE_ERR(d, n, "output shape is too large");
+  dims[axis] = rest;
+  return set_output(n, 0, DT_F32, axis + 1, dims, d);
+}
+
+static int infer_reshape(Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0];
+  int count;
+  const int64_t *shape = ir_attr_ints(n, ATTR_SHAPE, &count);
+  int64_t dims[QCC_MAX_RANK], known = 1, total = ir_tensor_numel(x);
+  int infer_at = -1;
+  for (int i = 0; i < count; i++) {
+    int64_t s = shape[i];
+    if (s == -1) {
+      if (infer_at >= 0)
+        return NODE_ERR(d, n, "shape has more than one -1");
+      infer_at = i;
+      continue;
+    }
+    if (s == 0) {
+      if (i >= x->rank)
+        return NODE_ERR(d, n, "shape[%d] is 0 but the input has %d dims", i,
+                        x->rank);
+      s = x->dims[i];
+    } else if (s < 0) {
+      return NODE_ERR(d, n, "shape[%d] is %lld, must be positive, 0 or -1", i,
+                      (long long)s);
+    }
+    dims[i] = s;
+    if (__builtin_mul_overflow(known, s, &known) || known > QCC_MAX_ELEMENTS)
+      return NODE_ERR(d, n, "output shape is too large");
+  }
+  if (infer_at >= 0) {
+    if (known == 0 || total % known)
+      return NODE_ERR(d, n, "cannot reshape %lld elements with a -1 dim",
+                      (long long)total);
+    dims[infer_at] = total / known;
+  } else if (known != total) {
+    char s[96];
+    return NODE_ERR(d, n, "cannot reshape %s (%lld elements) into %lld elements",
+                    ir_shape_str(x->rank, x->dims, s, sizeof s),
+                    (long long)total, (long long)known);
+  }
+  return set_output(n, 0, DT_F32, count, dims, d);
+}
+
+static int infer_transpose(Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0];
+  int count;
+  const int64_t *perm = ir_attr_ints(n, ATTR_PERM, &count);
+  if (count != x->rank)
+    return NODE_ERR(d, n, "perm has %d entries, input has %d dims", count,
+                    x->rank);
+  bool seen[QCC_MAX_RANK] = {0};
+  int64_t dims[QCC_MAX_RANK];
+  for (int i = 0; i < count; i++) {
+    if (perm[i] < 0 || perm[i] >= count || seen[perm[i]])
+      return NODE_ERR(d, n, "perm is not a permutation of 0..%d", count - 1);
+    seen[perm[i]] = true;
+    dims[i] = x->dims[perm[i]];
+  }
+  return set_output(n, 0, DT_F32, count, dims, d);
+}
+
+static int check_inputs(const Node *n, Diag *d) {
+  const OpInfo *info = op_info(n->op);
+  if (n->num_inputs < info->min_inputs || n->num_inputs > info->max_inputs) {
+    if (info->min_inputs == info->max_inputs)
+      return NODE_ERR(d, n, "takes %d inputs, got %d", info->min_inputs,
+                      n->num_inputs);
+    if (info->max_inputs == OP_VARIADIC)
+      return NODE_ERR(d, n, "takes at least %d inputs, got %d",
+                      info->min_inputs, n->num_inputs);
+    return NODE_ERR(d, n, "takes %d to %d inputs, got %d", info->min_inputs,
+                    info->max_inputs, n->num_inputs);
+  }
+  if (n->num_outputs < info->min_outputs ||
+      n->num_outputs > info->max_outputs) {
+    if (info->min_outputs == info->max_outputs)
+      return NODE_ERR(d, n, "has %d outputs, got %d", info->min_outputs,
+                      n->num_outputs);
+    return NODE_ERR(d, n, "has at least %d outputs, got %d", info->min_outputs,
+                    n->num_outputs);
+  }
+  for (int i = 0; i < n->num_inputs; i++)
+    if (n->inputs[i]->dtype != DT_F32)
+      return NODE_ERR(d, n, "input '%s' is %s, expected f32",
+                      n->inputs[i]->name, dtype_name(n->inputs[i]->dtype));
+  return 0;
+}
+
+int ir_infer_node(Graph *g, Node *n, Diag *d) {
+  if (check_inputs(n, d))
+    return -1;
+  const Tensor *x = n->inputs[0];
+  switch (n->op) {
+  case OP_CONV2D:
+    return infer_conv2d(n, d);
+  case OP_LINEAR:
+    return infer_linear(n, d);
+  case OP_BATCH_NORM:
+    return infer_batch_norm(n, d);
+  case OP_CLIP:
+    if (ir_attr_float(n, ATTR_MIN) > ir_attr_float(n, ATTR_MAX))
+      return NODE_ERR(d, n, "min %g is greater than max %g",
+                      ir_attr_float(n, ATTR_MIN), ir_attr_float(n, ATTR_MAX));
+    return set_output(n, 0, DT_F32, x->rank, x->dims, d);
+  case OP_RELU:
+  case OP_RELU6:
+  case OP_SIGMOID:
+  case OP_TANH:
+  case OP_SILU:
+  case OP_HARDSWISH:
+  case OP_HARDSIGMOID:
+  case OP_LEAKY_RELU:
+    return set_output(n, 0, DT_F32, x->rank, x->dims, d);
+  case OP_ADD:
+  case OP_SUB:
+  case OP_MUL:
+    return infer_broadcast(n, d);
+  case OP_CONCAT:
+    return infer_concat(n, d);
+  case OP_SPLIT:
+    return infer_split(g, n, d);
+  case OP_MAXPOOL2D:
+  case OP_AVGPOOL2D:
+    return infer_pool(n, d);
+  case OP_GLOBAL_AVGPOOL: {
+    if (expect_rank(n, 0, "input", 4, d))
+      return -1;
+    int64_t dims[4] = {x->dims[0], x->dims[1], 1, 1};
+    return set_output(n, 0, DT_F32, 4, dims, d);
+  }
+  case OP_RESIZE:
+    return infer_resize(n, d);
+  case OP_FLATTEN:
+    return infer_flatten(n, d);
+  case OP_RESHAPE:
+    return infer_reshape(n, d);
+  case OP_TRANSPOSE:
+    return infer_transpose(n, d);
+  case OP_SOFTMAX:
+    if (x->rank == 0)
+      return NODE_ERR(d, n, "input must have at least one dim");
+    if (normalize_axis(n, ATTR_AXIS, x->rank, false, d))
+      return -1;
+    return set_output(n, 0, DT_F32, x->rank, x->dims, d);
+  case OP_COUNT:
+    break;
+  }
+  QCC_DIE("no shape rule for op %d", (int)n->op);
+}
+
+int ir_graph_infer(Graph *g, Diag *d) {
+  for (int i = 0; i < g->num_nodes; i++)
+    if (ir_infer_node(g, g->nodes[i], d))
+      return -1;
+  return 0;
+}

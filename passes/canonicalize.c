@@ -1,0 +1,22 @@
+/* canonicalize: the clean-up every pipeline starts with. Runs
+ * fold-batch-norm, fold-constants and dce until none changes anything, so
+ * later passes see conv/linear with folded biases and no dead code.
+ * Requires: a verified float graph. Preserves: graph outputs' values (up to
+ * float rounding of the folded weights). */
+#include "pass.h"
+
+int pass_canonicalize(Graph *g, bool *changed, Diag *d) {
+  bool any = false;
+  for (int round = 0; round < 16; round++) {
+    bool c1 = false, c2 = false, c3 = false;
+    if (pass_fold_batch_norm(g, &c1, d) || pass_fold_constants(g, &c2, d) ||
+        pass_dce(g, &c3, d))
+      return -1;
+    if (!(c1 || c2 || c3))
+      break;
+    any = true;
+  }
+  if (changed)
+    *changed = any;
+  return 0;
+}

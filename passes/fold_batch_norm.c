@@ -1,0 +1,88 @@
+/* fold-batch-norm: batch_norm(conv2d(x, w, b)) -> conv2d(x, w', b') with
+ *   s[o] = gamma[o] / sqrt(var[o] + eps)
+ *   w'[o, ...] = w[o, ...] * s[o]
+ *   b'[o] = (b[o] - mean[o]) * s[o] + beta[o]     (b = 0 when absent)
+ * and the same for linear (channel = output feature). Computed in double,
+ * stored as f32. Fires only when the conv/linear result feeds nothing but
+ * the batch_norm and all parameters are constants; new weight tensors are
+ * created because the old ones may be shared.
+ * Requires: sorted, inferred graph. Preserves: values up to f32 rounding. */
+#include "pass.h"
+
+#include <math.h>
+
+static bool all_const(Tensor *const *ts, int n) {
+  for (int i = 0; i < n; i++)
+    if (ts[i]->kind != TK_CONST || ts[i]->dtype != DT_F32)
+      return false;
+  return true;
+}
+
+static void fold_one(Graph *g, Node *bn, Node *p, Diag *d) {
+  Tensor *w = p->inputs[1], *b = p->num_inputs > 2 ? p->inputs[2] : NULL;
+  const float *gamma = bn->inputs[1]->data, *beta = bn->inputs[2]->data;
+  const float *mean = bn->inputs[3]->data, *var = bn->inputs[4]->data;
+  double eps = ir_attr_float(bn, ATTR_EPS);
+  int64_t O = w->dims[0], per = ir_tensor_numel(w) / O;
+
+  Tensor *nw = ir_graph_add_tensor(g, ir_graph_unique_name(g, w->name),
+                                   TK_CONST, DT_F32, w->rank, w->dims, w->loc,
+                                   d);
+  int64_t bdim = O;
+  const char *bname = b ? b->name : arena_printf(g->arena, "%s.bias", p->name);
+  Tensor *nb = ir_graph_add_tensor(g, ir_graph_unique_name(g, bname), TK_CONST,
+                                   DT_F32, 1, &bdim, bn->loc, d);
+  if (!nw || !nb)
+    QCC_DIE("unique names collided");
+  float *wd = ir_tensor_alloc_data(g, nw), *bd = ir_tensor_alloc_data(g, nb);
+  const float *ws = w->data, *bs = b ? b->data : NULL;
+  for (int64_t o = 0; o < O; o++) {
+    double s = (double)gamma[o] / sqrt((double)var[o] + eps);
+    for (int64_t k = 0; k < per; k++)
+      wd[o * per + k] = (float)((double)ws[o * per + k] * s);
+    double bias = bs ? (double)bs[o] : 0.0;
+    bd[o] = (float)((bias - (double)mean[o]) * s + (double)beta[o]);
+  }
+  Tensor *ins[3] = {p->inputs[0], nw, nb};
+  /* Rebuild the input list: a node without bias gains one. */
+  Tensor **arr = arena_alloc(g->arena, sizeof(Tensor *) * 4);
+  for (int i = 0; i < 3; i++)
+    arr[i] = ins[i];
+  p->inputs = arr;
+  p->num_inputs = 3;
+  Tensor *y = bn->outputs[0];
+  p->outputs[0] = y;
+  y->producer = p;
+  y->producer_output = 0;
+  bn->num_inputs = 0; /* dead: dce drops it and the old tensors */
+  bn->num_outputs = 0;
+}
+
+int pass_fold_batch_norm(Graph *g, bool *changed, Diag *d) {
+  bool any = false;
+  for (int i = 0; i < g->num_nodes; i++) {
+    Node *bn = g->nodes[i];
+    if (bn->op != OP_BATCH_NORM || bn->num_inputs != 5)
+      continue;
+    Tensor *x = bn->inputs[0];
+    Node *p = x->producer;
+    if (!p || (p->op != OP_CONV2D && p->op != OP_LINEAR))
+      continue;
+    if (ir_count_uses(g, x) != 1 || ir_is_graph_output(g, x))
+      continue;
+    if (!all_const(bn->inputs + 1, 4) || !all_const(p->inputs + 1,
+                                                      p->num_inputs - 1))
+      continue;
+    fold_one(g, bn, p, d);
+    any = true;
+  }
+  if (changed)
+    *changed = any;
+  if (any) {
+    /* Drop the emptied batch_norm nodes now; the orphaned tensors go with
+     * the next dce. */
+    ir_graph_remove_dead_nodes(g);
+    return pass_dce(g, NULL, d);
+  }
+  return 0;
+}

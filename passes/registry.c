@@ -1,0 +1,93 @@
+/* The pass registry and the pipeline runner behind `qcc opt --passes=`. */
+#include "pass.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const Pass passes[] = {
+    {"canonicalize",
+     "fold batch_norm into conv/linear, fold constant subgraphs, remove dead "
+     "nodes (to a fixed point)",
+     pass_canonicalize},
+    {"fold-batch-norm", "fold batch_norm into the conv2d or linear before it",
+     pass_fold_batch_norm},
+    {"fold-constants", "evaluate nodes whose inputs are all constants",
+     pass_fold_constants},
+    {"dce", "remove nodes and constants that no output depends on", pass_dce},
+};
+
+const Pass *const *pass_list(int *count) {
+  static const Pass *list[sizeof passes / sizeof passes[0]];
+  int n = (int)(sizeof passes / sizeof passes[0]);
+  for (int i = 0; i < n; i++)
+    list[i] = &passes[i];
+  *count = n;
+  return list;
+}
+
+const Pass *pass_find(const char *name) {
+  for (size_t i = 0; i < sizeof passes / sizeof passes[0]; i++)
+    if (strcmp(passes[i].name, name) == 0)
+      return &passes[i];
+  return NULL;
+}
+
+/* Splits the pipeline into pass records; NULL-terminated, malloc'd. */
+static const Pass **parse_pipeline(const char *pipeline, Diag *d) {
+  size_t len = strlen(pipeline);
+  const Pass **out = calloc(len / 2 + 2, sizeof(Pass *));
+  if (!out)
+    QCC_DIE("out of memory");
+  int n = 0;
+  const char *p = pipeline;
+  while (*p) {
+    const char *end = strchr(p, ',');
+    size_t l = end ? (size_t)(end - p) : strlen(p);
+    char name[64];
+    if (l == 0 || l >= sizeof name) {
+      diag_error(d, srcloc("--passes", 0, 0), "bad pass name in '%s'",
+                 pipeline);
+      free(out);
+      return NULL;
+    }
+    memcpy(name, p, l);
+    name[l] = 0;
+    const Pass *pass = pass_find(name);
+    if (!pass) {
+      diag_error(d, srcloc("--passes", 0, 0),
+                 "unknown pass '%s' (see 'qcc opt --help')", name);
+      free(out);
+      return NULL;
+    }
+    out[n++] = pass;
+    p += l;
+    if (*p == ',')
+      p++;
+  }
+  return out;
+}
+
+int pass_pipeline_run(Graph *g, const char *pipeline,
+                      const PipelineOptions *opts, Diag *d) {
+  const Pass **list = parse_pipeline(pipeline, d);
+  if (!list)
+    return -1;
+  int rc = 0;
+  for (int i = 0; list[i] && !rc; i++) {
+    rc = list[i]->run(g, NULL, d);
+    if (!rc && opts && opts->verify_each && ir_verify(g, d)) {
+      /* Say which pass broke the graph: that is a compiler bug to fix. */
+      char msg[QCC_DIAG_MSG_MAX];
+      memcpy(msg, d->msg, sizeof msg);
+      int keep = (int)sizeof d->msg - 64;
+      snprintf(d->msg, sizeof d->msg, "after pass '%s': %.*s", list[i]->name,
+               keep, msg);
+      rc = -1;
+    }
+    if (!rc && opts && opts->after)
+      opts->after(opts->user, list[i], g);
+  }
+  free(list);
+  return rc;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A small lit: runs every "RUN:" line of a test file through bash with
+# pipefail, after substituting
+#   %s   the test file          %S  its folder
+#   %t   a fresh scratch path   %qcc  the driver    FileCheck  llvm's FileCheck
+#   %{src} the source tree root
+# "not CMD" inverts CMD's status but still fails when CMD died of a signal,
+# so a crash never passes as an expected error.
+# Usage: lit.sh TEST QCC FILECHECK TMPROOT
+set -u
+test_file=$1 qcc=$2 filecheck=$3 tmproot=$4
+dir=$(cd "$(dirname "$test_file")" && pwd)
+src_root=$(cd "$(dirname "$0")/.." && pwd)
+rel=${test_file#"$src_root"/}
+tmp="$tmproot/$(echo "$rel" | tr '/' '_')"
+rm -rf "$tmp" "$tmp".*
+mkdir -p "$tmproot"
+
+not() {
+  "$@"
+  local rc=$?
+  if [ $rc -ge 128 ]; then
+    echo "lit: '$*' died of signal $((rc - 128))" >&2
+    return 1
+  fi
+  [ $rc -ne 0 ]
+}
+export -f not
+
+n=0
+while IFS= read -r line; do
+  cmd=${line#*RUN:}
+  cmd=${cmd//%qcc/$qcc}
+  cmd=${cmd//%\{src\}/$src_root}
+  cmd=${cmd//%s/$test_file}
+  cmd=${cmd//%S/$dir}
+  cmd=${cmd//%t/$tmp}
+  cmd=${cmd//FileCheck/$filecheck}
+  n=$((n + 1))
+  echo "RUN[$n]: $cmd"
+  if ! (cd "$dir" && bash -o pipefail -c "$cmd"); then
+    echo "lit: FAILED: $test_file (RUN line $n)"
+    exit 1
+  fi
+done < <(grep -E '(#|//|;) *RUN:' "$test_file")
+if [ $n -eq 0 ]; then
+  echo "lit: no RUN line in $test_file"
+  exit 1
+fi
+echo "lit: PASSED: $test_file ($n RUN lines)"
