@@ -1,0 +1,193 @@
+/* The float reference interpreter's driver: one f32 buffer per tensor, a run
+ * loop over the graph's nodes in their (topological) order, and the dispatch
+ * from OpKind to the reference kernels in ref_*.c.
+ *
+ * Buffers are indexed by Tensor.id. Constants are not copied: their buffer
+ * is the graph's own data, which the interpreter only reads. Every other
+ * buffer is zero-filled at creation, so a run with an input never set is
+ * still defined (it reads zeros).
+ */
+#include "interp.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ref.h"
+
+struct Interp {
+  const Graph *g;
+  float **values;  /* [g->num_tensors] */
+  bool *owned;     /* values[i] was malloc'd here (not constant data) */
+  InterpNodeHook hook;
+  void *hook_user;
+};
+
+Interp *interp_create(const Graph *g, Diag *d) {
+  for (int i = 0; i < g->num_tensors; i++) {
+    const Tensor *t = g->tensors[i];
+    if (t->dtype != DT_F32) {
+      diag_error(d, t->loc, "tensor '%s' is %s; the float interpreter runs "
+                 "only f32 graphs", t->name, dtype_name(t->dtype));
+      return NULL;
+    }
+    if (t->kind == TK_CONST && !t->data) {
+      diag_error(d, t->loc, "constant '%s' has no data", t->name);
+      return NULL;
+    }
+  }
+  Interp *ip = calloc(1, sizeof *ip);
+  if (!ip)
+    QCC_DIE("out of memory");
+  ip->g = g;
+  /* calloc(0, ...) may return NULL; an empty graph is still valid. */
+  size_t n = g->num_tensors > 0 ? (size_t)g->num_tensors : 1;
+  ip->values = calloc(n, sizeof *ip->values);
+  ip->owned = calloc(n, sizeof *ip->owned);
+  if (!ip->values || !ip->owned)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < g->num_tensors; i++) {
+    const Tensor *t = g->tensors[i];
+    if (t->kind == TK_CONST) {
+      /* Not copied: nothing writes a constant (interp_run checks). */
+      ip->values[i] = t->data;
+      continue;
+    }
+    int64_t numel = ir_tensor_numel(t);
+    if (numel < 0)
+      QCC_DIE("tensor '%s': element count overflows in a verified graph",
+              t->name);
+    ip->values[i] = calloc(numel > 0 ? (size_t)numel : 1, sizeof(float));
+    if (!ip->values[i])
+      QCC_DIE("out of memory");
+    ip->owned[i] = true;
+  }
+  return ip;
+}
+
+void interp_destroy(Interp *ip) {
+  if (!ip)
+    return;
+  for (int i = 0; i < ip->g->num_tensors; i++)
+    if (ip->owned[i])
+      free(ip->values[i]);
+  free(ip->values);
+  free(ip->owned);
+  free(ip);
+}
+
+void interp_set_input(Interp *ip, int index, const float *data) {
+  if (index < 0 || index >= ip->g->num_inputs)
+    QCC_DIE("interp_set_input: input %d of %d", index, ip->g->num_inputs);
+  const Tensor *t = ip->g->inputs[index];
+  int64_t numel = ir_tensor_numel(t);
+  if (numel > 0) /* memcpy from NULL is undefined even for 0 bytes */
+    memcpy(ip->values[t->id], data, (size_t)numel * sizeof(float));
+}
+
+void interp_set_hook(Interp *ip, InterpNodeHook hook, void *user) {
+  ip->hook = hook;
+  ip->hook_user = user;
+}
+
+/* Node arity is bounded only by the graph; a small fixed array covers every
+ * real model and the heap covers the rest. */
+#define INTERP_SMALL_ARITY 16
+
+int interp_run(Interp *ip, Diag *d) {
+  const Graph *g = ip->g;
+  for (int k = 0; k < g->num_nodes; k++) {
+    const Node *n = g->nodes[k];
+    const float *small_in[INTERP_SMALL_ARITY];
+    float *small_out[INTERP_SMALL_ARITY];
+    const float **in = small_in;
+    float **out = small_out;
+    if (n->num_inputs > INTERP_SMALL_ARITY)
+      in = malloc((size_t)n->num_inputs * sizeof *in);
+    if (n->num_outputs > INTERP_SMALL_ARITY)
+      out = malloc((size_t)n->num_outputs * sizeof *out);
+    if (!in || !out)
+      QCC_DIE("out of memory");
+    for (int i = 0; i < n->num_inputs; i++)
+      in[i] = ip->values[n->inputs[i]->id];
+    for (int j = 0; j < n->num_outputs; j++) {
+      if (n->outputs[j]->kind == TK_CONST)
+        QCC_DIE("node '%s' writes constant '%s'", n->name,
+                n->outputs[j]->name);
+      out[j] = ip->values[n->outputs[j]->id];
+    }
+    int rc = interp_eval_node(n, in, out, d);
+    if (in != small_in)
+      free(in);
+    if (out != small_out)
+      free(out);
+    if (rc != 0)
+      return -1;
+    if (ip->hook)
+      ip->hook(ip->hook_user, n, ip);
+  }
+  return 0;
+}
+
+const float *interp_value(const Interp *ip, const Tensor *t) {
+  if (t->id < 0 || t->id >= ip->g->num_tensors ||
+      ip->g->tensors[t->id] != t)
+    QCC_DIE("interp_value: tensor '%s' is not in the interpreted graph",
+            t->name);
+  return ip->values[t->id];
+}
+
+/* OpKind -> kernel. Ops without a float meaning here (e.g. a later int8
+ * dialect) get NULL and are reported as unsupported, not guessed at. */
+static RefKernel kernel_for(OpKind op) {
+  switch (op) {
+  case OP_CONV2D: return ref_conv2d;
+  case OP_LINEAR: return ref_linear;
+  case OP_BATCH_NORM: return ref_batch_norm;
+  case OP_RELU:
+  case OP_RELU6:
+  case OP_CLIP:
+  case OP_SIGMOID:
+  case OP_TANH:
+  case OP_SILU:
+  case OP_HARDSWISH:
+  case OP_HARDSIGMOID:
+  case OP_LEAKY_RELU: return ref_unary;
+  case OP_ADD:
+  case OP_SUB:
+  case OP_MUL: return ref_binary;
+  case OP_CONCAT: return ref_concat;
+  case OP_SPLIT: return ref_split;
+  case OP_FLATTEN:
+  case OP_RESHAPE: return ref_copy;
+  case OP_TRANSPOSE: return ref_transpose;
+  case OP_MAXPOOL2D: return ref_maxpool2d;
+  case OP_AVGPOOL2D: return ref_avgpool2d;
+  case OP_GLOBAL_AVGPOOL: return ref_global_avgpool;
+  case OP_RESIZE: return ref_resize;
+  case OP_SOFTMAX: return ref_softmax;
+  default: return NULL;
+  }
+}
+
+int interp_eval_node(const Node *n, const float *const *inputs,
+                     float *const *outputs, Diag *d) {
+  if ((unsigned)n->op >= (unsigned)OP_COUNT)
+    QCC_DIE("node '%s': op %d out of range", n->name, (int)n->op);
+  RefKernel k = kernel_for(n->op);
+  if (!k)
+    return diag_error(d, n->loc, "%s '%s': not supported by the float "
+                      "interpreter", op_info(n->op)->name, n->name);
+  for (int i = 0; i < n->num_inputs; i++)
+    if (n->inputs[i]->dtype != DT_F32)
+      return diag_error(d, n->loc, "%s '%s': input '%s' is %s, the float "
+                        "interpreter needs f32", op_info(n->op)->name,
+                        n->name, n->inputs[i]->name,
+                        dtype_name(n->inputs[i]->dtype));
+  for (int j = 0; j < n->num_outputs; j++)
+    if (n->outputs[j]->dtype != DT_F32)
+      return diag_error(d, n->loc, "%s '%s': output '%s' is %s, the float "
+                        "interpreter needs f32", op_info(n->op)->name,
+                        n->name, n->outputs[j]->name,
+                        dtype_name(n->outputs[j]->dtype));
+  return k(n, inputs, outputs, d);
+}

@@ -1,0 +1,70 @@
+/* Internal to the float reference interpreter: the one signature every
+ * reference kernel shares, the kernels themselves (one file per family),
+ * and small shape helpers they all need. Nothing outside interp/ includes
+ * this; the public API is interp.h.
+ *
+ * Every kernel reads shapes from the node's tensors (already inferred and
+ * verified) and attributes through ir_attr_* (complete after
+ * ir_node_complete_attrs). Dot products and reductions accumulate in double
+ * and round to f32 once at the end, so the result does not depend on the
+ * summation order to within f32 rounding (docs/ops.md).
+ */
+#ifndef QCC_INTERP_REF_H
+#define QCC_INTERP_REF_H
+
+#include "ir.h"
+
+/* Evaluates node n: in[i] holds the elements of n->inputs[i], out[j] has
+ * room for n->outputs[j]. 0, or -1 with the reason in d. */
+typedef int (*RefKernel)(const Node *n, const float *const *in,
+                         float *const *out, Diag *d);
+
+int ref_conv2d(const Node *n, const float *const *in, float *const *out,
+               Diag *d);
+int ref_linear(const Node *n, const float *const *in, float *const *out,
+               Diag *d);
+int ref_batch_norm(const Node *n, const float *const *in, float *const *out,
+                   Diag *d);
+int ref_unary(const Node *n, const float *const *in, float *const *out,
+              Diag *d);
+int ref_binary(const Node *n, const float *const *in, float *const *out,
+               Diag *d);
+int ref_concat(const Node *n, const float *const *in, float *const *out,
+               Diag *d);
+int ref_split(const Node *n, const float *const *in, float *const *out,
+              Diag *d);
+int ref_copy(const Node *n, const float *const *in, float *const *out,
+             Diag *d);
+int ref_transpose(const Node *n, const float *const *in, float *const *out,
+                  Diag *d);
+int ref_maxpool2d(const Node *n, const float *const *in, float *const *out,
+                  Diag *d);
+int ref_avgpool2d(const Node *n, const float *const *in, float *const *out,
+                  Diag *d);
+int ref_global_avgpool(const Node *n, const float *const *in,
+                       float *const *out, Diag *d);
+int ref_resize(const Node *n, const float *const *in, float *const *out,
+               Diag *d);
+int ref_softmax(const Node *n, const float *const *in, float *const *out,
+                Diag *d);
+
+/* Product of dims[lo..hi). Shapes are verified, so it cannot overflow. */
+static inline int64_t ref_prod(const int64_t *dims, int lo, int hi) {
+  int64_t p = 1;
+  for (int i = lo; i < hi; i++)
+    p *= dims[i];
+  return p;
+}
+
+/* An axis attribute in [-rank, rank) made non-negative; verified graphs
+ * never hold anything else, so out of range is an internal bug. */
+static inline int ref_axis(const Node *n, int64_t axis, int rank) {
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    QCC_DIE("%s '%s': axis out of range after verification",
+            op_info(n->op)->name, n->name);
+  return (int)axis;
+}
+
+#endif

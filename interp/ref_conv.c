@@ -1,0 +1,83 @@
+/* Reference conv2d and linear: the direct definitions, one output element at
+ * a time. Each output is a dot product accumulated in double, starting from
+ * the bias, in the fixed order (input channel, kernel row, kernel column),
+ * and rounded to f32 once; the products of two floats are exact in double,
+ * so only the additions round, each far below f32 precision.
+ *
+ * Padding is not materialized: taps that fall outside the input are skipped,
+ * which is the same as reading zeros.
+ */
+#include <stddef.h>
+
+#include "ref.h"
+
+int ref_conv2d(const Node *n, const float *const *in, float *const *out,
+               Diag *d) {
+  (void)d;
+  const Tensor *xt = n->inputs[0], *wt = n->inputs[1], *yt = n->outputs[0];
+  const float *x = in[0], *w = in[1];
+  const float *b = n->num_inputs > 2 ? in[2] : NULL;
+  float *y = out[0];
+
+  int cnt;
+  const int64_t *stride = ir_attr_ints(n, ATTR_STRIDE, &cnt);
+  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, &cnt);
+  if (cnt != 4)
+    QCC_DIE("conv2d '%s': padding has %d values after completion", n->name,
+            cnt);
+  const int64_t *dil = ir_attr_ints(n, ATTR_DILATION, &cnt);
+  int64_t groups = ir_attr_int(n, ATTR_GROUPS);
+
+  int64_t N = xt->dims[0], C = xt->dims[1], H = xt->dims[2], W = xt->dims[3];
+  int64_t O = wt->dims[0], CG = wt->dims[1], KH = wt->dims[2],
+          KW = wt->dims[3];
+  int64_t OH = yt->dims[2], OW = yt->dims[3];
+  int64_t OG = O / groups; /* output channels per group */
+
+  for (int64_t bi = 0; bi < N; bi++)
+    for (int64_t o = 0; o < O; o++) {
+      int64_t g = o / OG;
+      const float *wo = w + o * CG * KH * KW;
+      for (int64_t oh = 0; oh < OH; oh++)
+        for (int64_t ow = 0; ow < OW; ow++) {
+          double acc = b ? (double)b[o] : 0.0;
+          for (int64_t c = 0; c < CG; c++) {
+            const float *xc = x + ((bi * C) + g * CG + c) * H * W;
+            for (int64_t kh = 0; kh < KH; kh++) {
+              int64_t ih = oh * stride[0] - pad[0] + kh * dil[0];
+              if (ih < 0 || ih >= H)
+                continue;
+              for (int64_t kw = 0; kw < KW; kw++) {
+                int64_t iw = ow * stride[1] - pad[1] + kw * dil[1];
+                if (iw < 0 || iw >= W)
+                  continue;
+                acc += (double)xc[ih * W + iw] *
+                       (double)wo[(c * KH + kh) * KW + kw];
+              }
+            }
+          }
+          y[((bi * O + o) * OH + oh) * OW + ow] = (float)acc;
+        }
+    }
+  return 0;
+}
+
+int ref_linear(const Node *n, const float *const *in, float *const *out,
+               Diag *d) {
+  (void)d;
+  const Tensor *xt = n->inputs[0], *wt = n->inputs[1];
+  const float *x = in[0], *w = in[1];
+  const float *b = n->num_inputs > 2 ? in[2] : NULL;
+  float *y = out[0];
+  int64_t M = wt->dims[0], K = wt->dims[1];
+  /* Rows are every leading index of x; the spec's x is [N, K]. */
+  int64_t rows = ref_prod(xt->dims, 0, xt->rank - 1);
+  for (int64_t r = 0; r < rows; r++)
+    for (int64_t m = 0; m < M; m++) {
+      double acc = b ? (double)b[m] : 0.0;
+      for (int64_t k = 0; k < K; k++)
+        acc += (double)x[r * K + k] * (double)w[m * K + k];
+      y[r * M + m] = (float)acc;
+    }
+  return 0;
+}

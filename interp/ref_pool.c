@@ -1,0 +1,125 @@
+/* Reference pooling: maxpool2d, avgpool2d, global_avgpool.
+ *
+ * A window of output (oh, ow) covers input rows oh*stride - pad_top + [0, KH)
+ * and the same for columns. Output sizes (with ceil_mode's rule that the
+ * last window must start inside the input or the left/top padding) come
+ * from shape inference; here only the window contents matter:
+ *  - maxpool takes the max over the window's real input elements, so
+ *    padding never wins, not even over negative inputs;
+ *  - avgpool sums the real elements in double and divides by their count,
+ *    or, with count_include_pad, by the window's size clipped to the padded
+ *    input (PyTorch's rule: positions past the bottom/right padding, which
+ *    only ceil_mode creates, are never counted).
+ * A window holding no real element has no defined value; it is reported as
+ * an error rather than given one (docs/ops.md).
+ */
+#include <math.h>
+
+#include "ref.h"
+
+typedef struct PoolGeom {
+  int64_t N, C, H, W, OH, OW;
+  int64_t kh, kw, sh, sw, pt, pl, pb, pr;
+} PoolGeom;
+
+static void pool_geom(const Node *n, PoolGeom *p) {
+  const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
+  int cnt;
+  const int64_t *k = ir_attr_ints(n, ATTR_KERNEL, &cnt);
+  const int64_t *s = ir_attr_ints(n, ATTR_STRIDE, &cnt);
+  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, &cnt);
+  if (cnt != 4)
+    QCC_DIE("%s '%s': padding has %d values after completion",
+            op_info(n->op)->name, n->name, cnt);
+  *p = (PoolGeom){
+      .N = xt->dims[0], .C = xt->dims[1], .H = xt->dims[2], .W = xt->dims[3],
+      .OH = yt->dims[2], .OW = yt->dims[3],
+      .kh = k[0], .kw = k[1], .sh = s[0], .sw = s[1],
+      .pt = pad[0], .pl = pad[1], .pb = pad[2], .pr = pad[3],
+  };
+}
+
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+static int empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d) {
+  return diag_error(d, n->loc, "%s '%s': pooling window at output (%lld, "
+                    "%lld) covers only padding", op_info(n->op)->name,
+                    n->name, (long long)oh, (long long)ow);
+}
+
+int ref_maxpool2d(const Node *n, const float *const *in, float *const *out,
+                  Diag *d) {
+  PoolGeom p;
+  pool_geom(n, &p);
+  for (int64_t nc = 0; nc < p.N * p.C; nc++) {
+    const float *x = in[0] + nc * p.H * p.W;
+    float *y = out[0] + nc * p.OH * p.OW;
+    for (int64_t oh = 0; oh < p.OH; oh++) {
+      int64_t h0 = oh * p.sh - p.pt;
+      int64_t hs = max64(h0, 0), he = min64(h0 + p.kh, p.H);
+      for (int64_t ow = 0; ow < p.OW; ow++) {
+        int64_t w0 = ow * p.sw - p.pl;
+        int64_t ws = max64(w0, 0), we = min64(w0 + p.kw, p.W);
+        if (hs >= he || ws >= we)
+          return empty_window(n, oh, ow, d);
+        float m = x[hs * p.W + ws];
+        for (int64_t h = hs; h < he; h++)
+          for (int64_t w = ws; w < we; w++) {
+            float v = x[h * p.W + w];
+            /* NaN propagates, as in PyTorch. */
+            if (v > m || isnan(v))
+              m = v;
+          }
+        y[oh * p.OW + ow] = m;
+      }
+    }
+  }
+  return 0;
+}
+
+int ref_avgpool2d(const Node *n, const float *const *in, float *const *out,
+                  Diag *d) {
+  PoolGeom p;
+  pool_geom(n, &p);
+  bool include_pad = ir_attr_int(n, ATTR_COUNT_INCLUDE_PAD) != 0;
+  for (int64_t nc = 0; nc < p.N * p.C; nc++) {
+    const float *x = in[0] + nc * p.H * p.W;
+    float *y = out[0] + nc * p.OH * p.OW;
+    for (int64_t oh = 0; oh < p.OH; oh++) {
+      int64_t h0 = oh * p.sh - p.pt;
+      int64_t hs = max64(h0, 0), he = min64(h0 + p.kh, p.H);
+      /* The window clipped to the padded input, for count_include_pad. */
+      int64_t hpad = min64(h0 + p.kh, p.H + p.pb) - h0;
+      for (int64_t ow = 0; ow < p.OW; ow++) {
+        int64_t w0 = ow * p.sw - p.pl;
+        int64_t ws = max64(w0, 0), we = min64(w0 + p.kw, p.W);
+        int64_t wpad = min64(w0 + p.kw, p.W + p.pr) - w0;
+        if (hs >= he || ws >= we)
+          return empty_window(n, oh, ow, d);
+        double sum = 0;
+        for (int64_t h = hs; h < he; h++)
+          for (int64_t w = ws; w < we; w++)
+            sum += x[h * p.W + w];
+        int64_t count = include_pad ? hpad * wpad : (he - hs) * (we - ws);
+        y[oh * p.OW + ow] = (float)(sum / (double)count);
+      }
+    }
+  }
+  return 0;
+}
+
+int ref_global_avgpool(const Node *n, const float *const *in,
+                       float *const *out, Diag *d) {
+  (void)d;
+  const Tensor *xt = n->inputs[0];
+  int64_t NC = xt->dims[0] * xt->dims[1];
+  int64_t HW = ref_prod(xt->dims, 2, xt->rank);
+  for (int64_t nc = 0; nc < NC; nc++) {
+    double sum = 0;
+    for (int64_t i = 0; i < HW; i++)
+      sum += in[0][nc * HW + i];
+    out[0][nc] = (float)(sum / (double)HW);
+  }
+  return 0;
+}
