@@ -3,7 +3,7 @@
 # pipefail, after substituting
 #   %s   the test file          %S  its folder
 #   %t   a fresh scratch path   %qcc  the driver    FileCheck  llvm's FileCheck
-#   %{src} the source tree root
+#   %{src} the source tree root   %python  Debian's python3 (with numpy)
 # "not CMD" inverts CMD's status but still fails when CMD died of a signal,
 # so a crash never passes as an expected error.
 # Usage: lit.sh TEST QCC FILECHECK TMPROOT
@@ -27,11 +27,17 @@ not() {
 }
 export -f not
 
+# Debian's interpreter carries python3-numpy; a python3 earlier on PATH
+# (pyenv, venv) may not.
+python=/usr/bin/python3
+[ -x "$python" ] || python=$(command -v python3)
+
 n=0
 while IFS= read -r line; do
   cmd=${line#*RUN:}
   cmd=${cmd//%qcc/$qcc}
   cmd=${cmd//%\{src\}/$src_root}
+  cmd=${cmd//%python/$python}
   cmd=${cmd//%s/$test_file}
   cmd=${cmd//%S/$dir}
   cmd=${cmd//%t/$tmp}
