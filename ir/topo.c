@@ -108,7 +108,8 @@ int ir_graph_sort(Graph *g, Diag *d) {
       return r;
     }
   }
-  memcpy(g->nodes, order, sizeof(Node *) * (size_t)n);
+  if (n)
+    memcpy(g->nodes, order, sizeof(Node *) * (size_t)n);
   for (int i = 0; i < n; i++)
     g->nodes[i]->id = i;
   free(done);

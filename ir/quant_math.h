@@ -1,0 +1,25 @@
+/* The integer arithmetic contract of the int8 dialect (docs/quantization.md),
+ * in one place: the int8 reference interpreter and the backend's constant
+ * folding both call these, so "bit-exact" has one definition. Everything is
+ * f32 with round-half-to-even, in a fixed order, with no fused
+ * multiply-add (this file is compiled with -ffp-contract=off). */
+#ifndef QCC_QUANT_MATH_H
+#define QCC_QUANT_MATH_H
+
+#include <stdint.h>
+
+/* Round half to even (the default IEEE mode, like vcvtps2dq). */
+float qm_rne(float v);
+/* A multiplier rounded once to f32 from its exact double value. */
+float qm_multiplier(double num, double den);
+/* Clamp v (already rounded) to [lo - z, hi - z], convert, add z. Clamping
+ * in float first keeps out-of-int-range values exact. */
+int32_t qm_finish(float v, int32_t z, int32_t lo, int32_t hi);
+/* q = clamp(rne(acc * m) + z, lo, hi). */
+int32_t qm_requantize(int32_t acc, float m, int32_t z, int32_t lo, int32_t hi);
+/* q = clamp(rne(x / s) + z, lo, hi) (ONNX QuantizeLinear). NaN -> z. */
+int32_t qm_quantize(float x, float s, int32_t z, int32_t lo, int32_t hi);
+/* (q - z) * s. */
+float qm_dequantize(int32_t q, float s, int32_t z);
+
+#endif
