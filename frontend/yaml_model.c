@@ -357,7 +357,9 @@ static int draft_node(Loader *L, yaml_node_t *m, int index, NameSet *names,
   const char *op;
   if (!op_node || ydoc_string(L->y, op_node, "op", &op) != 0)
     return -1;
-  if (op_from_name(op, &dr->op) != 0)
+  /* The int8 dialect is the compiler's own, not part of the format. */
+  if (op_from_name(op, &dr->op) != 0 ||
+      (op_info(dr->op)->flags & OPF_INTERNAL))
     return diag_error(L->d, LOC(L, op_node), "unknown op '%s'", op);
   yaml_node_t *name_node = ydoc_map_get(L->y, m, "name");
   if (name_node) {

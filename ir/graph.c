@@ -201,7 +201,7 @@ void ir_graph_compact(Graph *g, const bool *keep_node,
 void ir_graph_remove_dead_nodes(Graph *g) {
   int nn = 0;
   for (int i = 0; i < g->num_nodes; i++)
-    if (g->nodes[i]->num_outputs > 0) {
+    if (!g->nodes[i]->dead) {
       g->nodes[nn] = g->nodes[i];
       g->nodes[nn]->id = nn;
       nn++;

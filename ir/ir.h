@@ -60,6 +60,9 @@ enum {
   OPF_INT8 = 1 << 3,
   OPF_EPILOGUE = 1 << 4,
   OPF_MOVES_DATA = 1 << 5,
+  OPF_U8_CAPABLE = 1 << 6,
+  OPF_INTERNAL = 1 << 7,
+  OPF_SIDE_EFFECT = 1 << 8,
 };
 
 typedef enum OpKind {
@@ -107,6 +110,8 @@ typedef struct OpInfo {
 
 /* AK_ENUM values of resize (indices into the schema's enum_names). */
 enum { RESIZE_NEAREST = 0, RESIZE_BILINEAR = 1 };
+/* AK_ENUM values of observe's `kind`. */
+enum { OBSERVE_MINMAX = 0, OBSERVE_MOVING_MINMAX = 1, OBSERVE_HISTOGRAM = 2 };
 enum {
   COORD_ASYMMETRIC = 0,
   COORD_HALF_PIXEL = 1,
@@ -175,6 +180,7 @@ struct Node {
   int num_attrs;
   SrcLoc loc;
   int id;
+  bool dead; /* marked by a pass; ir_graph_remove_dead_nodes drops it */
 };
 
 typedef struct Graph {
@@ -221,8 +227,8 @@ Node *ir_graph_add_node(Graph *g, const char *name, OpKind op,
  * the lists, renumbering ids. Callers use it after marking dead items. */
 void ir_graph_compact(Graph *g, const bool *keep_node, const bool *keep_tensor);
 
-/* Drops nodes whose outputs were all detached (num_outputs == 0): the way
- * passes delete a node after rewiring its results. */
+/* Drops nodes marked dead: the way passes delete a node after rewiring
+ * its results. */
 void ir_graph_remove_dead_nodes(Graph *g);
 
 /* Number of elements; -1 on overflow (never for verified graphs). */

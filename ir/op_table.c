@@ -15,6 +15,8 @@
 #define DEF4(a, b, c, d) 4, {a, b, c, d}
 
 static const char *const resize_modes[] = {"nearest", "bilinear", NULL};
+static const char *const observer_kinds[] = {"minmax", "moving_minmax",
+                                            "histogram", NULL};
 static const char *const resize_coords[] = {
     "asymmetric", "half_pixel", "align_corners", "pytorch_half_pixel", NULL};
 
@@ -76,6 +78,24 @@ static const AttrSpec softmax_attrs[] = {
     {ATTR_AXIS, AK_INT, 1, 1, false, DEF1(-1), NULL},
 };
 
+/* The int8 dialect. `clamp` is the u8 output range [lo, hi] into which
+ * relu/relu6/clip fuse; `range` is what calibration chose for a tensor. */
+static const AttrSpec observe_attrs[] = {
+    {ATTR_KIND, AK_ENUM, 1, 1, false, DEF1(OBSERVE_HISTOGRAM), observer_kinds},
+    {ATTR_BINS, AK_INT, 1, 1, false, DEF1(2048), NULL},
+    {ATTR_RANGE, AK_FLOATS, 2, 2, false, NO_DEFAULT, NULL},
+};
+static const AttrSpec qconv2d_attrs[] = {
+    {ATTR_STRIDE, AK_INTS, 2, 2, false, DEF2(1, 1), NULL},
+    {ATTR_PADDING, AK_INTS, 2, 4, false, DEF4(0, 0, 0, 0), NULL},
+    {ATTR_DILATION, AK_INTS, 2, 2, false, DEF2(1, 1), NULL},
+    {ATTR_GROUPS, AK_INT, 1, 1, false, DEF1(1), NULL},
+    {ATTR_CLAMP, AK_INTS, 2, 2, false, DEF2(0, 255), NULL},
+};
+static const AttrSpec clamp_attrs[] = {
+    {ATTR_CLAMP, AK_INTS, 2, 2, false, DEF2(0, 255), NULL},
+};
+
 #define NO_ATTRS NULL, 0
 #define ATTRS(a) a, ARRAY_LEN(a)
 static const struct {
@@ -96,6 +116,12 @@ static const struct {
     [OP_RESHAPE] = {ATTRS(reshape_attrs)},
     [OP_TRANSPOSE] = {ATTRS(transpose_attrs)},
     [OP_SOFTMAX] = {ATTRS(softmax_attrs)},
+    [OP_OBSERVE] = {ATTRS(observe_attrs)},
+    [OP_QCONV2D] = {ATTRS(qconv2d_attrs)},
+    [OP_QLINEAR] = {ATTRS(clamp_attrs)},
+    [OP_QADD] = {ATTRS(clamp_attrs)},
+    [OP_QSUB] = {ATTRS(clamp_attrs)},
+    [OP_QMUL] = {ATTRS(clamp_attrs)},
 };
 
 static OpInfo op_table[OP_COUNT] = {

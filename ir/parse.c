@@ -987,18 +987,21 @@ static int parse_ref_list(Parser *p, const char *context, const char *more,
   return (int)p->v_refs.len;
 }
 
-/* %r, ... = op "name" (%a, ...) {attrs} : type, ... */
+/* %r, ... = op "name" (%a, ...) {attrs} : type, ...
+ * or, for a node without results (observe), op "name" (%a, ...) {attrs} */
 static int parse_node(Parser *p) {
   char desc_buf[96];
   Stmt *s = new_stmt(p, ST_NODE, p->tok.loc);
-  int nres =
-      parse_ref_list(p, "in the result list", "after a result name", '=');
-  if (nres < 0)
-    return -1;
-  s->num_results = nres;
-  s->results = vec_take(&p->v_refs, p->scratch, sizeof(Ref));
-  if (next(p) < 0)
-    return -1;
+  if (p->tok.kind == TOK_VALUE) {
+    int nres =
+        parse_ref_list(p, "in the result list", "after a result name", '=');
+    if (nres < 0)
+      return -1;
+    s->num_results = nres;
+    s->results = vec_take(&p->v_refs, p->scratch, sizeof(Ref));
+    if (next(p) < 0)
+      return -1;
+  }
   if (p->tok.kind != TOK_IDENT)
     return diag_error(p->d, p->tok.loc, "expected op name after '=', got %s",
                       DESC(p));
@@ -1035,6 +1038,8 @@ static int parse_node(Parser *p) {
     return -1;
   if (is_punct(&p->tok, '{') && parse_attrs(p, s) < 0)
     return -1;
+  if (s->num_results == 0)
+    return 0; /* no results, no types */
   if (expect_punct(p, ':', "before the result types", LEX_NORMAL) < 0)
     return -1;
   p->v_types.len = 0;
@@ -1135,8 +1140,8 @@ static int parse_file(Parser *p) {
       rc = parse_const(p);
     else if (is_word(&p->tok, "output"))
       rc = parse_output(p);
-    else if (p->tok.kind == TOK_VALUE)
-      rc = parse_node(p);
+    else if (p->tok.kind == TOK_VALUE || p->tok.kind == TOK_IDENT)
+      rc = parse_node(p); /* an identifier starts a result-less node */
     else
       return diag_error(p->d, p->tok.loc,
                         "expected 'input', 'const', 'output', a node or '}', "

@@ -285,7 +285,8 @@ static void print_node(SBuf *b, const Node *n) {
       sb_puts(b, ", ");
     print_name(b, "%", n->outputs[i]->name);
   }
-  sb_puts(b, " = ");
+  if (n->num_outputs > 0)
+    sb_puts(b, " = ");
   sb_puts(b, op_info(n->op)->name);
   sb_putc(b, ' ');
   print_string(b, n->name);
@@ -305,7 +306,8 @@ static void print_node(SBuf *b, const Node *n) {
     }
     sb_putc(b, '}');
   }
-  sb_puts(b, " : ");
+  if (n->num_outputs > 0)
+    sb_puts(b, " : ");
   for (int i = 0; i < n->num_outputs; i++) {
     if (i)
       sb_puts(b, ", ");

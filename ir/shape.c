@@ -24,13 +24,13 @@ static int node_error(Diag *d, const Node *n, const char *fmt, ...) {
                     msg);
 }
 
-static int set_output(const Node *n, int i, DType dt, int rank,
-                      const int64_t *dims, Diag *d) {
+/* Records output i's shape; its dtype is set by ir_infer_node. */
+static int set_output(const Node *n, int i, int rank, const int64_t *dims,
+                      Diag *d) {
   int64_t numel;
   if (ir_shape_numel(rank, dims, &numel))
     return NODE_ERR(d, n, "output shape is too large");
   Tensor *t = n->outputs[i];
-  t->dtype = dt;
   t->rank = rank;
   memmove(t->dims, dims, sizeof(int64_t) * (size_t)rank);
   return 0;
@@ -133,7 +133,7 @@ static int infer_conv2d(Node *n, Diag *d) {
                  pad[3], false, &ow, d))
     return -1;
   int64_t dims[4] = {x->dims[0], O, oh, ow};
-  return set_output(n, 0, DT_F32, 4, dims, d);
+  return set_output(n, 0, 4, dims, d);
 }
 
 static int infer_linear(Node *n, Diag *d) {
@@ -153,7 +153,7 @@ static int infer_linear(Node *n, Diag *d) {
     }
   }
   int64_t dims[2] = {x->dims[0], w->dims[0]};
-  return set_output(n, 0, DT_F32, 2, dims, d);
+  return set_output(n, 0, 2, dims, d);
 }
 
 static int infer_batch_norm(Node *n, Diag *d) {
@@ -172,7 +172,7 @@ static int infer_batch_norm(Node *n, Diag *d) {
   }
   if (!(ir_attr_float(n, ATTR_EPS) > 0))
     return NODE_ERR(d, n, "eps must be positive");
-  return set_output(n, 0, DT_F32, x->rank, x->dims, d);
+  return set_output(n, 0, x->rank, x->dims, d);
 }
 
 static int infer_broadcast(Node *n, Diag *d) {
@@ -190,7 +190,7 @@ static int infer_broadcast(Node *n, Diag *d) {
     }
     dims[i] = da == 1 ? db : da;
   }
-  return set_output(n, 0, DT_F32, rank, dims, d);
+  return set_output(n, 0, rank, dims, d);
 }
 
 static int infer_concat(Node *n, Diag *d) {
@@ -216,7 +216,7 @@ static int infer_concat(Node *n, Diag *d) {
     if (__builtin_add_overflow(dims[axis], x->dims[axis], &dims[axis]))
       return NODE_ERR(d, n, "output shape is too large");
   }
-  return set_output(n, 0, DT_F32, x0->rank, dims, d);
+  return set_output(n, 0, x0->rank, dims, d);
 }
 
 static int infer_split(Graph *g, Node *n, Diag *d) {
@@ -261,7 +261,7 @@ static int infer_split(Graph *g, Node *n, Diag *d) {
     int64_t dims[QCC_MAX_RANK];
     memcpy(dims, x->dims, sizeof dims);
     dims[axis] = sa->ints[i];
-    if (set_output(n, i, DT_F32, x->rank, dims, d))
+    if (set_output(n, i, x->rank, dims, d))
       return -1;
   }
   return 0;
@@ -285,7 +285,7 @@ static int infer_pool(Node *n, Diag *d) {
   if (pad[0] >= k[0] || pad[1] >= k[1] || pad[2] >= k[0] || pad[3] >= k[1])
     return NODE_ERR(d, n, "padding must be smaller than the kernel");
   int64_t dims[4] = {x->dims[0], x->dims[1], oh, ow};
-  return set_output(n, 0, DT_F32, 4, dims, d);
+  return set_output(n, 0, 4, dims, d);
 }
 
 static int infer_resize(Node *n, Diag *d) {
@@ -309,7 +309,7 @@ static int infer_resize(Node *n, Diag *d) {
       dims[2 + i] = s;
     }
   }
-  return set_output(n, 0, DT_F32, 4, dims, d);
+  return set_output(n, 0, 4, dims, d);
 }
 
 static int infer_flatten(Node *n, Diag *d) {
@@ -322,7 +322,7 @@ static int infer_flatten(Node *n, Diag *d) {
   if (ir_shape_numel(x->rank - axis, x->dims + axis, &rest))
     return NODE_ERR(d, n, "output shape is too large");
   dims[axis] = rest;
-  return set_output(n, 0, DT_F32, axis + 1, dims, d);
+  return set_output(n, 0, axis + 1, dims, d);
 }
 
 static int infer_reshape(Node *n, Diag *d) {
@@ -363,7 +363,7 @@ static int infer_reshape(Node *n, Diag *d) {
                     ir_shape_str(x->rank, x->dims, s, sizeof s),
                     (long long)total, (long long)known);
   }
-  return set_output(n, 0, DT_F32, count, dims, d);
+  return set_output(n, 0, count, dims, d);
 }
 
 static int infer_transpose(Node *n, Diag *d) {
@@ -381,7 +381,7 @@ static int infer_transpose(Node *n, Diag *d) {
     seen[perm[i]] = true;
     dims[i] = x->dims[perm[i]];
   }
-  return set_output(n, 0, DT_F32, count, dims, d);
+  return set_output(n, 0, count, dims, d);
 }
 
 static int check_inputs(const Node *n, Diag *d) {
@@ -404,29 +404,111 @@ static int check_inputs(const Node *n, Diag *d) {
     return NODE_ERR(d, n, "has at least %d outputs, got %d", info->min_outputs,
                     n->num_outputs);
   }
-  for (int i = 0; i < n->num_inputs; i++)
-    if (n->inputs[i]->dtype != DT_F32)
-      return NODE_ERR(d, n, "input '%s' is %s, expected f32",
-                      n->inputs[i]->name, dtype_name(n->inputs[i]->dtype));
   return 0;
 }
 
+static int expect_dtype(const Node *n, int i, DType want, Diag *d) {
+  const Tensor *t = n->inputs[i];
+  if (t->dtype != want)
+    return NODE_ERR(d, n, "input '%s' is %s, expected %s", t->name,
+                    dtype_name(t->dtype), dtype_name(want));
+  return 0;
+}
+
+/* The dtypes each op takes (docs/quantization.md) and its result dtype. */
+static int check_dtypes(const Node *n, DType *result, Diag *d) {
+  const OpInfo *info = op_info(n->op);
+  *result = DT_F32;
+  switch (n->op) {
+  case OP_OBSERVE:
+    return expect_dtype(n, 0, DT_F32, d);
+  case OP_QUANTIZE:
+    if (!n->outputs[0]->quant)
+      return NODE_ERR(d, n, "output '%s' has no quantization parameters",
+                      n->outputs[0]->name);
+    *result = n->outputs[0]->quant->dtype;
+    if (*result != DT_U8 && *result != DT_I8)
+      return NODE_ERR(d, n, "quantizes to %s, expected u8 or i8",
+                      dtype_name(*result));
+    return expect_dtype(n, 0, DT_F32, d);
+  case OP_DEQUANTIZE:
+    if (n->inputs[0]->dtype != DT_U8 && n->inputs[0]->dtype != DT_I8)
+      return NODE_ERR(d, n, "input '%s' is %s, expected u8 or i8",
+                      n->inputs[0]->name, dtype_name(n->inputs[0]->dtype));
+    return 0;
+  case OP_QCONV2D:
+  case OP_QLINEAR:
+    *result = DT_U8;
+    if (expect_dtype(n, 0, DT_U8, d) || expect_dtype(n, 1, DT_I8, d))
+      return -1;
+    return n->num_inputs > 2 ? expect_dtype(n, 2, DT_I32, d) : 0;
+  case OP_DQLINEAR:
+    if (expect_dtype(n, 0, DT_F32, d) || expect_dtype(n, 1, DT_I8, d))
+      return -1;
+    return n->num_inputs > 2 ? expect_dtype(n, 2, DT_F32, d) : 0;
+  case OP_QADD:
+  case OP_QSUB:
+  case OP_QMUL:
+  case OP_LUT:
+    *result = DT_U8;
+    return expect_dtype(n, 0, DT_U8, d) || expect_dtype(n, 1, DT_U8, d) ? -1
+                                                                          : 0;
+  default:
+    break;
+  }
+  /* Ops of the model format: f32, or all-u8 for those that can run on u8. */
+  DType dt = n->inputs[0]->dtype;
+  if (!(dt == DT_F32 || (dt == DT_U8 && (info->flags & OPF_U8_CAPABLE))))
+    return expect_dtype(n, 0, DT_F32, d);
+  for (int i = 1; i < n->num_inputs; i++)
+    if (expect_dtype(n, i, dt, d))
+      return -1;
+  *result = dt;
+  return 0;
+}
+
+static int infer_shapes(Graph *g, Node *n, Diag *d);
+
 int ir_infer_node(Graph *g, Node *n, Diag *d) {
-  if (check_inputs(n, d))
+  DType result;
+  if (check_inputs(n, d) || check_dtypes(n, &result, d) ||
+      infer_shapes(g, n, d))
     return -1;
+  for (int i = 0; i < n->num_outputs; i++)
+    n->outputs[i]->dtype = result;
+  return 0;
+}
+
+static int infer_shapes(Graph *g, Node *n, Diag *d) {
   const Tensor *x = n->inputs[0];
   switch (n->op) {
   case OP_CONV2D:
+  case OP_QCONV2D:
     return infer_conv2d(n, d);
   case OP_LINEAR:
+  case OP_QLINEAR:
+  case OP_DQLINEAR:
     return infer_linear(n, d);
+  case OP_OBSERVE:
+    return 0;
+  case OP_QUANTIZE:
+  case OP_DEQUANTIZE:
+    return set_output(n, 0, x->rank, x->dims, d);
+  case OP_LUT: {
+    const Tensor *table = n->inputs[1];
+    if (table->rank != 1 || table->dims[0] != 256)
+      return NODE_ERR(d, n, "table must be u8[256]");
+    if (table->kind != TK_CONST)
+      return NODE_ERR(d, n, "table must be a constant");
+    return set_output(n, 0, x->rank, x->dims, d);
+  }
   case OP_BATCH_NORM:
     return infer_batch_norm(n, d);
   case OP_CLIP:
     if (ir_attr_float(n, ATTR_MIN) > ir_attr_float(n, ATTR_MAX))
       return NODE_ERR(d, n, "min %g is greater than max %g",
                       ir_attr_float(n, ATTR_MIN), ir_attr_float(n, ATTR_MAX));
-    return set_output(n, 0, DT_F32, x->rank, x->dims, d);
+    return set_output(n, 0, x->rank, x->dims, d);
   case OP_RELU:
   case OP_RELU6:
   case OP_SIGMOID:
@@ -435,10 +517,13 @@ int ir_infer_node(Graph *g, Node *n, Diag *d) {
   case OP_HARDSWISH:
   case OP_HARDSIGMOID:
   case OP_LEAKY_RELU:
-    return set_output(n, 0, DT_F32, x->rank, x->dims, d);
+    return set_output(n, 0, x->rank, x->dims, d);
   case OP_ADD:
   case OP_SUB:
   case OP_MUL:
+  case OP_QADD:
+  case OP_QSUB:
+  case OP_QMUL:
     return infer_broadcast(n, d);
   case OP_CONCAT:
     return infer_concat(n, d);
@@ -451,7 +536,7 @@ int ir_infer_node(Graph *g, Node *n, Diag *d) {
     if (expect_rank(n, 0, "input", 4, d))
       return -1;
     int64_t dims[4] = {x->dims[0], x->dims[1], 1, 1};
-    return set_output(n, 0, DT_F32, 4, dims, d);
+    return set_output(n, 0, 4, dims, d);
   }
   case OP_RESIZE:
     return infer_resize(n, d);
@@ -466,7 +551,7 @@ int ir_infer_node(Graph *g, Node *n, Diag *d) {
       return NODE_ERR(d, n, "input must have at least one dim");
     if (normalize_axis(n, ATTR_AXIS, x->rank, false, d))
       return -1;
-    return set_output(n, 0, DT_F32, x->rank, x->dims, d);
+    return set_output(n, 0, x->rank, x->dims, d);
   case OP_COUNT:
     break;
   }

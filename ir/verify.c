@@ -45,6 +45,54 @@ static int check_quant(const Tensor *t, Diag *d) {
   return 0;
 }
 
+static bool same_quant(const QuantParams *a, const QuantParams *b) {
+  if (!a || !b)
+    return a == b;
+  if (a->dtype != b->dtype || a->axis != b->axis || a->count != b->count)
+    return false;
+  for (int i = 0; i < a->count; i++)
+    if (a->scale[i] != b->scale[i] || a->zero_point[i] != b->zero_point[i])
+      return false;
+  return true;
+}
+
+/* Quantization rules of the int8 dialect that involve a node: per-tensor
+ * activations, per-tensor or axis-0 weights, and ops that run on u8 only
+ * when their input and output share parameters (they do no arithmetic). */
+static int check_node_quant(const Node *n, Diag *d) {
+  const char *op = op_info(n->op)->name;
+  for (int i = 0; i < n->num_inputs + n->num_outputs; i++) {
+    const Tensor *t = i < n->num_inputs ? n->inputs[i]
+                                        : n->outputs[i - n->num_inputs];
+    bool weight = (n->op == OP_QCONV2D || n->op == OP_QLINEAR ||
+                   n->op == OP_DQLINEAR) && i == 1;
+    if (t->dtype != DT_U8 && t->dtype != DT_I8)
+      continue;
+    if (n->op == OP_LUT && i == 1)
+      continue; /* the table holds raw codes */
+    if (!t->quant)
+      return diag_error(d, n->loc, "%s '%s': %s '%s' has no quantization parameters",
+                        op, n->name, t->dtype == DT_U8 ? "u8 tensor" : "i8 tensor",
+                        t->name);
+    if (!weight && t->quant->axis != -1)
+      return diag_error(d, n->loc, "%s '%s': activation '%s' must be quantized per tensor",
+                        op, n->name, t->name);
+    if (weight && t->quant->axis > 0)
+      return diag_error(d, n->loc, "%s '%s': weight '%s' must be quantized per tensor or on axis 0",
+                        op, n->name, t->name);
+  }
+  if ((op_info(n->op)->flags & OPF_U8_CAPABLE) && n->inputs[0]->dtype == DT_U8)
+    for (int i = 0; i < n->num_inputs + n->num_outputs; i++) {
+      const Tensor *t = i < n->num_inputs ? n->inputs[i]
+                                          : n->outputs[i - n->num_inputs];
+      if (!same_quant(t->quant, n->inputs[0]->quant))
+        return diag_error(d, n->loc,
+                          "%s '%s': on u8, '%s' must have the quantization parameters of '%s'",
+                          op, n->name, t->name, n->inputs[0]->name);
+    }
+  return 0;
+}
+
 static int check_tensors(Graph *g, Diag *d) {
   for (int i = 0; i < g->num_tensors; i++) {
     Tensor *t = g->tensors[i];
@@ -123,7 +171,7 @@ int ir_verify(Graph *g, Diag *d) {
     Tensor saved[n->num_outputs];
     for (int j = 0; j < n->num_outputs; j++)
       saved[j] = *n->outputs[j];
-    rc = ir_infer_node(g, n, d);
+    rc = ir_infer_node(g, n, d) || check_node_quant(n, d) ? -1 : 0;
     for (int j = 0; j < n->num_outputs && !rc; j++) {
       const Tensor *t = n->outputs[j];
       if (saved[j].dtype != t->dtype || !ir_same_shape(&saved[j], t)) {

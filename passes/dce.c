@@ -1,6 +1,6 @@
 /* dce: removes nodes none of whose outputs reaches a graph output, then
  * constants and values nothing uses. Graph inputs always stay (they are the
- * interface). Requires: sorted graph. Preserves: everything observable. */
+ * interface), and so do side-effect nodes (observe). Requires: sorted graph. Preserves: everything observable. */
 #include "pass.h"
 
 #include <stdlib.h>
@@ -18,6 +18,7 @@ int pass_dce(Graph *g, bool *changed, Diag *d) {
   /* Reverse topological order: a node is live when any output is. */
   for (int i = g->num_nodes - 1; i >= 0; i--) {
     Node *n = g->nodes[i];
+    live_n[i] = (op_info(n->op)->flags & OPF_SIDE_EFFECT) != 0;
     for (int j = 0; j < n->num_outputs; j++)
       live_n[i] |= live_t[n->outputs[j]->id];
     if (!live_n[i])

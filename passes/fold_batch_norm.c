@@ -51,18 +51,18 @@ static void fold_one(Graph *g, Node *bn, Node *p, Diag *d) {
   p->inputs = arr;
   p->num_inputs = 3;
   Tensor *y = bn->outputs[0];
+  bn->num_outputs = 0; /* y now belongs to p */
   p->outputs[0] = y;
   y->producer = p;
   y->producer_output = 0;
-  bn->num_inputs = 0; /* dead: dce drops it and the old tensors */
-  bn->num_outputs = 0;
+  bn->dead = true; /* dce then drops the orphaned tensors */
 }
 
 int pass_fold_batch_norm(Graph *g, bool *changed, Diag *d) {
   bool any = false;
   for (int i = 0; i < g->num_nodes; i++) {
     Node *bn = g->nodes[i];
-    if (bn->op != OP_BATCH_NORM || bn->num_inputs != 5)
+    if (bn->op != OP_BATCH_NORM || bn->dead)
       continue;
     Tensor *x = bn->inputs[0];
     Node *p = x->producer;

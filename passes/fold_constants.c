@@ -10,7 +10,7 @@ int pass_fold_constants(Graph *g, bool *changed, Diag *d) {
   bool any = false;
   for (int i = 0; i < g->num_nodes; i++) {
     Node *n = g->nodes[i];
-    if (!(op_info(n->op)->flags & OPF_FOLDABLE) || n->num_outputs == 0)
+    if (!(op_info(n->op)->flags & OPF_FOLDABLE) || n->dead)
       continue;
     bool all = true;
     for (int j = 0; j < n->num_inputs && all; j++)
@@ -31,7 +31,8 @@ int pass_fold_constants(Graph *g, bool *changed, Diag *d) {
       t->producer = NULL;
       t->producer_output = -1;
     }
-    n->num_outputs = 0; /* mark dead */
+    n->num_outputs = 0; /* the results are constants now */
+    n->dead = true;
     any = true;
   }
   if (any) {

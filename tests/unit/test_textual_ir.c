@@ -468,8 +468,11 @@ static void test_round_trip_everything(void **state) {
   Graph *g2;
   char *text = assert_round_trip(g, &g2);
 
-  /* Every op of ops.def is in the text. */
+  /* Every op of the model format is in the text (the int8 dialect has its
+   * own round-trip test: tests/ir/int8/dialect.qir). */
   for (int op = 0; op < OP_COUNT; op++) {
+    if (op_info((OpKind)op)->flags & OPF_INTERNAL)
+      continue;
     char needle[64];
     snprintf(needle, sizeof needle, " = %s \"", op_info((OpKind)op)->name);
     if (!strstr(text, needle))
