@@ -7,6 +7,7 @@
 #include "driver.h"
 #include "fileio.h"
 #include "pass.h"
+#include "quant_cli.h"
 
 static void opt_help(FILE *out) {
   fprintf(out,
@@ -17,7 +18,9 @@ static void opt_help(FILE *out) {
           "  --print-after-all   print the IR to stderr after every pass\n"
           "  --verify-each       verify the IR after every pass\n"
           "  -o FILE             write the result to FILE (atomically)\n\n"
-          "passes:\n");
+          "Pass options (insert-observers, calibrate, fold-scales,\n"
+          "lower-int8) are the quantization options below.\n\n%s\n"
+          "passes:\n", quant_cli_help);
   int n;
   const Pass *const *list = pass_list(&n);
   for (int i = 0; i < n; i++)
@@ -34,9 +37,15 @@ static void print_after(void *user, const Pass *p, const Graph *g) {
 int cmd_opt(int argc, char **argv) {
   const char *input = NULL, *passes = NULL, *output = NULL;
   PipelineOptions opts = {0};
+  QuantCli qc = {0};
   for (int i = 1; i < argc; i++) {
     bool missing;
     const char *v;
+    int q = quant_cli_option(&qc, argc, argv, &i, "opt");
+    if (q < 0)
+      return 1;
+    if (q > 0)
+      continue;
     if (driver_is_help(argv[i])) {
       opt_help(stdout);
       return 0;
@@ -67,11 +76,17 @@ int cmd_opt(int argc, char **argv) {
     return 1;
   Diag d;
   diag_clear(&d);
-  int rc = 0;
-  if (passes && pass_pipeline_run(g, passes, &opts, &d)) {
+  PassContext ctx;
+  QuantLog log = {0};
+  CalibData calib = {0};
+  int rc = quant_cli_setup(&qc, g, &ctx, &calib, false, "opt");
+  ctx.log = &log;
+  if (!rc && passes && pass_pipeline_run(g, passes, &ctx, &opts, &d)) {
     driver_report(&d);
     rc = 1;
   }
+  calib_data_free(&calib);
+  quant_log_free(&log);
   char *text = rc ? NULL : ir_print(g);
   if (!rc && output) {
     if (qcc_write_file_atomic(output, text, strlen(text), &d)) {

@@ -9,6 +9,7 @@
 #include "fileio.h"
 #include "interp.h"
 #include "npy.h"
+#include "quant_cli.h"
 
 static void run_help(FILE *out) {
   fprintf(out,
@@ -17,7 +18,11 @@ static void run_help(FILE *out) {
           "Runs the model with the float reference interpreter. Every graph\n"
           "input needs one --input; the .npy must be f32 with exactly the\n"
           "input's shape. Writes DIR/<output name>.npy (f32) for every graph\n"
-          "output; DIR is created if missing. Nothing is written on error.\n");
+          "output; DIR is created if missing. Nothing is written on error.\n"
+          "With --quant=static the model is calibrated, lowered to int8 and\n"
+          "run by the int8 reference interpreter; outputs are dequantized to\n"
+          "f32 so they compare directly with a float run.\n\n%s",
+          quant_cli_help);
 }
 
 typedef struct RunInput {
@@ -108,9 +113,18 @@ int cmd_run(int argc, char **argv) {
   NpyArray *arrays = NULL;
   if (!given)
     return driver_usage_error("run", "out of memory");
+  QuantCli qc = {0};
+  PassContext ctx;
+  QuantLog log = {0};
+  CalibData calib = {0};
   for (int i = 1; i < argc; i++) {
     bool missing;
     const char *v;
+    int q = quant_cli_option(&qc, argc, argv, &i, "run");
+    if (q < 0)
+      goto done;
+    if (q > 0)
+      continue;
     if (driver_is_help(argv[i])) {
       run_help(stdout);
       rc = 0;
@@ -147,6 +161,13 @@ int cmd_run(int argc, char **argv) {
   arrays = calloc((size_t)g->num_inputs + 1, sizeof(NpyArray));
   if (!arrays || load_inputs(g, given, num_given, arrays))
     goto done;
+  if (qc.mode && strcmp(qc.mode, "static") == 0) {
+    if (quant_cli_setup(&qc, g, &ctx, &calib, true, "run"))
+      goto done;
+    ctx.log = &log;
+    if (quant_cli_quantize(&qc, g, &ctx, "run"))
+      goto done;
+  }
   Diag d;
   diag_clear(&d);
   if (!(ip = interp_create(g, &d))) {
@@ -173,5 +194,7 @@ done:
   free(given);
   interp_destroy(ip);
   ir_graph_destroy(g);
+  calib_data_free(&calib);
+  quant_log_free(&log);
   return rc;
 }

@@ -5,12 +5,13 @@
  * float rounding of the folded weights). */
 #include "pass.h"
 
-int pass_canonicalize(Graph *g, bool *changed, Diag *d) {
+int pass_canonicalize(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
+  (void)ctx;
   bool any = false;
   for (int round = 0; round < 16; round++) {
     bool c1 = false, c2 = false, c3 = false;
-    if (pass_fold_batch_norm(g, &c1, d) || pass_fold_constants(g, &c2, d) ||
-        pass_dce(g, &c3, d))
+    if (pass_fold_batch_norm(g, ctx, &c1, d) ||
+        pass_fold_constants(g, ctx, &c2, d) || pass_dce(g, ctx, &c3, d))
       return -1;
     if (!(c1 || c2 || c3))
       break;

@@ -5,7 +5,8 @@
 
 #include <stdlib.h>
 
-int pass_dce(Graph *g, bool *changed, Diag *d) {
+int pass_dce(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
+  (void)ctx;
   (void)d;
   bool *live_t = calloc((size_t)g->num_tensors + 1, sizeof(bool));
   bool *live_n = calloc((size_t)g->num_nodes + 1, sizeof(bool));

@@ -58,7 +58,8 @@ static void fold_one(Graph *g, Node *bn, Node *p, Diag *d) {
   bn->dead = true; /* dce then drops the orphaned tensors */
 }
 
-int pass_fold_batch_norm(Graph *g, bool *changed, Diag *d) {
+int pass_fold_batch_norm(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
+  (void)ctx;
   bool any = false;
   for (int i = 0; i < g->num_nodes; i++) {
     Node *bn = g->nodes[i];
@@ -82,7 +83,7 @@ int pass_fold_batch_norm(Graph *g, bool *changed, Diag *d) {
     /* Drop the emptied batch_norm nodes now; the orphaned tensors go with
      * the next dce. */
     ir_graph_remove_dead_nodes(g);
-    return pass_dce(g, NULL, d);
+    return pass_dce(g, ctx, NULL, d);
   }
   return 0;
 }

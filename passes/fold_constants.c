@@ -6,7 +6,8 @@
 
 #include "interp.h"
 
-int pass_fold_constants(Graph *g, bool *changed, Diag *d) {
+int pass_fold_constants(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
+  (void)ctx;
   bool any = false;
   for (int i = 0; i < g->num_nodes; i++) {
     Node *n = g->nodes[i];

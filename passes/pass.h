@@ -5,14 +5,48 @@
 #ifndef QCC_PASS_H
 #define QCC_PASS_H
 
+#include "calib.h"
 #include "ir.h"
+#include "quant_log.h"
+
+/* Calibration samples: for graph input i, inputs[i] holds num_samples
+ * consecutive tensors of that input's shape (f32). Not owned. */
+typedef struct CalibSet {
+  int num_samples;
+  int num_inputs;
+  const float *const *inputs;
+} CalibSet;
+
+typedef void (*PassProgress)(void *user, int done, int total);
+
+/* Options and results shared by the passes of one pipeline. Passes read
+ * only the fields that concern them; pass_context_init sets the defaults. */
+typedef struct PassContext {
+  /* insert-observers */
+  ObserverKind observer;
+  int bins;
+  /* calibrate */
+  const CalibSet *calib;
+  RangeOptions range;
+  PassProgress progress; /* may be NULL */
+  void *progress_user;
+  /* fold-scales */
+  bool per_tensor_weights;
+  /* lower-int8: node-name globs kept in f32 */
+  const char *const *keep_float;
+  int num_keep_float;
+  /* every pass that decides precision records why here (may be NULL) */
+  QuantLog *log;
+} PassContext;
+
+void pass_context_init(PassContext *ctx);
 
 typedef struct Pass {
   const char *name;
   const char *summary;
   /* Rewrites g in place; returns 0, or -1 with a Diag. *changed (may be
    * NULL) tells whether anything was rewritten. */
-  int (*run)(Graph *g, bool *changed, Diag *d);
+  int (*run)(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 } Pass;
 
 /* All registered passes, in registry order. */
@@ -28,14 +62,19 @@ typedef struct PipelineOptions {
 } PipelineOptions;
 
 /* Runs the comma-separated pipeline. An unknown pass name is an error
- * naming it (checked before anything runs). Empty string: no passes. */
-int pass_pipeline_run(Graph *g, const char *pipeline,
+ * naming it (checked before anything runs). Empty string: no passes.
+ * ctx may be NULL (defaults). */
+int pass_pipeline_run(Graph *g, const char *pipeline, PassContext *ctx,
                       const PipelineOptions *opts, Diag *d);
 
 /* The passes, for callers that run one directly. */
-int pass_fold_batch_norm(Graph *g, bool *changed, Diag *d);
-int pass_fold_constants(Graph *g, bool *changed, Diag *d);
-int pass_dce(Graph *g, bool *changed, Diag *d);
-int pass_canonicalize(Graph *g, bool *changed, Diag *d);
+int pass_fold_batch_norm(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_fold_constants(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_dce(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_canonicalize(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_insert_observers(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_fold_scales(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 
 #endif

@@ -15,7 +15,32 @@ static const Pass passes[] = {
     {"fold-constants", "evaluate nodes whose inputs are all constants",
      pass_fold_constants},
     {"dce", "remove nodes and constants that no output depends on", pass_dce},
+    {"insert-observers",
+     "observe every f32 activation that may be quantized (graph inputs and "
+     "node results)",
+     pass_insert_observers},
+    {"calibrate",
+     "run the float graph over the calibration set and fill each observer's "
+     "range",
+     pass_calibrate},
+    {"fold-scales",
+     "turn observed ranges into u8 parameters (shared across concat and "
+     "pass-through ops) and weight scales into i8 per channel",
+     pass_fold_scales},
+    {"lower-int8",
+     "rewrite quantized conv/linear/add/mul/activations into the int8 "
+     "dialect, with explicit quantize/dequantize at float boundaries",
+     pass_lower_int8},
 };
+
+void pass_context_init(PassContext *ctx) {
+  memset(ctx, 0, sizeof *ctx);
+  ctx->observer = OBS_HISTOGRAM;
+  ctx->bins = CALIB_MIN_BINS;
+  ctx->range.method = RANGE_MINMAX;
+  ctx->range.percentile = 99.99;
+  ctx->range.num_quant_levels = 256;
+}
 
 const Pass *const *pass_list(int *count) {
   static const Pass *list[sizeof passes / sizeof passes[0]];
@@ -68,14 +93,19 @@ static const Pass **parse_pipeline(const char *pipeline, Diag *d) {
   return out;
 }
 
-int pass_pipeline_run(Graph *g, const char *pipeline,
+int pass_pipeline_run(Graph *g, const char *pipeline, PassContext *ctx,
                       const PipelineOptions *opts, Diag *d) {
   const Pass **list = parse_pipeline(pipeline, d);
   if (!list)
     return -1;
+  PassContext defaults;
+  if (!ctx) {
+    pass_context_init(&defaults);
+    ctx = &defaults;
+  }
   int rc = 0;
   for (int i = 0; list[i] && !rc; i++) {
-    rc = list[i]->run(g, NULL, d);
+    rc = list[i]->run(g, ctx, NULL, d);
     if (!rc && opts && opts->verify_each && ir_verify(g, d)) {
       /* Say which pass broke the graph: that is a compiler bug to fix. */
       char msg[QCC_DIAG_MSG_MAX];

@@ -56,7 +56,7 @@ static void test_round_trip(void **state) {
     Graph *g = load_example(examples[i]);
     assert_round_trip(g);
     Diag d = {0};
-    assert_int_equal(pass_pipeline_run(g, "canonicalize", NULL, &d), 0);
+    assert_int_equal(pass_pipeline_run(g, "canonicalize", NULL, NULL, &d), 0);
     assert_round_trip(g);
     ir_graph_destroy(g);
   }
@@ -99,7 +99,7 @@ static void test_canonicalize_equivalence(void **state) {
     for (unsigned s = 0; s < 3; s++)
       before[s] = run_outputs(g, 100 + s);
     Diag d = {0};
-    assert_int_equal(pass_pipeline_run(g, "canonicalize", NULL, &d), 0);
+    assert_int_equal(pass_pipeline_run(g, "canonicalize", NULL, NULL, &d), 0);
     assert_int_equal(ir_verify(g, &d), 0);
     for (int i = 0; i < g->num_nodes; i++) {
       const Node *n = g->nodes[i];

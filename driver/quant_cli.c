@@ -1,0 +1,296 @@
+/* Quantization options of the driver (see quant_cli.h): parsing, loading
+ * calibration sets (one [S, *shape] .npy, or a folder of .npy files of the
+ * input's shape), the progress bar, and the summary that says which nodes
+ * stayed in f32 and why — never a silent fallback. */
+#include "quant_cli.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "npy.h"
+
+const char quant_cli_help[] =
+    "quantization:\n"
+    "  --quant=MODE           none (default) or static (post-training int8)\n"
+    "  --calib NAME=PATH      calibration data for input NAME: a .npy of shape\n"
+    "                         [S, *input shape], or a folder of .npy files of\n"
+    "                         the input's shape (one per sample)\n"
+    "  --calib-method=M       minmax (default), percentile:P (e.g. 99.99),\n"
+    "                         entropy, mse\n"
+    "  --observer=K           histogram (default), minmax, moving-minmax\n"
+    "  --bins=N               histogram bins (default 2048; entropy likes 8192+)\n"
+    "  --keep-float=GLOB,...  keep matching nodes in f32\n"
+    "  --weights=G            per-channel (default) or per-tensor\n";
+
+static int bad_value(const char *sub, const char *opt, const char *v) {
+  return driver_usage_error(sub, "bad value '%s' for %s", v, opt), -1;
+}
+
+int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
+                     const char *sub) {
+  bool missing = false;
+  const char *v;
+  if ((v = driver_option(argc, argv, i, "--quant", &missing))) {
+    if (strcmp(v, "none") && strcmp(v, "static"))
+      return bad_value(sub, "--quant", v);
+    q->mode = v;
+  } else if ((v = driver_option(argc, argv, i, "--calib", &missing))) {
+    if (!strchr(v, '=') || q->num_calib == QUANT_CLI_MAX)
+      return bad_value(sub, "--calib (NAME=PATH)", v);
+    q->calib[q->num_calib++] = v;
+  } else if ((v = driver_option(argc, argv, i, "--calib-method", &missing))) {
+    q->calib_method = v;
+  } else if ((v = driver_option(argc, argv, i, "--observer", &missing))) {
+    if (strcmp(v, "histogram") && strcmp(v, "minmax") &&
+        strcmp(v, "moving-minmax"))
+      return bad_value(sub, "--observer", v);
+    q->observer = v;
+  } else if ((v = driver_option(argc, argv, i, "--bins", &missing))) {
+    char *end;
+    long b = strtol(v, &end, 10);
+    if (*end || b < CALIB_MIN_BINS || b > CALIB_MAX_BINS)
+      return bad_value(sub, "--bins", v);
+    q->bins = (int)b;
+  } else if ((v = driver_option(argc, argv, i, "--keep-float", &missing))) {
+    /* Comma-separated globs; argv outlives the options, so split a copy
+     * that is deliberately kept for the run. */
+    char *copy = strdup(v);
+    for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ","))
+      if (q->num_keep_float < QUANT_CLI_MAX)
+        q->keep_float[q->num_keep_float++] = tok;
+  } else if ((v = driver_option(argc, argv, i, "--weights", &missing))) {
+    if (strcmp(v, "per-channel") && strcmp(v, "per-tensor"))
+      return bad_value(sub, "--weights", v);
+    q->per_tensor_weights = strcmp(v, "per-tensor") == 0;
+  } else if ((v = driver_option(argc, argv, i, "--report", &missing))) {
+    q->report = v;
+  } else if (missing) {
+    return driver_usage_error(sub, "option '%s' needs a value", argv[*i]), -1;
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
+/* ---- calibration data -------------------------------------------------- */
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Reads one sample file (or the [S, ...] stack) into data, checking its
+ * shape against the input. Returns the number of samples, -1 on error. */
+static int load_npy_samples(const char *path, const Tensor *in, bool stacked,
+                            float **out) {
+  Diag d;
+  diag_clear(&d);
+  NpyArray a;
+  if (npy_read(path, &a, &d)) {
+    driver_report(&d);
+    return -1;
+  }
+  int off = stacked ? 1 : 0;
+  bool ok = a.dtype == DT_F32 && a.rank == in->rank + off && (!stacked || a.dims[0] > 0);
+  for (int k = 0; ok && k < in->rank; k++)
+    ok = a.dims[k + off] == in->dims[k];
+  if (!ok) {
+    char want[128], got[128];
+    ir_shape_str(in->rank, in->dims, want, sizeof want);
+    ir_shape_str(a.rank, a.dims, got, sizeof got);
+    diag_error(&d, srcloc(path, 0, 0),
+               "calibration data for '%s' must be f32 %s%s, the file holds "
+               "%s%s",
+               in->name, stacked ? "[S, ...] with [...] = " : "", want,
+               dtype_name(a.dtype), got);
+    driver_report(&d);
+    npy_free(&a);
+    return -1;
+  }
+  *out = a.data;
+  return stacked ? (int)a.dims[0] : 1;
+}
+
+static int load_calib_input(const char *path, const Tensor *in, float **out) {
+  struct stat st;
+  if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+    return load_npy_samples(path, in, true, out);
+  DIR *dir = opendir(path);
+  if (!dir) {
+    fprintf(stderr, "%s: error: cannot open folder\n", path);
+    return -1;
+  }
+  char **names = NULL;
+  int n = 0, cap = 0;
+  for (struct dirent *e; (e = readdir(dir));) {
+    size_t l = strlen(e->d_name);
+    if (l < 5 || strcmp(e->d_name + l - 4, ".npy") != 0)
+      continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 64;
+      names = realloc(names, sizeof(char *) * (size_t)cap);
+      if (!names)
+        QCC_DIE("out of memory");
+    }
+    names[n++] = strdup(e->d_name);
+  }
+  closedir(dir);
+  if (n == 0) {
+    fprintf(stderr, "%s: error: no .npy files in the folder\n", path);
+    free(names);
+    return -1;
+  }
+  qsort(names, (size_t)n, sizeof(char *), by_name);
+  int64_t numel = ir_tensor_numel(in);
+  float *all = malloc(sizeof(float) * (size_t)(numel * n));
+  int rc = all ? n : -1;
+  for (int i = 0; i < n && rc > 0; i++) {
+    char *file = malloc(strlen(path) + strlen(names[i]) + 2);
+    sprintf(file, "%s/%s", path, names[i]);
+    float *one;
+    if (load_npy_samples(file, in, false, &one) < 0) {
+      rc = -1;
+    } else {
+      memcpy(all + (size_t)(numel * i), one, sizeof(float) * (size_t)numel);
+      free(one);
+    }
+    free(file);
+  }
+  for (int i = 0; i < n; i++)
+    free(names[i]);
+  free(names);
+  if (rc < 0)
+    free(all);
+  else
+    *out = all;
+  return rc;
+}
+
+void calib_data_free(CalibData *data) {
+  for (int i = 0; i < data->set.num_inputs; i++)
+    free(data->arrays[i]);
+  free(data->arrays);
+  memset(data, 0, sizeof *data);
+}
+
+int quant_cli_setup(const QuantCli *q, const Graph *g, PassContext *ctx,
+                    CalibData *data, bool need_calib, const char *sub) {
+  pass_context_init(ctx);
+  Diag d;
+  diag_clear(&d);
+  if (q->calib_method && calib_range_parse(q->calib_method, &ctx->range, &d)) {
+    driver_report(&d);
+    return 1;
+  }
+  if (q->observer)
+    ctx->observer = strcmp(q->observer, "minmax") == 0 ? OBS_MINMAX
+                    : strcmp(q->observer, "moving-minmax") == 0
+                        ? OBS_MOVING_MINMAX
+                        : OBS_HISTOGRAM;
+  if (q->bins)
+    ctx->bins = q->bins;
+  ctx->per_tensor_weights = q->per_tensor_weights;
+  ctx->keep_float = q->keep_float;
+  ctx->num_keep_float = q->num_keep_float;
+
+  memset(data, 0, sizeof *data);
+  data->arrays = calloc((size_t)g->num_inputs + 1, sizeof(float *));
+  if (!data->arrays)
+    QCC_DIE("out of memory");
+  data->set.num_inputs = g->num_inputs;
+  data->set.inputs = (const float *const *)data->arrays;
+  for (int i = 0; i < q->num_calib; i++) {
+    const char *eq = strchr(q->calib[i], '=');
+    int idx = -1;
+    for (int k = 0; k < g->num_inputs; k++)
+      if (strlen(g->inputs[k]->name) == (size_t)(eq - q->calib[i]) &&
+          strncmp(g->inputs[k]->name, q->calib[i], (size_t)(eq - q->calib[i])) == 0)
+        idx = k;
+    if (idx < 0)
+      return driver_usage_error(sub, "--calib: model '%s' has no input '%.*s'",
+                                g->name, (int)(eq - q->calib[i]), q->calib[i]);
+    if (data->arrays[idx])
+      return driver_usage_error(sub, "--calib: input '%s' given twice",
+                                g->inputs[idx]->name);
+    int s = load_calib_input(eq + 1, g->inputs[idx], &data->arrays[idx]);
+    if (s < 0)
+      return 1;
+    if (data->set.num_samples && s != data->set.num_samples)
+      return driver_usage_error(sub, "--calib: %d samples for '%s', %d for "
+                                "another input", s, g->inputs[idx]->name,
+                                data->set.num_samples);
+    data->set.num_samples = s;
+  }
+  if (q->num_calib == 0 && !need_calib)
+    return 0;
+  for (int k = 0; k < g->num_inputs; k++)
+    if (!data->arrays[k])
+      return driver_usage_error(sub, "calibration needs --calib %s=PATH",
+                                g->inputs[k]->name);
+  ctx->calib = &data->set;
+  return 0;
+}
+
+/* ---- progress and summary ---------------------------------------------- */
+
+typedef struct Progress {
+  struct timespec start;
+} Progress;
+
+static double seconds_since(const struct timespec *t0) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)(t.tv_sec - t0->tv_sec) + 1e-9 * (double)(t.tv_nsec - t0->tv_nsec);
+}
+
+static void show_progress(void *user, int done, int total) {
+  Progress *p = user;
+  double el = seconds_since(&p->start), rate = done / (el > 0 ? el : 1e-9);
+  fprintf(stderr, "\rcalibrating: %d/%d samples, %.1f samples/s, ETA %.0fs   ",
+          done, total, rate, (total - done) / rate);
+  if (done == total)
+    fputc('\n', stderr);
+}
+
+int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
+                       const char *sub) {
+  (void)q;
+  Progress prog;
+  clock_gettime(CLOCK_MONOTONIC, &prog.start);
+  if (isatty(2)) {
+    ctx->progress = show_progress;
+    ctx->progress_user = &prog;
+  }
+  Diag d;
+  diag_clear(&d);
+  PipelineOptions opts = {.verify_each = true};
+  if (pass_pipeline_run(g,
+                        "canonicalize,insert-observers,calibrate,fold-scales,"
+                        "lower-int8",
+                        ctx, &opts, &d)) {
+    driver_report(&d);
+    return 1;
+  }
+  ctx->progress = NULL;
+  const QuantLog *log = ctx->log;
+  int n8 = 0, n32 = 0;
+  for (int i = 0; i < log->count; i++)
+    log->entries[i].int8 ? n8++ : n32++;
+  fprintf(stderr, "qcc %s: %s: %d of %d nodes int8 (static, %d calibration "
+          "samples)", sub, g->name, n8, n8 + n32, ctx->calib->num_samples);
+  if (n32 == 0) {
+    fprintf(stderr, "; nothing stayed in f32\n");
+    return 0;
+  }
+  fprintf(stderr, "; kept in f32:\n");
+  for (int i = 0; i < log->count; i++)
+    if (!log->entries[i].int8)
+      fprintf(stderr, "  %s '%s': %s\n", log->entries[i].op,
+              log->entries[i].node, log->entries[i].detail);
+  return 0;
+}

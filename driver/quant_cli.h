@@ -1,0 +1,52 @@
+/* Quantization options shared by the subcommands that quantize (`run`,
+ * `opt`, later `compile`): parsing, calibration data loading, and the
+ * one-paragraph summary of what stayed in float and why. */
+#ifndef QCC_QUANT_CLI_H
+#define QCC_QUANT_CLI_H
+
+#include <stdbool.h>
+
+#include "pass.h"
+
+#define QUANT_CLI_MAX 64
+
+typedef struct QuantCli {
+  const char *mode; /* "none" (default), "static" */
+  const char *calib[QUANT_CLI_MAX]; /* NAME=PATH */
+  int num_calib;
+  const char *calib_method; /* minmax, percentile:P, entropy, mse */
+  const char *observer;     /* minmax, moving-minmax, histogram */
+  int bins;
+  const char *keep_float[QUANT_CLI_MAX];
+  int num_keep_float;
+  bool per_tensor_weights;
+  const char *report; /* FILE.md or FILE.json */
+} QuantCli;
+
+/* Help text for the options, for the subcommands' --help. */
+extern const char quant_cli_help[];
+
+/* If argv[*i] is a quantization option, consumes it (and its value) and
+ * returns 1; returns 0 when it is not one; -1 on a bad value (printed). */
+int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
+                     const char *sub);
+
+/* Calibration samples loaded for a graph (owned arrays). */
+typedef struct CalibData {
+  CalibSet set;
+  float **arrays;
+} CalibData;
+
+/* Fills ctx from the options and loads the calibration data for g's inputs
+ * (every input needs one --calib when need_calib or any --calib is given).
+ * Prints errors; returns 0 or 1. */
+int quant_cli_setup(const QuantCli *q, const Graph *g, PassContext *ctx,
+                    CalibData *data, bool need_calib, const char *sub);
+void calib_data_free(CalibData *data);
+
+/* Runs the static quantization pipeline on g (in place), printing the
+ * progress and the summary to stderr. Returns 0 or 1 (error printed). */
+int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
+                       const char *sub);
+
+#endif

@@ -1,0 +1,113 @@
+/* calibrate: runs the observed float graph over the calibration set with
+ * the reference interpreter and gives every observe node the range its
+ * tensor should be quantized to (attribute `range`, chosen by
+ * ctx->range: minmax, percentile, entropy or mse). Interim: the backend
+ * moves this onto JIT-compiled code; the interpreter stays the oracle.
+ * Requires: observers (insert-observers) and ctx->calib. Preserves: the
+ * graph's computation (only observer attributes change). */
+#include "pass.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp.h"
+
+typedef struct CalibRun {
+  Observer *obs; /* per node index; kind < 0 where not an observer */
+  bool *is_obs;
+} CalibRun;
+
+static void on_node(void *user, const Node *n, const Interp *ip) {
+  CalibRun *run = user;
+  if (n->op != OP_OBSERVE)
+    return;
+  const Tensor *t = n->inputs[0];
+  calib_observer_update(&run->obs[n->id], interp_value(ip, t),
+                        ir_tensor_numel(t));
+}
+
+int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
+  const CalibSet *cs = ctx->calib;
+  SrcLoc where = srcloc(g->source_path, 0, 0);
+  int num_obs = 0;
+  for (int i = 0; i < g->num_nodes; i++)
+    num_obs += g->nodes[i]->op == OP_OBSERVE;
+  if (changed)
+    *changed = num_obs > 0;
+  if (num_obs == 0)
+    return 0;
+  if (!cs || cs->num_samples <= 0)
+    return diag_error(d, where, "calibrate needs calibration data (--calib "
+                                "NAME=FILE.npy for every input)");
+  if (cs->num_inputs != g->num_inputs)
+    return diag_error(d, where, "calibration data has %d inputs, the model %d",
+                      cs->num_inputs, g->num_inputs);
+
+  CalibRun run = {0};
+  run.obs = calloc((size_t)g->num_nodes, sizeof(Observer));
+  run.is_obs = calloc((size_t)g->num_nodes, sizeof(bool));
+  if (!run.obs || !run.is_obs)
+    QCC_DIE("out of memory");
+  int rc = 0;
+  for (int i = 0; i < g->num_nodes && !rc; i++) {
+    const Node *n = g->nodes[i];
+    if (n->op != OP_OBSERVE)
+      continue;
+    ObserverKind kind = (ObserverKind)ir_attr_int(n, ATTR_KIND);
+    rc = calib_observer_init(&run.obs[i], kind, (int)ir_attr_int(n, ATTR_BINS),
+                             d);
+    run.is_obs[i] = rc == 0;
+  }
+  Interp *ip = rc ? NULL : interp_create(g, d);
+  if (!ip)
+    rc = -1;
+  else
+    interp_set_hook(ip, on_node, &run);
+  for (int s = 0; s < (rc ? 0 : cs->num_samples); s++) {
+    for (int k = 0; k < g->num_inputs; k++) {
+      int64_t numel = ir_tensor_numel(g->inputs[k]);
+      interp_set_input(ip, k, cs->inputs[k] + (size_t)s * (size_t)numel);
+    }
+    if ((rc = interp_run(ip, d)) != 0)
+      break;
+    if (ctx->progress)
+      ctx->progress(ctx->progress_user, s + 1, cs->num_samples);
+  }
+  interp_destroy(ip);
+  for (int i = 0; i < g->num_nodes && !rc; i++) {
+    Node *n = g->nodes[i];
+    if (!run.is_obs[i])
+      continue;
+    const Observer *o = &run.obs[i];
+    if (o->count == 0) {
+      rc = diag_error(d, n->loc, "tensor '%s' held no finite value during "
+                      "calibration", n->inputs[0]->name);
+      break;
+    }
+    float lo, hi;
+    RangeOptions opt = ctx->range;
+    /* Range methods other than minmax need a histogram; a minmax or moving
+     * observer answers with what it has. */
+    if (o->kind != OBS_HISTOGRAM)
+      opt.method = RANGE_MINMAX;
+    if ((rc = calib_range_estimate(o, &opt, &lo, &hi, d)) != 0)
+      break;
+    double r[2] = {lo, hi};
+    Attr a = ir_attr_make_floats(g, ATTR_RANGE, AK_FLOATS, r, 2);
+    Attr *slot = (Attr *)ir_node_attr(n, ATTR_RANGE);
+    if (slot) {
+      *slot = a;
+    } else {
+      Attr *na = arena_alloc(g->arena, sizeof(Attr) * (size_t)(n->num_attrs + 1));
+      memcpy(na, n->attrs, sizeof(Attr) * (size_t)n->num_attrs);
+      na[n->num_attrs++] = a;
+      n->attrs = na;
+    }
+  }
+  for (int i = 0; i < g->num_nodes; i++)
+    if (run.is_obs[i])
+      calib_observer_free(&run.obs[i]);
+  free(run.obs);
+  free(run.is_obs);
+  return rc;
+}
