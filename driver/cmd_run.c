@@ -161,8 +161,9 @@ int cmd_run(int argc, char **argv) {
   arrays = calloc((size_t)g->num_inputs + 1, sizeof(NpyArray));
   if (!arrays || load_inputs(g, given, num_given, arrays))
     goto done;
-  if (qc.mode && strcmp(qc.mode, "static") == 0) {
-    if (quant_cli_setup(&qc, g, &ctx, &calib, true, "run"))
+  if (qc.mode && strcmp(qc.mode, "none") != 0) {
+    bool need_calib = strcmp(qc.mode, "static") == 0 && !qc.load_profile;
+    if (quant_cli_setup(&qc, g, &ctx, &calib, need_calib, "run"))
       goto done;
     ctx.log = &log;
     if (quant_cli_quantize(&qc, g, &ctx, "run"))

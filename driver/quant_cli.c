@@ -13,11 +13,17 @@
 #include <unistd.h>
 
 #include "driver.h"
+#include "fileio.h"
 #include "npy.h"
+#include "profile.h"
+#include "quant_report.h"
 
 const char quant_cli_help[] =
     "quantization:\n"
-    "  --quant=MODE           none (default) or static (post-training int8)\n"
+    "  --quant=MODE           none (default), static (post-training int8:\n"
+    "                         calibrated, every op that can be int8 is), or\n"
+    "                         dynamic (linear only, as PyTorch's\n"
+    "                         quantize_dynamic; conv2d stays f32)\n"
     "  --calib NAME=PATH      calibration data for input NAME: a .npy of shape\n"
     "                         [S, *input shape], or a folder of .npy files of\n"
     "                         the input's shape (one per sample)\n"
@@ -26,7 +32,12 @@ const char quant_cli_help[] =
     "  --observer=K           histogram (default), minmax, moving-minmax\n"
     "  --bins=N               histogram bins (default 2048; entropy likes 8192+)\n"
     "  --keep-float=GLOB,...  keep matching nodes in f32\n"
-    "  --weights=G            per-channel (default) or per-tensor\n";
+    "  --weights=G            per-channel (default) or per-tensor\n"
+    "  --report=FILE          write the quantization report: FILE.json as JSON,\n"
+    "                         anything else as Markdown\n"
+    "  --save-profile=FILE    save the calibrated ranges (YAML)\n"
+    "  --load-profile=FILE    use saved ranges instead of calibrating; refused\n"
+    "                         when the model changed since it was saved\n";
 
 static int bad_value(const char *sub, const char *opt, const char *v) {
   return driver_usage_error(sub, "bad value '%s' for %s", v, opt), -1;
@@ -37,7 +48,7 @@ int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
   bool missing = false;
   const char *v;
   if ((v = driver_option(argc, argv, i, "--quant", &missing))) {
-    if (strcmp(v, "none") && strcmp(v, "static"))
+    if (strcmp(v, "none") && strcmp(v, "static") && strcmp(v, "dynamic"))
       return bad_value(sub, "--quant", v);
     q->mode = v;
   } else if ((v = driver_option(argc, argv, i, "--calib", &missing))) {
@@ -70,6 +81,10 @@ int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
     q->per_tensor_weights = strcmp(v, "per-tensor") == 0;
   } else if ((v = driver_option(argc, argv, i, "--report", &missing))) {
     q->report = v;
+  } else if ((v = driver_option(argc, argv, i, "--save-profile", &missing))) {
+    q->save_profile = v;
+  } else if ((v = driver_option(argc, argv, i, "--load-profile", &missing))) {
+    q->load_profile = v;
   } else if (missing) {
     return driver_usage_error(sub, "option '%s' needs a value", argv[*i]), -1;
   } else {
@@ -257,9 +272,127 @@ static void show_progress(void *user, int done, int total) {
     fputc('\n', stderr);
 }
 
+/* A deep copy through the textual IR, which round-trips exactly. */
+static Graph *clone_graph(const Graph *g, Diag *d) {
+  char *text = ir_print(g);
+  if (!text)
+    QCC_DIE("out of memory");
+  Graph *c = ir_parse(text, strlen(text), "<float model>", d);
+  free(text);
+  return c;
+}
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static int write_report(const QuantCli *q, const Graph *float_g, Graph *g,
+                        PassContext *ctx, const char *sub) {
+  Diag d;
+  diag_clear(&d);
+  QuantReport r;
+  int rc = quant_report_build(&r, float_g, g, ctx->log, ctx, 1 << 30, &d);
+  if (!rc) {
+    char *text = ends_with(q->report, ".json") ? quant_report_json(&r)
+                                                : quant_report_markdown(&r);
+    rc = qcc_write_file_atomic(q->report, text, strlen(text), &d);
+    free(text);
+    if (!rc)
+      fprintf(stderr, "qcc %s: model output SQNR %.1f dB on %d calibration "
+              "samples; report written to %s\n", sub, r.output_sqnr_db,
+              r.samples, q->report);
+  }
+  quant_report_free(&r);
+  if (rc)
+    driver_report(&d);
+  return rc ? 1 : 0;
+}
+
+/* Observer ranges from a saved profile, after checking it was made for
+ * this very graph. */
+static int apply_profile(const char *path, const char *hash, Graph *g,
+                         Diag *d) {
+  Profile p;
+  if (profile_load(path, &p, d))
+    return -1;
+  int rc = 0;
+  if (strcmp(p.graph_hash, hash) != 0)
+    rc = diag_error(d, srcloc(path, 0, 0),
+                    "profile was made for another graph (hash %s, this "
+                    "model's is %s); calibrate again with --save-profile",
+                    p.graph_hash, hash);
+  for (int i = 0; i < g->num_nodes && !rc; i++) {
+    Node *n = g->nodes[i];
+    if (n->op != OP_OBSERVE)
+      continue;
+    const ProfileRange *r = NULL;
+    for (int k = 0; k < p.num_ranges && !r; k++)
+      if (strcmp(p.ranges[k].tensor, n->inputs[0]->name) == 0)
+        r = &p.ranges[k];
+    if (!r) {
+      rc = diag_error(d, srcloc(path, 0, 0), "profile has no range for '%s'",
+                      n->inputs[0]->name);
+      break;
+    }
+    double v[2] = {r->lo, r->hi};
+    Attr *na = arena_alloc(g->arena, sizeof(Attr) * (size_t)(n->num_attrs + 1));
+    memcpy(na, n->attrs, sizeof(Attr) * (size_t)n->num_attrs);
+    na[n->num_attrs++] = ir_attr_make_floats(g, ATTR_RANGE, AK_FLOATS, v, 2);
+    n->attrs = na;
+  }
+  profile_free(&p);
+  return rc;
+}
+
+static int save_profile(const char *path, const char *hash, const Graph *g,
+                        const PassContext *ctx, const char *method, Diag *d) {
+  Profile p = {0};
+  snprintf(p.model, sizeof p.model, "%s", g->name);
+  snprintf(p.graph_hash, sizeof p.graph_hash, "%s", hash);
+  snprintf(p.method, sizeof p.method, "%s", method);
+  p.samples = ctx->calib ? ctx->calib->num_samples : 0;
+  ProfileRange *ranges = calloc((size_t)g->num_nodes + 1, sizeof *ranges);
+  if (!ranges)
+    QCC_DIE("out of memory");
+  p.ranges = ranges;
+  for (int i = 0; i < g->num_nodes; i++) {
+    const Node *n = g->nodes[i];
+    const Attr *a = n->op == OP_OBSERVE ? ir_node_attr(n, ATTR_RANGE) : NULL;
+    if (!a)
+      continue;
+    ranges[p.num_ranges].tensor = (char *)n->inputs[0]->name;
+    ranges[p.num_ranges].lo = (float)a->floats[0];
+    ranges[p.num_ranges++].hi = (float)a->floats[1];
+  }
+  char *text = profile_format(&p);
+  int rc = qcc_write_file_atomic(path, text, strlen(text), d);
+  free(text);
+  free(ranges); /* tensor names belong to the graph */
+  return rc;
+}
+
+static int static_pipeline(const QuantCli *q, Graph *g, PassContext *ctx,
+                           const PipelineOptions *opts, Diag *d) {
+  char hash[17];
+  quant_graph_hash(g, hash);
+  if (pass_pipeline_run(g, "insert-observers", ctx, opts, d))
+    return -1;
+  if (q->load_profile) {
+    if (apply_profile(q->load_profile, hash, g, d))
+      return -1;
+  } else if (pass_pipeline_run(g, "calibrate", ctx, opts, d)) {
+    return -1;
+  }
+  if (q->save_profile &&
+      save_profile(q->save_profile, hash, g, ctx,
+                   q->calib_method ? q->calib_method : "minmax", d))
+    return -1;
+  return pass_pipeline_run(g, "fold-scales,lower-int8", ctx, opts, d);
+}
+
 int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
                        const char *sub) {
-  (void)q;
   Progress prog;
   clock_gettime(CLOCK_MONOTONIC, &prog.start);
   if (isatty(2)) {
@@ -269,28 +402,43 @@ int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
   Diag d;
   diag_clear(&d);
   PipelineOptions opts = {.verify_each = true};
-  if (pass_pipeline_run(g,
-                        "canonicalize,insert-observers,calibrate,fold-scales,"
-                        "lower-int8",
-                        ctx, &opts, &d)) {
+  Graph *float_g = NULL;
+  int rc = pass_pipeline_run(g, "canonicalize", ctx, &opts, &d);
+  if (!rc && q->report && !(float_g = clone_graph(g, &d)))
+    rc = -1;
+  bool dynamic = strcmp(q->mode, "dynamic") == 0;
+  if (!rc && dynamic)
+    rc = pass_pipeline_run(g, "quantize-dynamic", ctx, &opts, &d);
+  else if (!rc)
+    rc = static_pipeline(q, g, ctx, &opts, &d);
+  ctx->progress = NULL;
+  if (rc) {
     driver_report(&d);
+    ir_graph_destroy(float_g);
     return 1;
   }
-  ctx->progress = NULL;
   const QuantLog *log = ctx->log;
   int n8 = 0, n32 = 0;
   for (int i = 0; i < log->count; i++)
     log->entries[i].int8 ? n8++ : n32++;
-  fprintf(stderr, "qcc %s: %s: %d of %d nodes int8 (static, %d calibration "
-          "samples)", sub, g->name, n8, n8 + n32, ctx->calib->num_samples);
+  if (dynamic)
+    fprintf(stderr, "qcc %s: %s: %d of %d nodes int8 (dynamic)", sub, g->name,
+            n8, n8 + n32);
+  else
+    fprintf(stderr, "qcc %s: %s: %d of %d nodes int8 (static, %s)", sub,
+            g->name, n8, n8 + n32,
+            q->load_profile ? "ranges from the profile"
+            : q->calib_method ? q->calib_method : "minmax");
   if (n32 == 0) {
     fprintf(stderr, "; nothing stayed in f32\n");
-    return 0;
+  } else {
+    fprintf(stderr, "; kept in f32:\n");
+    for (int i = 0; i < log->count; i++)
+      if (!log->entries[i].int8)
+        fprintf(stderr, "  %s '%s': %s\n", log->entries[i].op,
+                log->entries[i].node, log->entries[i].detail);
   }
-  fprintf(stderr, "; kept in f32:\n");
-  for (int i = 0; i < log->count; i++)
-    if (!log->entries[i].int8)
-      fprintf(stderr, "  %s '%s': %s\n", log->entries[i].op,
-              log->entries[i].node, log->entries[i].detail);
-  return 0;
+  rc = float_g && ctx->calib ? write_report(q, float_g, g, ctx, sub) : 0;
+  ir_graph_destroy(float_g);
+  return rc;
 }

@@ -21,6 +21,7 @@ typedef struct QuantCli {
   int num_keep_float;
   bool per_tensor_weights;
   const char *report; /* FILE.md or FILE.json */
+  const char *save_profile, *load_profile;
 } QuantCli;
 
 /* Help text for the options, for the subcommands' --help. */

@@ -1,40 +1,84 @@
-/* The float reference interpreter's driver: one f32 buffer per tensor, a run
- * loop over the graph's nodes in their (topological) order, and the dispatch
- * from OpKind to the reference kernels in ref_*.c.
+/* The reference interpreter's driver: one buffer per tensor, a run loop over
+ * the graph's nodes in their (topological) order, and the dispatch from a
+ * node to its kernel: the float reference kernels (ref_*.c) for float ops
+ * on f32, the int8 reference kernels (qref_*.c) for the int8 dialect and
+ * for u8-capable ops on u8. `observe` nodes compute nothing; only the hook
+ * runs for them.
  *
- * Buffers are indexed by Tensor.id. Constants are not copied: their buffer
- * is the graph's own data, which the interpreter only reads. Every other
- * buffer is zero-filled at creation, so a run with an input never set is
- * still defined (it reads zeros).
+ * Buffers are indexed by Tensor.id and hold numel elements of the tensor's
+ * dtype. Constants are not copied: their buffer is the graph's own data,
+ * which the interpreter only reads. Every other buffer is zero-filled at
+ * creation, so a run with an input never set is still defined (it reads
+ * zeros). Whether each node can run is decided once, in interp_create, so
+ * a run fails only on what depends on the data (an empty pooling window,
+ * an accumulator outside int32).
  */
 #include "interp.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "qref.h"
 #include "ref.h"
 
 struct Interp {
   const Graph *g;
-  float **values;  /* [g->num_tensors] */
+  void **values;   /* [g->num_tensors], numel elements of the tensor's dtype */
   bool *owned;     /* values[i] was malloc'd here (not constant data) */
   InterpNodeHook hook;
   void *hook_user;
 };
 
+static RefKernel kernel_for(OpKind op);
+
+/* A float node: every operand f32 and a float kernel for the op. */
+static int check_float_node(const Node *n, Diag *d) {
+  if (!kernel_for(n->op))
+    return diag_error(d, n->loc, "%s '%s': not supported by the "
+                      "interpreter", op_info(n->op)->name, n->name);
+  for (int i = 0; i < n->num_inputs + n->num_outputs; i++) {
+    const Tensor *t = i < n->num_inputs ? n->inputs[i]
+                                        : n->outputs[i - n->num_inputs];
+    if (t->dtype != DT_F32)
+      return diag_error(d, n->loc, "%s '%s': '%s' is %s; the interpreter "
+                        "runs %s on f32%s", op_info(n->op)->name, n->name,
+                        t->name, dtype_name(t->dtype), op_info(n->op)->name,
+                        op_info(n->op)->flags & OPF_U8_CAPABLE
+                            ? " or on u8 throughout"
+                            : "");
+  }
+  return 0;
+}
+
+static int check_node(const Node *n, Diag *d) {
+  if ((unsigned)n->op >= (unsigned)OP_COUNT)
+    QCC_DIE("node '%s': op %d out of range", n->name, (int)n->op);
+  if (n->op == OP_OBSERVE || qref_kernel_for(n))
+    return qref_check_node(n, d);
+  return check_float_node(n, d);
+}
+
 Interp *interp_create(const Graph *g, Diag *d) {
   for (int i = 0; i < g->num_tensors; i++) {
     const Tensor *t = g->tensors[i];
-    if (t->dtype != DT_F32) {
-      diag_error(d, t->loc, "tensor '%s' is %s; the float interpreter runs "
-                 "only f32 graphs", t->name, dtype_name(t->dtype));
-      return NULL;
-    }
+    if ((unsigned)t->dtype >= (unsigned)DT_COUNT)
+      QCC_DIE("tensor '%s': dtype %d out of range", t->name, (int)t->dtype);
     if (t->kind == TK_CONST && !t->data) {
       diag_error(d, t->loc, "constant '%s' has no data", t->name);
       return NULL;
     }
   }
+  for (int i = 0; i < g->num_inputs; i++)
+    if (g->inputs[i]->dtype != DT_F32) {
+      diag_error(d, g->inputs[i]->loc, "input '%s' is %s; graph inputs are "
+                 "f32", g->inputs[i]->name,
+                 dtype_name(g->inputs[i]->dtype));
+      return NULL;
+    }
+  for (int k = 0; k < g->num_nodes; k++)
+    if (check_node(g->nodes[k], d))
+      return NULL;
+
   Interp *ip = calloc(1, sizeof *ip);
   if (!ip)
     QCC_DIE("out of memory");
@@ -56,7 +100,8 @@ Interp *interp_create(const Graph *g, Diag *d) {
     if (numel < 0)
       QCC_DIE("tensor '%s': element count overflows in a verified graph",
               t->name);
-    ip->values[i] = calloc(numel > 0 ? (size_t)numel : 1, sizeof(float));
+    ip->values[i] = calloc(numel > 0 ? (size_t)numel : 1,
+                           dtype_size(t->dtype));
     if (!ip->values[i])
       QCC_DIE("out of memory");
     ip->owned[i] = true;
@@ -93,34 +138,65 @@ void interp_set_hook(Interp *ip, InterpNodeHook hook, void *user) {
  * real model and the heap covers the rest. */
 #define INTERP_SMALL_ARITY 16
 
+/* Runs one node on the interpreter's buffers. The float kernels take typed
+ * float pointers, so for them the untyped ones are converted one by one
+ * (check_node made sure those buffers hold f32). */
+static int run_node(Interp *ip, const Node *n, Diag *d) {
+  if (n->op == OP_OBSERVE)
+    return 0;
+  const void *small_in[INTERP_SMALL_ARITY];
+  void *small_out[INTERP_SMALL_ARITY];
+  const float *small_fin[INTERP_SMALL_ARITY];
+  float *small_fout[INTERP_SMALL_ARITY];
+  const void **in = small_in;
+  void **out = small_out;
+  const float **fin = small_fin;
+  float **fout = small_fout;
+  if (n->num_inputs > INTERP_SMALL_ARITY) {
+    in = malloc((size_t)n->num_inputs * sizeof *in);
+    fin = malloc((size_t)n->num_inputs * sizeof *fin);
+  }
+  if (n->num_outputs > INTERP_SMALL_ARITY) {
+    out = malloc((size_t)n->num_outputs * sizeof *out);
+    fout = malloc((size_t)n->num_outputs * sizeof *fout);
+  }
+  if (!in || !out || !fin || !fout)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < n->num_inputs; i++)
+    in[i] = ip->values[n->inputs[i]->id];
+  for (int j = 0; j < n->num_outputs; j++) {
+    if (n->outputs[j]->kind == TK_CONST)
+      QCC_DIE("node '%s' writes constant '%s'", n->name,
+              n->outputs[j]->name);
+    out[j] = ip->values[n->outputs[j]->id];
+  }
+  QRefKernel qk = qref_kernel_for(n);
+  int rc;
+  if (qk) {
+    rc = qk(n, in, out, d);
+  } else {
+    for (int i = 0; i < n->num_inputs; i++)
+      fin[i] = in[i];
+    for (int j = 0; j < n->num_outputs; j++)
+      fout[j] = out[j];
+    rc = interp_eval_node(n, fin, fout, d);
+  }
+  if (in != small_in) {
+    free(in);
+    free(fin);
+  }
+  if (out != small_out) {
+    free(out);
+    free(fout);
+  }
+  return rc;
+}
+
 int interp_run(Interp *ip, Diag *d) {
   const Graph *g = ip->g;
   for (int k = 0; k < g->num_nodes; k++) {
     const Node *n = g->nodes[k];
-    const float *small_in[INTERP_SMALL_ARITY];
-    float *small_out[INTERP_SMALL_ARITY];
-    const float **in = small_in;
-    float **out = small_out;
-    if (n->num_inputs > INTERP_SMALL_ARITY)
-      in = malloc((size_t)n->num_inputs * sizeof *in);
-    if (n->num_outputs > INTERP_SMALL_ARITY)
-      out = malloc((size_t)n->num_outputs * sizeof *out);
-    if (!in || !out)
-      QCC_DIE("out of memory");
-    for (int i = 0; i < n->num_inputs; i++)
-      in[i] = ip->values[n->inputs[i]->id];
-    for (int j = 0; j < n->num_outputs; j++) {
-      if (n->outputs[j]->kind == TK_CONST)
-        QCC_DIE("node '%s' writes constant '%s'", n->name,
-                n->outputs[j]->name);
-      out[j] = ip->values[n->outputs[j]->id];
-    }
-    int rc = interp_eval_node(n, in, out, d);
-    if (in != small_in)
-      free(in);
-    if (out != small_out)
-      free(out);
-    if (rc != 0)
+    if (run_node(ip, n, d))
       return -1;
     if (ip->hook)
       ip->hook(ip->hook_user, n, ip);
@@ -128,16 +204,29 @@ int interp_run(Interp *ip, Diag *d) {
   return 0;
 }
 
-const float *interp_value(const Interp *ip, const Tensor *t) {
+static void check_in_graph(const Interp *ip, const Tensor *t,
+                           const char *who) {
   if (t->id < 0 || t->id >= ip->g->num_tensors ||
       ip->g->tensors[t->id] != t)
-    QCC_DIE("interp_value: tensor '%s' is not in the interpreted graph",
-            t->name);
+    QCC_DIE("%s: tensor '%s' is not in the interpreted graph", who, t->name);
+}
+
+const float *interp_value(const Interp *ip, const Tensor *t) {
+  check_in_graph(ip, t, "interp_value");
+  if (t->dtype != DT_F32)
+    QCC_DIE("interp_value: tensor '%s' is %s, not f32 (use "
+            "interp_value_raw)", t->name, dtype_name(t->dtype));
   return ip->values[t->id];
 }
 
-/* OpKind -> kernel. Ops without a float meaning here (e.g. a later int8
- * dialect) get NULL and are reported as unsupported, not guessed at. */
+const void *interp_value_raw(const Interp *ip, const Tensor *t) {
+  check_in_graph(ip, t, "interp_value_raw");
+  return ip->values[t->id];
+}
+
+/* OpKind -> float kernel. Ops without a float meaning (the int8 dialect)
+ * get NULL: interp_eval_node reports them as unsupported rather than guess,
+ * and interp_run sends them to qref_kernel_for instead. */
 static RefKernel kernel_for(OpKind op) {
   switch (op) {
   case OP_CONV2D: return ref_conv2d;

@@ -168,7 +168,7 @@ int ir_verify(Graph *g, Diag *d) {
     if (rc)
       break;
     /* Types and shapes must be what inference says. */
-    Tensor saved[n->num_outputs];
+    Tensor saved[n->num_outputs > 0 ? n->num_outputs : 1];
     for (int j = 0; j < n->num_outputs; j++)
       saved[j] = *n->outputs[j];
     rc = ir_infer_node(g, n, d) || check_node_quant(n, d) ? -1 : 0;

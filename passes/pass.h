@@ -76,5 +76,6 @@ int pass_insert_observers(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_fold_scales(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_quantize_dynamic(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 
 #endif

@@ -31,6 +31,10 @@ static const Pass passes[] = {
      "rewrite quantized conv/linear/add/mul/activations into the int8 "
      "dialect, with explicit quantize/dequantize at float boundaries",
      pass_lower_int8},
+    {"quantize-dynamic",
+     "dynamic quantization: linear -> dqlinear (i8 weights, run-time "
+     "activation scale); everything else stays f32, and the log says why",
+     pass_quantize_dynamic},
 };
 
 void pass_context_init(PassContext *ctx) {

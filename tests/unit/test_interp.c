@@ -795,23 +795,6 @@ static void test_eval_node_on_caller_buffers(void **state) {
   ir_graph_destroy(g);
 }
 
-/* A graph holding a non-f32 tensor is refused with a message naming it. */
-static void test_create_rejects_non_f32(void **state) {
-  (void)state;
-  Graph *g = ir_graph_create("q");
-  Diag d = {0};
-  Tensor *t = ir_graph_add_tensor(g, "w_q", TK_CONST, DT_I8, 1, DIMS(4),
-                                  here(), &d);
-  assert_non_null(t);
-  ir_tensor_alloc_data(g, t);
-  Interp *ip = interp_create(g, &d);
-  assert_null(ip);
-  assert_int_equal(d.has_error, 1);
-  assert_non_null(strstr(d.msg, "w_q"));
-  assert_non_null(strstr(d.msg, "i8"));
-  ir_graph_destroy(g);
-}
-
 /* A node whose input is not f32 is refused by interp_eval_node too (the
  * graph is never verified, only the node is looked at). */
 static void test_eval_node_rejects_non_f32(void **state) {
@@ -863,7 +846,6 @@ int main(void) {
       cmocka_unit_test(test_softmax_stable),
       cmocka_unit_test(test_hook_order_and_values),
       cmocka_unit_test(test_eval_node_on_caller_buffers),
-      cmocka_unit_test(test_create_rejects_non_f32),
       cmocka_unit_test(test_eval_node_rejects_non_f32),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

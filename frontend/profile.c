@@ -1,0 +1,128 @@
+/* Reading and writing calibration profiles (see profile.h). */
+#include "profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fileio.h"
+#include "yaml_doc.h"
+
+static int copy_string(YDoc *y, yaml_node_t *n, const char *what, char *out,
+                       size_t cap) {
+  const char *s;
+  if (ydoc_string(y, n, what, &s))
+    return -1;
+  if (strlen(s) >= cap)
+    return diag_error(y->d, ydoc_loc(y, n), "%s is too long", what);
+  memcpy(out, s, strlen(s) + 1);
+  return 0;
+}
+
+static int load_ranges(YDoc *y, yaml_node_t *m, Profile *p) {
+  if (ydoc_expect_map(y, m, "ranges"))
+    return -1;
+  int n = ydoc_map_len(m);
+  p->ranges = calloc((size_t)n + 1, sizeof(ProfileRange));
+  if (!p->ranges)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < n; i++) {
+    const char *name;
+    yaml_node_t *k = ydoc_map_key(y, m, i), *v = ydoc_map_value(y, m, i);
+    if (ydoc_string(y, k, "tensor name", &name) || ydoc_expect_seq(y, v, name))
+      return -1;
+    if (ydoc_seq_len(v) != 2)
+      return diag_error(y->d, ydoc_loc(y, v), "range of '%s' needs [lo, hi]",
+                        name);
+    double lo, hi;
+    if (ydoc_float(y, ydoc_seq_item(y, v, 0), "lo", &lo) ||
+        ydoc_float(y, ydoc_seq_item(y, v, 1), "hi", &hi))
+      return -1;
+    if (!(lo <= 0 && 0 <= hi && lo < hi))
+      return diag_error(y->d, ydoc_loc(y, v),
+                        "range of '%s' must satisfy lo <= 0 <= hi, lo < hi",
+                        name);
+    ProfileRange *r = &p->ranges[p->num_ranges++];
+    r->tensor = strdup(name);
+    r->lo = (float)lo;
+    r->hi = (float)hi;
+  }
+  return 0;
+}
+
+int profile_load(const char *path, Profile *p, Diag *d) {
+  memset(p, 0, sizeof *p);
+  char *text;
+  size_t len;
+  if (qcc_read_file(path, &text, &len, d))
+    return -1;
+  YDoc y;
+  int rc = ydoc_load(&y, text, len, path, d);
+  free(text);
+  if (rc)
+    return -1;
+  static const char *const keys[] = {"format", "model", "graph_hash", "method",
+                                     "samples", "ranges", NULL};
+  yaml_node_t *root = ydoc_root(&y), *n;
+  const char *fmt;
+  int64_t samples;
+  rc = ydoc_check_keys(&y, root, keys, "profile");
+  if (!rc && (!(n = ydoc_require(&y, root, "format", "profile")) ||
+              ydoc_string(&y, n, "format", &fmt)))
+    rc = -1;
+  if (!rc && strcmp(fmt, "qcc-profile-1") != 0)
+    rc = diag_error(d, ydoc_loc(&y, n), "unsupported profile format '%s'", fmt);
+  if (!rc && (!(n = ydoc_require(&y, root, "model", "profile")) ||
+              copy_string(&y, n, "model", p->model, sizeof p->model)))
+    rc = -1;
+  if (!rc && (!(n = ydoc_require(&y, root, "graph_hash", "profile")) ||
+              copy_string(&y, n, "graph_hash", p->graph_hash,
+                          sizeof p->graph_hash)))
+    rc = -1;
+  if (!rc && (!(n = ydoc_require(&y, root, "method", "profile")) ||
+              copy_string(&y, n, "method", p->method, sizeof p->method)))
+    rc = -1;
+  if (!rc && (!(n = ydoc_require(&y, root, "samples", "profile")) ||
+              ydoc_int(&y, n, "samples", &samples)))
+    rc = -1;
+  if (!rc && (samples < 0 || samples > 1 << 30))
+    rc = diag_error(d, ydoc_loc(&y, n), "bad sample count");
+  if (!rc)
+    p->samples = (int)samples;
+  if (!rc && (!(n = ydoc_require(&y, root, "ranges", "profile")) ||
+              load_ranges(&y, n, p)))
+    rc = -1;
+  ydoc_free(&y);
+  if (rc)
+    profile_free(p);
+  return rc;
+}
+
+char *profile_format(const Profile *p) {
+  size_t cap = 256 + (size_t)p->num_ranges * 64;
+  for (int i = 0; i < p->num_ranges; i++)
+    cap += strlen(p->ranges[i].tensor) * 2 + 8;
+  char *s = malloc(cap);
+  if (!s)
+    QCC_DIE("out of memory");
+  size_t n = (size_t)snprintf(s, cap,
+                              "format: qcc-profile-1\nmodel: '%s'\n"
+                              "graph_hash: '%s'\nmethod: '%s'\nsamples: %d\n"
+                              "ranges:\n",
+                              p->model, p->graph_hash, p->method, p->samples);
+  for (int i = 0; i < p->num_ranges; i++) {
+    /* Names are [A-Za-z0-9_.:/-]: single quotes keep YAML from reading
+     * them as anything but strings. %.9g round-trips every f32. */
+    n += (size_t)snprintf(s + n, cap - n, "  '%s': [%.9g, %.9g]\n",
+                          p->ranges[i].tensor, (double)p->ranges[i].lo,
+                          (double)p->ranges[i].hi);
+  }
+  return s;
+}
+
+void profile_free(Profile *p) {
+  for (int i = 0; i < p->num_ranges; i++)
+    free(p->ranges[i].tensor);
+  free(p->ranges);
+  memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,159 @@
+/* int8 reference qconv2d, qlinear and dqlinear: integer dot products
+ * followed by the contract's requantization (docs/quantization.md).
+ *
+ *   acc[o] = b[o] + sum (q_x - z_x) * q_w        exact, in int64
+ *   y      = qm_requantize(acc, M[o], z_y, lo, hi)
+ *   M[o]   = qm_multiplier((double)s_x * s_w[o], s_y)
+ *
+ * Only the final sum must fit in int32: two's complement wrapping i32 adds
+ * (what the compiled code does) give the same value whenever it does,
+ * whatever the partial sums did. A final sum outside int32 is reported.
+ *
+ * Padding taps read z_x, as the contract says, so they contribute exactly
+ * zero; they are written out rather than skipped to keep the code next to
+ * the formula. Weights are symmetric (qref_check_node), so q_w has no zero
+ * point to subtract.
+ */
+#include <stddef.h>
+
+#include "qref.h"
+#include "quant_math.h"
+
+int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
+                 Diag *d) {
+  const Tensor *xt = n->inputs[0], *wt = n->inputs[1], *yt = n->outputs[0];
+  const uint8_t *x = in[0];
+  const int8_t *w = in[1];
+  const int32_t *b = n->num_inputs > 2 ? in[2] : NULL;
+  uint8_t *y = out[0];
+
+  int cnt;
+  const int64_t *stride = ir_attr_ints(n, ATTR_STRIDE, &cnt);
+  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, &cnt);
+  if (cnt != 4)
+    QCC_DIE("qconv2d '%s': padding has %d values after completion", n->name,
+            cnt);
+  const int64_t *dil = ir_attr_ints(n, ATTR_DILATION, &cnt);
+  int64_t groups = ir_attr_int(n, ATTR_GROUPS);
+  int32_t lo, hi;
+  qref_clamp(n, &lo, &hi);
+
+  int64_t N = xt->dims[0], C = xt->dims[1], H = xt->dims[2], W = xt->dims[3];
+  int64_t O = wt->dims[0], CG = wt->dims[1], KH = wt->dims[2],
+          KW = wt->dims[3];
+  int64_t OH = yt->dims[2], OW = yt->dims[3];
+  int64_t OG = O / groups; /* output channels per group */
+
+  float s_x = qref_scale(xt->quant, 0), s_y = qref_scale(yt->quant, 0);
+  int32_t z_x = qref_zero_point(xt->quant, 0);
+  int32_t z_y = qref_zero_point(yt->quant, 0);
+
+  for (int64_t o = 0; o < O; o++) {
+    float m = qm_multiplier((double)s_x * (double)qref_scale(wt->quant, o),
+                            (double)s_y);
+    int64_t g = o / OG;
+    const int8_t *wo = w + o * CG * KH * KW;
+    for (int64_t bi = 0; bi < N; bi++)
+      for (int64_t oh = 0; oh < OH; oh++)
+        for (int64_t ow = 0; ow < OW; ow++) {
+          int64_t acc = b ? b[o] : 0;
+          for (int64_t c = 0; c < CG; c++) {
+            const uint8_t *xc = x + ((bi * C) + g * CG + c) * H * W;
+            for (int64_t kh = 0; kh < KH; kh++) {
+              int64_t ih = oh * stride[0] - pad[0] + kh * dil[0];
+              for (int64_t kw = 0; kw < KW; kw++) {
+                int64_t iw = ow * stride[1] - pad[1] + kw * dil[1];
+                int32_t q = ih >= 0 && ih < H && iw >= 0 && iw < W
+                                ? xc[ih * W + iw]
+                                : z_x;
+                acc += (int64_t)(q - z_x) * wo[(c * KH + kh) * KW + kw];
+              }
+            }
+          }
+          if (qref_check_i32(n, acc, d))
+            return -1;
+          y[((bi * O + o) * OH + oh) * OW + ow] =
+              (uint8_t)qm_requantize((int32_t)acc, m, z_y, lo, hi);
+        }
+  }
+  return 0;
+}
+
+int qref_qlinear(const Node *n, const void *const *in, void *const *out,
+                 Diag *d) {
+  const Tensor *xt = n->inputs[0], *wt = n->inputs[1], *yt = n->outputs[0];
+  const uint8_t *x = in[0];
+  const int8_t *w = in[1];
+  const int32_t *b = n->num_inputs > 2 ? in[2] : NULL;
+  uint8_t *y = out[0];
+  int32_t lo, hi;
+  qref_clamp(n, &lo, &hi);
+  int64_t rows = xt->dims[0], K = xt->dims[1], M = wt->dims[0];
+  float s_x = qref_scale(xt->quant, 0), s_y = qref_scale(yt->quant, 0);
+  int32_t z_x = qref_zero_point(xt->quant, 0);
+  int32_t z_y = qref_zero_point(yt->quant, 0);
+  for (int64_t o = 0; o < M; o++) {
+    float m = qm_multiplier((double)s_x * (double)qref_scale(wt->quant, o),
+                            (double)s_y);
+    for (int64_t r = 0; r < rows; r++) {
+      int64_t acc = b ? b[o] : 0;
+      for (int64_t k = 0; k < K; k++)
+        acc += (int64_t)(x[r * K + k] - z_x) * w[o * K + k];
+      if (qref_check_i32(n, acc, d))
+        return -1;
+      y[r * M + o] = (uint8_t)qm_requantize((int32_t)acc, m, z_y, lo, hi);
+    }
+  }
+  return 0;
+}
+
+/* Dynamic quantization of x, once per call over the whole tensor. NaN
+ * elements take no part in the range (every comparison with them is
+ * false) and quantize to z (qm_quantize). */
+static void dynamic_params(const float *x, int64_t numel, float *s,
+                           int32_t *z) {
+  float lo = 0.0f, hi = 0.0f;
+  for (int64_t i = 0; i < numel; i++) {
+    if (x[i] < lo)
+      lo = x[i];
+    if (x[i] > hi)
+      hi = x[i];
+  }
+  if (hi == lo) { /* all zero: any scale is exact; take 1 */
+    *s = 1.0f;
+    *z = 0;
+    return;
+  }
+  float range = hi - lo;
+  *s = range / 255.0f;
+  *z = qm_finish(qm_rne(-lo / *s), 0, 0, 255);
+}
+
+int qref_dqlinear(const Node *n, const void *const *in, void *const *out,
+                  Diag *d) {
+  const Tensor *xt = n->inputs[0], *wt = n->inputs[1];
+  const float *x = in[0];
+  const int8_t *w = in[1];
+  const float *b = n->num_inputs > 2 ? in[2] : NULL;
+  float *y = out[0];
+  int64_t rows = xt->dims[0], K = xt->dims[1], M = wt->dims[0];
+  float s;
+  int32_t z;
+  dynamic_params(x, rows * K, &s, &z);
+  for (int64_t o = 0; o < M; o++) {
+    float m = qm_multiplier((double)s * (double)qref_scale(wt->quant, o), 1.0);
+    for (int64_t r = 0; r < rows; r++) {
+      int64_t acc = 0;
+      for (int64_t k = 0; k < K; k++) {
+        int32_t q = qm_quantize(x[r * K + k], s, z, 0, 255);
+        acc += (int64_t)(q - z) * w[o * K + k];
+      }
+      if (qref_check_i32(n, acc, d))
+        return -1;
+      /* Two roundings, product then sum: no fused multiply-add. */
+      float v = (float)(int32_t)acc * m;
+      y[r * M + o] = b ? v + b[o] : v;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,305 @@
+/* See quant_report.h. The SQNR of a node compares the float model's value
+ * of its result tensor with the quantized model's value of the same tensor
+ * (dequantized when it is u8; the u8 twin `<name>.q` when the f32 name only
+ * survives at a boundary). Errors accumulate through the network, so a
+ * row shows what a user of that tensor would see, not one layer alone. */
+#include "quant_report.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interp.h"
+
+void quant_graph_hash(const Graph *g, char out[17]) {
+  char *text = ir_print(g);
+  uint64_t h = 1469598103934665603ull;
+  for (const char *p = text ? text : ""; *p; p++)
+    h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  free(text);
+  snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+static char *dup(const char *s) {
+  char *p = strdup(s ? s : "");
+  if (!p)
+    QCC_DIE("out of memory");
+  return p;
+}
+
+static void format_params(const QuantParams *q, char *buf, size_t n) {
+  if (!q)
+    snprintf(buf, n, "f32");
+  else if (q->count == 1)
+    snprintf(buf, n, "%s %.6g:%d", dtype_name(q->dtype), (double)q->scale[0],
+             (int)q->zero_point[0]);
+  else
+    snprintf(buf, n, "%s per-channel (%d)", dtype_name(q->dtype), q->count);
+}
+
+static const Node *find_node(const Graph *g, const char *name) {
+  for (int i = 0; i < g->num_nodes; i++)
+    if (strcmp(g->nodes[i]->name, name) == 0)
+      return g->nodes[i];
+  return NULL;
+}
+
+/* The quantized model's tensor that carries float tensor `name`. */
+static const Tensor *counterpart(const Graph *q, const char *name) {
+  const Tensor *t = ir_graph_find_tensor(q, name);
+  if (t && t->kind != TK_CONST)
+    return t;
+  char twin[512];
+  snprintf(twin, sizeof twin, "%s.q", name);
+  t = ir_graph_find_tensor(q, twin);
+  return t && t->kind != TK_CONST ? t : NULL;
+}
+
+/* Value i of t in the quantized run, as a real number. */
+static double real_value(const Interp *ip, const Tensor *t, int64_t i) {
+  if (t->dtype == DT_F32)
+    return interp_value(ip, t)[i];
+  const uint8_t *u = interp_value_raw(ip, t);
+  return ((double)u[i] - t->quant->zero_point[0]) * (double)t->quant->scale[0];
+}
+
+typedef struct Acc {
+  double signal, noise;
+} Acc;
+
+static double sqnr(Acc a) {
+  if (a.noise == 0)
+    return INFINITY;
+  return 10.0 * log10(a.signal / a.noise);
+}
+
+int quant_report_build(QuantReport *r, const Graph *float_g, const Graph *q_g,
+                       const QuantLog *log, const PassContext *ctx,
+                       int max_samples, Diag *d) {
+  memset(r, 0, sizeof *r);
+  snprintf(r->model, sizeof r->model, "%s", float_g->name);
+  quant_graph_hash(float_g, r->hash);
+  const RangeOptions *ro = &ctx->range;
+  static const char *const methods[] = {"minmax", "percentile", "entropy",
+                                        "mse"};
+  if (ro->method == RANGE_PERCENTILE)
+    snprintf(r->method, sizeof r->method, "percentile:%g", ro->percentile);
+  else
+    snprintf(r->method, sizeof r->method, "%s", methods[ro->method]);
+  const CalibSet *cs = ctx->calib;
+  r->samples = cs ? (cs->num_samples < max_samples ? cs->num_samples
+                                                    : max_samples)
+                  : 0;
+
+  int nn = float_g->num_nodes;
+  r->rows = calloc((size_t)nn + 1, sizeof(QuantReportRow));
+  Acc *acc = calloc((size_t)nn + 1, sizeof(Acc));
+  const Tensor **twin = calloc((size_t)nn + 1, sizeof(Tensor *));
+  if (!r->rows || !acc || !twin)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < nn; i++) {
+    const Node *n = float_g->nodes[i];
+    QuantReportRow *row = &r->rows[r->num_rows++];
+    const QuantLogEntry *e = quant_log_find(log, n->name);
+    row->node = dup(n->name);
+    row->op = dup(op_info(n->op)->name);
+    row->int8 = e && e->int8;
+    row->detail = dup(e ? e->detail : "not lowered");
+    row->int8 ? r->num_int8++ : r->num_f32++;
+    const Node *qn = find_node(q_g, n->name);
+    snprintf(row->weights, sizeof row->weights, "-");
+    if (qn && qn->num_inputs > 0) {
+      format_params(qn->inputs[0]->dtype == DT_F32 ? NULL : qn->inputs[0]->quant,
+                    row->in_params, sizeof row->in_params);
+      if (qn->num_outputs > 0)
+        format_params(qn->outputs[0]->dtype == DT_F32 ? NULL
+                                                      : qn->outputs[0]->quant,
+                      row->out_params, sizeof row->out_params);
+      if ((qn->op == OP_QCONV2D || qn->op == OP_QLINEAR) && qn->inputs[1]->quant)
+        snprintf(row->weights, sizeof row->weights, "%s",
+                 qn->inputs[1]->quant->axis < 0 ? "i8 per-tensor"
+                                                : "i8 per-channel");
+    } else {
+      snprintf(row->in_params, sizeof row->in_params, "-");
+      snprintf(row->out_params, sizeof row->out_params, "-");
+    }
+    twin[i] = n->num_outputs ? counterpart(q_g, n->outputs[0]->name) : NULL;
+  }
+
+  Acc out_acc = {0, 0};
+  Interp *fi = interp_create(float_g, d), *qi = fi ? interp_create(q_g, d) : NULL;
+  int rc = fi && qi ? 0 : -1;
+  for (int s = 0; s < r->samples && !rc; s++) {
+    for (int k = 0; k < float_g->num_inputs; k++) {
+      const float *x = cs->inputs[k] +
+                       (size_t)s * (size_t)ir_tensor_numel(float_g->inputs[k]);
+      interp_set_input(fi, k, x);
+      interp_set_input(qi, k, x);
+    }
+    if ((rc = interp_run(fi, d)) || (rc = interp_run(qi, d)))
+      break;
+    for (int i = 0; i < nn; i++) {
+      const Tensor *ft = float_g->nodes[i]->num_outputs
+                             ? float_g->nodes[i]->outputs[0]
+                             : NULL;
+      if (!ft || !twin[i] || !ir_same_shape(ft, twin[i]))
+        continue;
+      const float *fv = interp_value(fi, ft);
+      for (int64_t k = 0, n = ir_tensor_numel(ft); k < n; k++) {
+        double e = (double)fv[k] - real_value(qi, twin[i], k);
+        acc[i].signal += (double)fv[k] * fv[k];
+        acc[i].noise += e * e;
+      }
+    }
+    for (int o = 0; o < float_g->num_outputs; o++) {
+      const Tensor *ft = float_g->outputs[o];
+      const Tensor *qt = q_g->outputs[o];
+      const float *fv = interp_value(fi, ft), *qv = interp_value(qi, qt);
+      for (int64_t k = 0, n = ir_tensor_numel(ft); k < n; k++) {
+        double e = (double)fv[k] - qv[k];
+        out_acc.signal += (double)fv[k] * fv[k];
+        out_acc.noise += e * e;
+      }
+    }
+  }
+  for (int i = 0; i < nn; i++)
+    r->rows[i].sqnr_db = twin[i] && r->samples ? sqnr(acc[i]) : NAN;
+  r->output_sqnr_db = r->samples ? sqnr(out_acc) : NAN;
+  interp_destroy(fi);
+  interp_destroy(qi);
+  free(acc);
+  free(twin);
+  return rc;
+}
+
+/* ---- rendering ---------------------------------------------------------- */
+
+typedef struct Text {
+  char *p;
+  size_t len, cap;
+} Text;
+
+static void put(Text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(Text *t, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (t->len + (size_t)n + 1 > t->cap) {
+    t->cap = (t->len + (size_t)n + 1) * 2;
+    t->p = realloc(t->p, t->cap);
+    if (!t->p)
+      QCC_DIE("out of memory");
+  }
+  va_start(ap, fmt);
+  vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  t->len += (size_t)n;
+}
+
+static const char *db(double v, char *buf, size_t n) {
+  if (isnan(v))
+    snprintf(buf, n, "-");
+  else if (isinf(v))
+    snprintf(buf, n, "exact");
+  else
+    snprintf(buf, n, "%.1f", v);
+  return buf;
+}
+
+char *quant_report_markdown(const QuantReport *r) {
+  Text t = {0};
+  char b[32];
+  put(&t, "# Quantization report: %s\n\n", r->model);
+  put(&t, "- mode: static post-training quantization (u8 activations, i8 weights)\n");
+  put(&t, "- calibration: %s, %d samples\n", r->method, r->samples);
+  put(&t, "- graph hash: %s\n", r->hash);
+  put(&t, "- nodes: %d int8, %d f32\n", r->num_int8, r->num_f32);
+  put(&t, "- model output SQNR: %s dB\n\n", db(r->output_sqnr_db, b, sizeof b));
+  if (r->num_f32) {
+    put(&t, "## Kept in f32\n\n");
+    for (int i = 0; i < r->num_rows; i++)
+      if (!r->rows[i].int8)
+        put(&t, "- %s '%s': %s\n", r->rows[i].op, r->rows[i].node,
+            r->rows[i].detail);
+    put(&t, "\n");
+  }
+  put(&t, "## Nodes\n\n| node | op | precision | input | output | weights | "
+          "SQNR dB | note |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
+  for (int i = 0; i < r->num_rows; i++) {
+    const QuantReportRow *w = &r->rows[i];
+    put(&t, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", w->node, w->op,
+        w->int8 ? "int8" : "f32", w->in_params, w->out_params, w->weights,
+        db(w->sqnr_db, b, sizeof b), w->detail);
+  }
+  return t.p;
+}
+
+static void put_json_string(Text *t, const char *s) {
+  put(t, "\"");
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\')
+      put(t, "\\%c", c);
+    else if (c < 0x20)
+      put(t, "\\u%04x", c);
+    else
+      put(t, "%c", c);
+  }
+  put(t, "\"");
+}
+
+static void put_json_number(Text *t, double v) {
+  if (isnan(v))
+    put(t, "null");
+  else if (isinf(v))
+    put(t, "\"inf\"");
+  else
+    put(t, "%.4f", v);
+}
+
+char *quant_report_json(const QuantReport *r) {
+  Text t = {0};
+  put(&t, "{\n  \"model\": ");
+  put_json_string(&t, r->model);
+  put(&t, ",\n  \"mode\": \"static\",\n  \"calibration_method\": ");
+  put_json_string(&t, r->method);
+  put(&t, ",\n  \"calibration_samples\": %d,\n  \"graph_hash\": \"%s\",\n",
+      r->samples, r->hash);
+  put(&t, "  \"int8_nodes\": %d,\n  \"f32_nodes\": %d,\n  \"output_sqnr_db\": ",
+      r->num_int8, r->num_f32);
+  put_json_number(&t, r->output_sqnr_db);
+  put(&t, ",\n  \"nodes\": [\n");
+  for (int i = 0; i < r->num_rows; i++) {
+    const QuantReportRow *w = &r->rows[i];
+    put(&t, "    {\"node\": ");
+    put_json_string(&t, w->node);
+    put(&t, ", \"op\": ");
+    put_json_string(&t, w->op);
+    put(&t, ", \"precision\": \"%s\", \"input\": ", w->int8 ? "int8" : "f32");
+    put_json_string(&t, w->in_params);
+    put(&t, ", \"output\": ");
+    put_json_string(&t, w->out_params);
+    put(&t, ", \"weights\": ");
+    put_json_string(&t, w->weights);
+    put(&t, ", \"sqnr_db\": ");
+    put_json_number(&t, w->sqnr_db);
+    put(&t, ", \"%s\": ", w->int8 ? "note" : "why");
+    put_json_string(&t, w->detail);
+    put(&t, "}%s\n", i + 1 < r->num_rows ? "," : "");
+  }
+  put(&t, "  ]\n}\n");
+  return t.p;
+}
+
+void quant_report_free(QuantReport *r) {
+  for (int i = 0; i < r->num_rows; i++) {
+    free(r->rows[i].node);
+    free(r->rows[i].op);
+    free(r->rows[i].detail);
+  }
+  free(r->rows);
+  memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,45 @@
+/* The quantization report: one row per node of the float model — its
+ * precision (int8, or f32 and why), input/output parameters, weight
+ * granularity, and the SQNR of its result against the float model over the
+ * calibration set — plus the whole model's output SQNR, the calibration
+ * method and sample count, and a hash of the float graph. Rendered as
+ * Markdown (for people) and JSON (for tools). */
+#ifndef QCC_QUANT_REPORT_H
+#define QCC_QUANT_REPORT_H
+
+#include "pass.h"
+
+typedef struct QuantReportRow {
+  char *node, *op, *detail;
+  bool int8;
+  char in_params[64], out_params[64], weights[48];
+  double sqnr_db; /* of the node's first result; INFINITY when exact, NAN
+                     when the result is not comparable */
+} QuantReportRow;
+
+typedef struct QuantReport {
+  char model[128];
+  char method[64];
+  char hash[17];
+  int samples;
+  int num_int8, num_f32;
+  double output_sqnr_db;
+  QuantReportRow *rows;
+  int num_rows;
+} QuantReport;
+
+/* Hash (FNV-1a 64 over the printed IR) identifying a graph, as 16 hex
+ * digits; a calibration profile records it so a stale one is refused. */
+void quant_graph_hash(const Graph *g, char out[17]);
+
+/* Runs float_g and q_g on up to max_samples calibration samples and fills
+ * the report from both and the decision log. 0, or -1 with a Diag. */
+int quant_report_build(QuantReport *r, const Graph *float_g, const Graph *q_g,
+                       const QuantLog *log, const PassContext *ctx,
+                       int max_samples, Diag *d);
+/* malloc'd text; the caller frees. */
+char *quant_report_markdown(const QuantReport *r);
+char *quant_report_json(const QuantReport *r);
+void quant_report_free(QuantReport *r);
+
+#endif
