@@ -48,6 +48,25 @@ int ref_resize(const Node *n, const float *const *in, float *const *out,
 int ref_softmax(const Node *n, const float *const *in, float *const *out,
                 Diag *d);
 
+/* Resize's sampling plan, shared by the float and u8 kernels so both pick
+ * the same neighbours and weights: per output row (h) and column (w), the
+ * neighbours lo <= hi and the weight of hi (0 for nearest). */
+typedef struct ResizeAxis {
+  int64_t *lo, *hi;
+  double *frac;
+} ResizeAxis;
+
+typedef struct ResizePlan {
+  int mode; /* RESIZE_NEAREST or RESIZE_BILINEAR */
+  ResizeAxis h, w;
+  int64_t *idx; /* storage of both axes */
+  double *frac;
+} ResizePlan;
+
+/* Builds the plan for resize node n (freed with ref_resize_plan_free). */
+int ref_resize_plan(const Node *n, ResizePlan *p, Diag *d);
+void ref_resize_plan_free(ResizePlan *p);
+
 /* Product of dims[lo..hi). Shapes are verified, so it cannot overflow. */
 static inline int64_t ref_prod(const int64_t *dims, int lo, int hi) {
   int64_t p = 1;

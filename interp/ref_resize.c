@@ -35,15 +35,15 @@ static double source_coord(int coord, int64_t o, double scale, int64_t in,
   }
 }
 
-/* One axis' sampling plan: for output index o, neighbours lo[o] <= hi[o]
- * and the weight of hi (nearest: lo == hi, weight 0). */
-typedef struct Axis {
-  int64_t *lo, *hi;
-  double *frac;
-} Axis;
+void ref_resize_plan_free(ResizePlan *p) {
+  free(p->idx);
+  free(p->frac);
+}
 
+/* One axis: for output index o, neighbours lo[o] <= hi[o] and the weight
+ * of hi (nearest: lo == hi, weight 0). */
 static void plan_axis(int mode, int coord, double scale, int64_t in,
-                      int64_t out, Axis *ax) {
+                      int64_t out, ResizeAxis *ax) {
   for (int64_t o = 0; o < out; o++) {
     double x = source_coord(coord, o, scale, in, out);
     if (mode == RESIZE_NEAREST) {
@@ -63,16 +63,14 @@ static void plan_axis(int mode, int coord, double scale, int64_t in,
   }
 }
 
-int ref_resize(const Node *n, const float *const *in, float *const *out,
-               Diag *d) {
+int ref_resize_plan(const Node *n, ResizePlan *p, Diag *d) {
   const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
-  int64_t NC = xt->dims[0] * xt->dims[1];
   int64_t H = xt->dims[2], W = xt->dims[3], OH = yt->dims[2],
           OW = yt->dims[3];
-  int mode = (int)ir_attr_int(n, ATTR_MODE);
+  p->mode = (int)ir_attr_int(n, ATTR_MODE);
   int coord = (int)ir_attr_int(n, ATTR_COORD);
-  if (mode != RESIZE_NEAREST && mode != RESIZE_BILINEAR)
-    QCC_DIE("resize '%s': mode enum %d unknown", n->name, mode);
+  if (p->mode != RESIZE_NEAREST && p->mode != RESIZE_BILINEAR)
+    QCC_DIE("resize '%s': mode enum %d unknown", n->name, p->mode);
   double sh, sw;
   if (ir_node_attr(n, ATTR_SCALE)) {
     int cnt;
@@ -86,17 +84,30 @@ int ref_resize(const Node *n, const float *const *in, float *const *out,
   if (H <= 0 || W <= 0 || !(sh > 0) || !(sw > 0))
     return diag_error(d, n->loc, "resize '%s': empty input or non-positive "
                       "scale", n->name);
-
   /* One allocation for both axes' plans (H side then W side). */
   size_t cells = (size_t)(OH + OW);
-  int64_t *idx = malloc(2 * cells * sizeof *idx + 1);
-  double *frac = malloc(cells * sizeof *frac + 1);
-  if (!idx || !frac)
+  p->idx = malloc(2 * cells * sizeof *p->idx + 1);
+  p->frac = malloc(cells * sizeof *p->frac + 1);
+  if (!p->idx || !p->frac)
     QCC_DIE("out of memory");
-  Axis ah = {idx, idx + cells, frac};
-  Axis aw = {idx + OH, idx + cells + OH, frac + OH};
-  plan_axis(mode, coord, sh, H, OH, &ah);
-  plan_axis(mode, coord, sw, W, OW, &aw);
+  p->h = (ResizeAxis){p->idx, p->idx + cells, p->frac};
+  p->w = (ResizeAxis){p->idx + OH, p->idx + cells + OH, p->frac + OH};
+  plan_axis(p->mode, coord, sh, H, OH, &p->h);
+  plan_axis(p->mode, coord, sw, W, OW, &p->w);
+  return 0;
+}
+
+int ref_resize(const Node *n, const float *const *in, float *const *out,
+               Diag *d) {
+  const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
+  int64_t NC = xt->dims[0] * xt->dims[1];
+  int64_t H = xt->dims[2], W = xt->dims[3], OH = yt->dims[2],
+          OW = yt->dims[3];
+  ResizePlan plan;
+  if (ref_resize_plan(n, &plan, d))
+    return -1;
+  int mode = plan.mode;
+  const ResizeAxis ah = plan.h, aw = plan.w;
 
   for (int64_t nc = 0; nc < NC; nc++) {
     const float *x = in[0] + nc * H * W;
@@ -119,7 +130,6 @@ int ref_resize(const Node *n, const float *const *in, float *const *out,
       }
     }
   }
-  free(idx);
-  free(frac);
+  ref_resize_plan_free(&plan);
   return 0;
 }
