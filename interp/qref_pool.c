@@ -13,37 +13,7 @@
  */
 #include "qref.h"
 #include "quant_math.h"
-
-typedef struct QPoolGeom {
-  int64_t N, C, H, W, OH, OW;
-  int64_t kh, kw, sh, sw, pt, pl, pb, pr;
-} QPoolGeom;
-
-static void pool_geom(const Node *n, QPoolGeom *p) {
-  const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
-  int cnt;
-  const int64_t *k = ir_attr_ints(n, ATTR_KERNEL, &cnt);
-  const int64_t *s = ir_attr_ints(n, ATTR_STRIDE, &cnt);
-  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, &cnt);
-  if (cnt != 4)
-    QCC_DIE("%s '%s': padding has %d values after completion",
-            op_info(n->op)->name, n->name, cnt);
-  *p = (QPoolGeom){
-      .N = xt->dims[0], .C = xt->dims[1], .H = xt->dims[2], .W = xt->dims[3],
-      .OH = yt->dims[2], .OW = yt->dims[3],
-      .kh = k[0], .kw = k[1], .sh = s[0], .sw = s[1],
-      .pt = pad[0], .pl = pad[1], .pb = pad[2], .pr = pad[3],
-  };
-}
-
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-static int empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d) {
-  return diag_error(d, n->loc, "%s '%s': pooling window at output (%lld, "
-                    "%lld) covers only padding", op_info(n->op)->name,
-                    n->name, (long long)oh, (long long)ow);
-}
+#include "ref.h"
 
 /* The contract's average: sum and count as exact integers, one f32
  * division, round half to even, back to a code. */
@@ -58,19 +28,19 @@ static int average(const Node *n, int64_t sum, int64_t count, int32_t z,
 
 int qref_maxpool2d_u8(const Node *n, const void *const *in, void *const *out,
                       Diag *d) {
-  QPoolGeom p;
-  pool_geom(n, &p);
+  PoolGeom p;
+  ref_pool_geom(n, &p);
   for (int64_t nc = 0; nc < p.N * p.C; nc++) {
     const uint8_t *x = (const uint8_t *)in[0] + nc * p.H * p.W;
     uint8_t *y = (uint8_t *)out[0] + nc * p.OH * p.OW;
     for (int64_t oh = 0; oh < p.OH; oh++) {
       int64_t h0 = oh * p.sh - p.pt;
-      int64_t hs = max64(h0, 0), he = min64(h0 + p.kh, p.H);
+      int64_t hs = ref_max64(h0, 0), he = ref_min64(h0 + p.kh, p.H);
       for (int64_t ow = 0; ow < p.OW; ow++) {
         int64_t w0 = ow * p.sw - p.pl;
-        int64_t ws = max64(w0, 0), we = min64(w0 + p.kw, p.W);
+        int64_t ws = ref_max64(w0, 0), we = ref_min64(w0 + p.kw, p.W);
         if (hs >= he || ws >= we)
-          return empty_window(n, oh, ow, d);
+          return ref_pool_empty_window(n, oh, ow, d);
         uint8_t m = 0;
         for (int64_t h = hs; h < he; h++)
           for (int64_t w = ws; w < we; w++)
@@ -85,8 +55,8 @@ int qref_maxpool2d_u8(const Node *n, const void *const *in, void *const *out,
 
 int qref_avgpool2d_u8(const Node *n, const void *const *in, void *const *out,
                       Diag *d) {
-  QPoolGeom p;
-  pool_geom(n, &p);
+  PoolGeom p;
+  ref_pool_geom(n, &p);
   bool include_pad = ir_attr_int(n, ATTR_COUNT_INCLUDE_PAD) != 0;
   int32_t z = qref_zero_point(n->inputs[0]->quant, 0);
   for (int64_t nc = 0; nc < p.N * p.C; nc++) {
@@ -94,15 +64,15 @@ int qref_avgpool2d_u8(const Node *n, const void *const *in, void *const *out,
     uint8_t *y = (uint8_t *)out[0] + nc * p.OH * p.OW;
     for (int64_t oh = 0; oh < p.OH; oh++) {
       int64_t h0 = oh * p.sh - p.pt;
-      int64_t hs = max64(h0, 0), he = min64(h0 + p.kh, p.H);
+      int64_t hs = ref_max64(h0, 0), he = ref_min64(h0 + p.kh, p.H);
       /* The window clipped to the padded input, for count_include_pad. */
-      int64_t hpad = min64(h0 + p.kh, p.H + p.pb) - h0;
+      int64_t hpad = ref_min64(h0 + p.kh, p.H + p.pb) - h0;
       for (int64_t ow = 0; ow < p.OW; ow++) {
         int64_t w0 = ow * p.sw - p.pl;
-        int64_t ws = max64(w0, 0), we = min64(w0 + p.kw, p.W);
-        int64_t wpad = min64(w0 + p.kw, p.W + p.pr) - w0;
+        int64_t ws = ref_max64(w0, 0), we = ref_min64(w0 + p.kw, p.W);
+        int64_t wpad = ref_min64(w0 + p.kw, p.W + p.pr) - w0;
         if (hs >= he || ws >= we)
-          return empty_window(n, oh, ow, d);
+          return ref_pool_empty_window(n, oh, ow, d);
         int64_t sum = 0;
         for (int64_t h = hs; h < he; h++)
           for (int64_t w = ws; w < we; w++)

@@ -67,6 +67,20 @@ typedef struct ResizePlan {
 int ref_resize_plan(const Node *n, ResizePlan *p, Diag *d);
 void ref_resize_plan_free(ResizePlan *p);
 
+/* Pooling geometry (maxpool2d, avgpool2d), shared by the float and u8
+ * kernels: shapes, kernel, stride and padding [top, left, bottom, right]. */
+typedef struct PoolGeom {
+  int64_t N, C, H, W, OH, OW;
+  int64_t kh, kw, sh, sw, pt, pl, pb, pr;
+} PoolGeom;
+
+void ref_pool_geom(const Node *n, PoolGeom *p);
+/* The error for a window that sees only padding (inference forbids it). */
+int ref_pool_empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d);
+
+static inline int64_t ref_max64(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline int64_t ref_min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
 /* Product of dims[lo..hi). Shapes are verified, so it cannot overflow. */
 static inline int64_t ref_prod(const int64_t *dims, int lo, int hi) {
   int64_t p = 1;

@@ -17,12 +17,7 @@
 
 #include "ref.h"
 
-typedef struct PoolGeom {
-  int64_t N, C, H, W, OH, OW;
-  int64_t kh, kw, sh, sw, pt, pl, pb, pr;
-} PoolGeom;
-
-static void pool_geom(const Node *n, PoolGeom *p) {
+void ref_pool_geom(const Node *n, PoolGeom *p) {
   const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
   int cnt;
   const int64_t *k = ir_attr_ints(n, ATTR_KERNEL, &cnt);
@@ -39,10 +34,7 @@ static void pool_geom(const Node *n, PoolGeom *p) {
   };
 }
 
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-static int empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d) {
+int ref_pool_empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d) {
   return diag_error(d, n->loc, "%s '%s': pooling window at output (%lld, "
                     "%lld) covers only padding", op_info(n->op)->name,
                     n->name, (long long)oh, (long long)ow);
@@ -51,18 +43,18 @@ static int empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d) {
 int ref_maxpool2d(const Node *n, const float *const *in, float *const *out,
                   Diag *d) {
   PoolGeom p;
-  pool_geom(n, &p);
+  ref_pool_geom(n, &p);
   for (int64_t nc = 0; nc < p.N * p.C; nc++) {
     const float *x = in[0] + nc * p.H * p.W;
     float *y = out[0] + nc * p.OH * p.OW;
     for (int64_t oh = 0; oh < p.OH; oh++) {
       int64_t h0 = oh * p.sh - p.pt;
-      int64_t hs = max64(h0, 0), he = min64(h0 + p.kh, p.H);
+      int64_t hs = ref_max64(h0, 0), he = ref_min64(h0 + p.kh, p.H);
       for (int64_t ow = 0; ow < p.OW; ow++) {
         int64_t w0 = ow * p.sw - p.pl;
-        int64_t ws = max64(w0, 0), we = min64(w0 + p.kw, p.W);
+        int64_t ws = ref_max64(w0, 0), we = ref_min64(w0 + p.kw, p.W);
         if (hs >= he || ws >= we)
-          return empty_window(n, oh, ow, d);
+          return ref_pool_empty_window(n, oh, ow, d);
         float m = x[hs * p.W + ws];
         for (int64_t h = hs; h < he; h++)
           for (int64_t w = ws; w < we; w++) {
@@ -81,22 +73,22 @@ int ref_maxpool2d(const Node *n, const float *const *in, float *const *out,
 int ref_avgpool2d(const Node *n, const float *const *in, float *const *out,
                   Diag *d) {
   PoolGeom p;
-  pool_geom(n, &p);
+  ref_pool_geom(n, &p);
   bool include_pad = ir_attr_int(n, ATTR_COUNT_INCLUDE_PAD) != 0;
   for (int64_t nc = 0; nc < p.N * p.C; nc++) {
     const float *x = in[0] + nc * p.H * p.W;
     float *y = out[0] + nc * p.OH * p.OW;
     for (int64_t oh = 0; oh < p.OH; oh++) {
       int64_t h0 = oh * p.sh - p.pt;
-      int64_t hs = max64(h0, 0), he = min64(h0 + p.kh, p.H);
+      int64_t hs = ref_max64(h0, 0), he = ref_min64(h0 + p.kh, p.H);
       /* The window clipped to the padded input, for count_include_pad. */
-      int64_t hpad = min64(h0 + p.kh, p.H + p.pb) - h0;
+      int64_t hpad = ref_min64(h0 + p.kh, p.H + p.pb) - h0;
       for (int64_t ow = 0; ow < p.OW; ow++) {
         int64_t w0 = ow * p.sw - p.pl;
-        int64_t ws = max64(w0, 0), we = min64(w0 + p.kw, p.W);
-        int64_t wpad = min64(w0 + p.kw, p.W + p.pr) - w0;
+        int64_t ws = ref_max64(w0, 0), we = ref_min64(w0 + p.kw, p.W);
+        int64_t wpad = ref_min64(w0 + p.kw, p.W + p.pr) - w0;
         if (hs >= he || ws >= we)
-          return empty_window(n, oh, ow, d);
+          return ref_pool_empty_window(n, oh, ow, d);
         double sum = 0;
         for (int64_t h = hs; h < he; h++)
           for (int64_t w = ws; w < we; w++)
