@@ -102,9 +102,5 @@ void qref_clamp(const Node *n, int32_t *lo, int32_t *hi);
  * graph gets here; it is reported, not wrapped. */
 int qref_check_i32(const Node *n, int64_t v, Diag *d);
 
-/* Element strides of `t` seen from an output of rank `rank` under NumPy
- * broadcasting: dims align on the right, and a missing or size-1 dim
- * repeats (stride 0). The same walk as the float add/sub/mul. */
-void qref_broadcast_strides(const Tensor *t, int rank, int64_t *strides);
 
 #endif

@@ -12,6 +12,7 @@
  * The index walk is the float add's odometer over the output shape.
  */
 #include "qref.h"
+#include "ref.h"
 #include "quant_math.h"
 
 int qref_qbinary(const Node *n, const void *const *in, void *const *out,
@@ -22,8 +23,8 @@ int qref_qbinary(const Node *n, const void *const *in, void *const *out,
                       op_info(n->op)->name, n->name);
   int rank = yt->rank;
   int64_t sa[QCC_MAX_RANK], sb[QCC_MAX_RANK], idx[QCC_MAX_RANK] = {0};
-  qref_broadcast_strides(at, rank, sa);
-  qref_broadcast_strides(bt, rank, sb);
+  ref_broadcast_strides(at, rank, sa);
+  ref_broadcast_strides(bt, rank, sb);
   int32_t lo, hi;
   qref_clamp(n, &lo, &hi);
 
@@ -49,16 +50,7 @@ int qref_qbinary(const Node *n, const void *const *in, void *const *out,
       v = n->op == OP_QADD ? pa + pb : pa - pb;
     }
     y[i] = (uint8_t)qm_finish(qm_rne(v), z_y, lo, hi);
-    /* Odometer step over the output index, moving both input offsets. */
-    for (int k = rank - 1; k >= 0; k--) {
-      oa += sa[k];
-      ob += sb[k];
-      if (++idx[k] < yt->dims[k])
-        break;
-      oa -= sa[k] * yt->dims[k];
-      ob -= sb[k] * yt->dims[k];
-      idx[k] = 0;
-    }
+    ref_broadcast_step(yt, idx, sa, sb, &oa, &ob);
   }
   return 0;
 }

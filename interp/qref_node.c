@@ -199,15 +199,3 @@ int qref_check_i32(const Node *n, int64_t v, Diag *d) {
   return 0;
 }
 
-void qref_broadcast_strides(const Tensor *t, int rank, int64_t *strides) {
-  int64_t s = 1;
-  for (int i = rank - 1; i >= 0; i--) {
-    int k = i - (rank - t->rank); /* t's own axis, < 0 when missing */
-    if (k < 0 || t->dims[k] == 1) {
-      strides[i] = 0;
-    } else {
-      strides[i] = s;
-      s *= t->dims[k];
-    }
-  }
-}

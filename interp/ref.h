@@ -81,6 +81,37 @@ int ref_pool_empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d);
 static inline int64_t ref_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline int64_t ref_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
+/* NumPy broadcasting of t against an output of `rank` dims: dims align on
+ * the right; a missing or size-1 dim gets stride 0. */
+static inline void ref_broadcast_strides(const Tensor *t, int rank,
+                                         int64_t *strides) {
+  int64_t s = 1;
+  for (int i = rank - 1; i >= 0; i--) {
+    int k = i - (rank - t->rank); /* t's own axis, < 0 when missing */
+    if (k < 0 || t->dims[k] == 1) {
+      strides[i] = 0;
+    } else {
+      strides[i] = s;
+      s *= t->dims[k];
+    }
+  }
+}
+
+/* One odometer step over y's index, moving both inputs' offsets. */
+static inline void ref_broadcast_step(const Tensor *y, int64_t *idx,
+                                      const int64_t *sa, const int64_t *sb,
+                                      int64_t *oa, int64_t *ob) {
+  for (int k = y->rank - 1; k >= 0; k--) {
+    *oa += sa[k];
+    *ob += sb[k];
+    if (++idx[k] < y->dims[k])
+      return;
+    *oa -= sa[k] * y->dims[k];
+    *ob -= sb[k] * y->dims[k];
+    idx[k] = 0;
+  }
+}
+
 /* Product of dims[lo..hi). Shapes are verified, so it cannot overflow. */
 static inline int64_t ref_prod(const int64_t *dims, int lo, int hi) {
   int64_t p = 1;

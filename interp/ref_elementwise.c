@@ -91,28 +91,13 @@ int ref_batch_norm(const Node *n, const float *const *in, float *const *out,
   return 0;
 }
 
-/* Element strides of `t` seen from an output of rank `rank`: dims are
- * aligned on the right, and a missing or size-1 dim repeats (stride 0). */
-static void broadcast_strides(const Tensor *t, int rank, int64_t *strides) {
-  int64_t s = 1;
-  for (int i = rank - 1; i >= 0; i--) {
-    int k = i - (rank - t->rank); /* t's own axis, < 0 when missing */
-    if (k < 0 || t->dims[k] == 1) {
-      strides[i] = 0;
-    } else {
-      strides[i] = s;
-      s *= t->dims[k];
-    }
-  }
-}
-
 int ref_binary(const Node *n, const float *const *in, float *const *out,
                Diag *d) {
   const Tensor *yt = n->outputs[0];
   int rank = yt->rank;
   int64_t sa[QCC_MAX_RANK], sb[QCC_MAX_RANK], idx[QCC_MAX_RANK] = {0};
-  broadcast_strides(n->inputs[0], rank, sa);
-  broadcast_strides(n->inputs[1], rank, sb);
+  ref_broadcast_strides(n->inputs[0], rank, sa);
+  ref_broadcast_strides(n->inputs[1], rank, sb);
   if (n->op != OP_ADD && n->op != OP_SUB && n->op != OP_MUL)
     return diag_error(d, n->loc, "%s '%s': not a binary arithmetic op",
                       op_info(n->op)->name, n->name);
@@ -122,16 +107,7 @@ int ref_binary(const Node *n, const float *const *in, float *const *out,
   for (int64_t i = 0; i < numel; i++) {
     float va = a[oa], vb = b[ob];
     y[i] = n->op == OP_ADD ? va + vb : n->op == OP_SUB ? va - vb : va * vb;
-    /* Odometer step over the output index, moving both input offsets. */
-    for (int k = rank - 1; k >= 0; k--) {
-      oa += sa[k];
-      ob += sb[k];
-      if (++idx[k] < yt->dims[k])
-        break;
-      oa -= sa[k] * yt->dims[k];
-      ob -= sb[k] * yt->dims[k];
-      idx[k] = 0;
-    }
+    ref_broadcast_step(yt, idx, sa, sb, &oa, &ob);
   }
   return 0;
 }
