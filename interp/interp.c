@@ -240,7 +240,8 @@ static RefKernel kernel_for(OpKind op) {
   case OP_SILU:
   case OP_HARDSWISH:
   case OP_HARDSIGMOID:
-  case OP_LEAKY_RELU: return ref_unary;
+  case OP_LEAKY_RELU:
+  case OP_REQUANTIZE: return ref_unary;
   case OP_ADD:
   case OP_SUB:
   case OP_MUL: return ref_binary;

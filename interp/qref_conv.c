@@ -9,6 +9,11 @@
  * (what the compiled code does) give the same value whenever it does,
  * whatever the partial sums did. A final sum outside int32 is reported.
  *
+ * With a fused activation table (4th input), the accumulator is
+ * requantized to a table index instead, and the table gives the u8 result:
+ *   y = table[qm_requantize(acc, M_t[o], index_zero_point, 0, N - 1)]
+ *   M_t[o] = qm_multiplier((double)s_x * s_w[o], index_scale)
+ *
  * Padding taps read z_x, as the contract says, so they contribute exactly
  * zero; they are written out rather than skipped to keep the code next to
  * the formula. Weights are symmetric (qref_check_node), so q_w has no zero
@@ -18,6 +23,34 @@
 
 #include "qref.h"
 #include "quant_math.h"
+
+/* Where an accumulator goes: straight to u8, or to a table index. */
+typedef struct {
+  const uint8_t *table;
+  float scale; /* s_y, or index_scale */
+  int32_t z, lo, hi;
+} OutStage;
+
+static OutStage out_stage(const Node *n, const void *const *in) {
+  OutStage os = {NULL, 0, 0, 0, 255};
+  if (n->num_inputs > 3) {
+    os.table = in[3];
+    os.scale = (float)ir_attr_float(n, ATTR_INDEX_SCALE);
+    os.z = (int32_t)ir_attr_int(n, ATTR_INDEX_ZERO_POINT);
+    os.hi = (int32_t)n->inputs[3]->dims[0] - 1;
+    return os;
+  }
+  const Tensor *yt = n->outputs[0];
+  os.scale = qref_scale(yt->quant, 0);
+  os.z = qref_zero_point(yt->quant, 0);
+  qref_clamp(n, &os.lo, &os.hi);
+  return os;
+}
+
+static uint8_t out_value(const OutStage *os, int32_t acc, float m) {
+  int32_t q = qm_requantize(acc, m, os->z, os->lo, os->hi);
+  return os->table ? os->table[q] : (uint8_t)q;
+}
 
 int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
                  Diag *d) {
@@ -35,8 +68,7 @@ int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
             cnt);
   const int64_t *dil = ir_attr_ints(n, ATTR_DILATION, &cnt);
   int64_t groups = ir_attr_int(n, ATTR_GROUPS);
-  int32_t lo, hi;
-  qref_clamp(n, &lo, &hi);
+  OutStage os = out_stage(n, in);
 
   int64_t N = xt->dims[0], C = xt->dims[1], H = xt->dims[2], W = xt->dims[3];
   int64_t O = wt->dims[0], CG = wt->dims[1], KH = wt->dims[2],
@@ -44,13 +76,12 @@ int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
   int64_t OH = yt->dims[2], OW = yt->dims[3];
   int64_t OG = O / groups; /* output channels per group */
 
-  float s_x = qref_scale(xt->quant, 0), s_y = qref_scale(yt->quant, 0);
+  float s_x = qref_scale(xt->quant, 0);
   int32_t z_x = qref_zero_point(xt->quant, 0);
-  int32_t z_y = qref_zero_point(yt->quant, 0);
 
   for (int64_t o = 0; o < O; o++) {
     float m = qm_multiplier((double)s_x * (double)qref_scale(wt->quant, o),
-                            (double)s_y);
+                            (double)os.scale);
     int64_t g = o / OG;
     const int8_t *wo = w + o * CG * KH * KW;
     for (int64_t bi = 0; bi < N; bi++)
@@ -73,7 +104,7 @@ int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
           if (qref_check_i32(n, acc, d))
             return -1;
           y[((bi * O + o) * OH + oh) * OW + ow] =
-              (uint8_t)qm_requantize((int32_t)acc, m, z_y, lo, hi);
+              out_value(&os, (int32_t)acc, m);
         }
   }
   return 0;
@@ -81,27 +112,25 @@ int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
 
 int qref_qlinear(const Node *n, const void *const *in, void *const *out,
                  Diag *d) {
-  const Tensor *xt = n->inputs[0], *wt = n->inputs[1], *yt = n->outputs[0];
+  const Tensor *xt = n->inputs[0], *wt = n->inputs[1];
   const uint8_t *x = in[0];
   const int8_t *w = in[1];
   const int32_t *b = n->num_inputs > 2 ? in[2] : NULL;
   uint8_t *y = out[0];
-  int32_t lo, hi;
-  qref_clamp(n, &lo, &hi);
+  OutStage os = out_stage(n, in);
   int64_t rows = xt->dims[0], K = xt->dims[1], M = wt->dims[0];
-  float s_x = qref_scale(xt->quant, 0), s_y = qref_scale(yt->quant, 0);
+  float s_x = qref_scale(xt->quant, 0);
   int32_t z_x = qref_zero_point(xt->quant, 0);
-  int32_t z_y = qref_zero_point(yt->quant, 0);
   for (int64_t o = 0; o < M; o++) {
     float m = qm_multiplier((double)s_x * (double)qref_scale(wt->quant, o),
-                            (double)s_y);
+                            (double)os.scale);
     for (int64_t r = 0; r < rows; r++) {
       int64_t acc = b ? b[o] : 0;
       for (int64_t k = 0; k < K; k++)
         acc += (int64_t)(x[r * K + k] - z_x) * w[o * K + k];
       if (qref_check_i32(n, acc, d))
         return -1;
-      y[r * M + o] = (uint8_t)qm_requantize((int32_t)acc, m, z_y, lo, hi);
+      y[r * M + o] = out_value(&os, (int32_t)acc, m);
     }
   }
   return 0;

@@ -58,6 +58,7 @@ int ref_unary(const Node *n, const float *const *in, float *const *out,
       break;
     }
     case OP_LEAKY_RELU: r = v >= 0 ? v : alpha * v; break;
+    case OP_REQUANTIZE: r = v; break;
     default:
       return diag_error(d, n->loc, "%s '%s': not a unary activation",
                         op_info(n->op)->name, n->name);

@@ -238,6 +238,8 @@ int64_t ir_tensor_nbytes(const Tensor *t);
 /* Overflow-checked product of dims; returns 0 on success, -1 on overflow or
  * when the result exceeds QCC_MAX_ELEMENTS. */
 #define QCC_MAX_ELEMENTS ((int64_t)1 << 40)
+/* Most entries of an activation table fused into qconv2d/qlinear. */
+#define QCC_MAX_TABLE 4096
 int ir_shape_numel(int rank, const int64_t *dims, int64_t *out);
 bool ir_same_shape(const Tensor *a, const Tensor *b);
 /* "[1, 3, 224, 224]" into buf (always terminated). */

@@ -79,7 +79,9 @@ static const AttrSpec softmax_attrs[] = {
 };
 
 /* The int8 dialect. `clamp` is the u8 output range [lo, hi] into which
- * relu/relu6/clip fuse; `range` is what calibration chose for a tensor. */
+ * relu/relu6/clip fuse; `range` is what calibration chose for a tensor.
+ * qconv2d/qlinear with a fused activation table (4th input) requantize to
+ * a table index with `index_scale`/`index_zero_point` instead of to u8. */
 static const AttrSpec observe_attrs[] = {
     {ATTR_KIND, AK_ENUM, 1, 1, false, DEF1(OBSERVE_HISTOGRAM), observer_kinds},
     {ATTR_BINS, AK_INT, 1, 1, false, DEF1(2048), NULL},
@@ -91,6 +93,13 @@ static const AttrSpec qconv2d_attrs[] = {
     {ATTR_DILATION, AK_INTS, 2, 2, false, DEF2(1, 1), NULL},
     {ATTR_GROUPS, AK_INT, 1, 1, false, DEF1(1), NULL},
     {ATTR_CLAMP, AK_INTS, 2, 2, false, DEF2(0, 255), NULL},
+    {ATTR_INDEX_SCALE, AK_FLOAT, 1, 1, false, NO_DEFAULT, NULL},
+    {ATTR_INDEX_ZERO_POINT, AK_INT, 1, 1, false, NO_DEFAULT, NULL},
+};
+static const AttrSpec qlinear_attrs[] = {
+    {ATTR_CLAMP, AK_INTS, 2, 2, false, DEF2(0, 255), NULL},
+    {ATTR_INDEX_SCALE, AK_FLOAT, 1, 1, false, NO_DEFAULT, NULL},
+    {ATTR_INDEX_ZERO_POINT, AK_INT, 1, 1, false, NO_DEFAULT, NULL},
 };
 static const AttrSpec clamp_attrs[] = {
     {ATTR_CLAMP, AK_INTS, 2, 2, false, DEF2(0, 255), NULL},
@@ -118,7 +127,7 @@ static const struct {
     [OP_SOFTMAX] = {ATTRS(softmax_attrs)},
     [OP_OBSERVE] = {ATTRS(observe_attrs)},
     [OP_QCONV2D] = {ATTRS(qconv2d_attrs)},
-    [OP_QLINEAR] = {ATTRS(clamp_attrs)},
+    [OP_QLINEAR] = {ATTRS(qlinear_attrs)},
     [OP_QADD] = {ATTRS(clamp_attrs)},
     [OP_QSUB] = {ATTRS(clamp_attrs)},
     [OP_QMUL] = {ATTRS(clamp_attrs)},

@@ -415,6 +415,34 @@ static int expect_dtype(const Node *n, int i, DType want, Diag *d) {
   return 0;
 }
 
+/* The activation table fused into a qconv2d/qlinear (4th input): a u8
+ * constant of 2..QCC_MAX_TABLE entries indexed by the requantized
+ * accumulator, with the index parameters as attributes. */
+static int check_fused_table(const Node *n, Diag *d) {
+  const Tensor *t = n->inputs[3];
+  if (expect_dtype(n, 3, DT_U8, d))
+    return -1;
+  if (t->kind != TK_CONST || t->rank != 1 || t->dims[0] < 2 ||
+      t->dims[0] > QCC_MAX_TABLE)
+    return NODE_ERR(d, n, "table '%s' must be a u8 constant of 2 to %d "
+                    "entries", t->name, QCC_MAX_TABLE);
+  const Attr *s = ir_node_attr(n, ATTR_INDEX_SCALE);
+  const Attr *z = ir_node_attr(n, ATTR_INDEX_ZERO_POINT);
+  if (!s || !z)
+    return NODE_ERR(d, n, "a fused table needs index_scale and "
+                    "index_zero_point");
+  if (!(s->floats[0] > 0) || !isfinite(s->floats[0]))
+    return NODE_ERR(d, n, "index_scale must be positive and finite");
+  if (z->ints[0] < 0 || z->ints[0] >= t->dims[0])
+    return NODE_ERR(d, n, "index_zero_point %lld is outside the table",
+                    (long long)z->ints[0]);
+  int cnt;
+  const int64_t *c = ir_attr_ints(n, ATTR_CLAMP, &cnt);
+  if (cnt == 2 && (c[0] != 0 || c[1] != 255))
+    return NODE_ERR(d, n, "a fused table and a clamp cannot be combined");
+  return 0;
+}
+
 /* The dtypes each op takes (docs/quantization.md) and its result dtype. */
 static int check_dtypes(const Node *n, DType *result, Diag *d) {
   const OpInfo *info = op_info(n->op);
@@ -441,7 +469,9 @@ static int check_dtypes(const Node *n, DType *result, Diag *d) {
     *result = DT_U8;
     if (expect_dtype(n, 0, DT_U8, d) || expect_dtype(n, 1, DT_I8, d))
       return -1;
-    return n->num_inputs > 2 ? expect_dtype(n, 2, DT_I32, d) : 0;
+    if (n->num_inputs > 2 && expect_dtype(n, 2, DT_I32, d))
+      return -1;
+    return n->num_inputs > 3 ? check_fused_table(n, d) : 0;
   case OP_DQLINEAR:
     if (expect_dtype(n, 0, DT_F32, d) || expect_dtype(n, 1, DT_I8, d))
       return -1;
@@ -517,6 +547,7 @@ static int infer_shapes(Graph *g, Node *n, Diag *d) {
   case OP_HARDSWISH:
   case OP_HARDSIGMOID:
   case OP_LEAKY_RELU:
+  case OP_REQUANTIZE:
     return set_output(n, 0, x->rank, x->dims, d);
   case OP_ADD:
   case OP_SUB:

@@ -68,8 +68,9 @@ static int check_node_quant(const Node *n, Diag *d) {
                    n->op == OP_DQLINEAR) && i == 1;
     if (t->dtype != DT_U8 && t->dtype != DT_I8)
       continue;
-    if (n->op == OP_LUT && i == 1)
-      continue; /* the table holds raw codes */
+    if ((n->op == OP_LUT && i == 1) ||
+        ((n->op == OP_QCONV2D || n->op == OP_QLINEAR) && i == 3))
+      continue; /* a table holds raw codes */
     if (!t->quant)
       return diag_error(d, n->loc, "%s '%s': %s '%s' has no quantization parameters",
                         op, n->name, t->dtype == DT_U8 ? "u8 tensor" : "i8 tensor",

@@ -6,7 +6,10 @@
  *     need parameters on every operand; pass-through ops need one shared set.
  *     Nodes matching ctx->keep_float globs stay f32.
  *  2. Fuse relu/relu6/clip that alone consume a conv2d/linear result into
- *     its output clamp.
+ *     its output clamp, and any other unary activation into an activation
+ *     table the accumulator indexes: the pre-activation value is then
+ *     requantized once, to QCC_FUSED_TABLE levels rather than to u8, which
+ *     removes the coarsest rounding of a conv→silu pair.
  *  3. Tensors crossing between int8 and f32 nodes get an explicit
  *     `quantize` or `dequantize`; graph inputs and outputs stay f32, so
  *     the interface does not change.
@@ -30,7 +33,15 @@ typedef struct Lower {
   bool *int8;        /* per node id (ids fixed during decisions) */
   int64_t (*clamp)[2];
   Node **fused;      /* per node id: the activation fused into it */
+  Tensor **pre;      /* per node id: its result before the fusion */
 } Lower;
+
+/* Entries of a table fused into qconv2d/qlinear: 10 bits of index, so the
+ * pre-activation rounding is 12 dB below that of a u8 intermediate, and the
+ * table (1 KiB) stays in L1. */
+enum { QCC_FUSED_TABLE = 1024 };
+
+static bool is_fusable_act(const Node *n);
 
 static bool kept_float(const PassContext *ctx, const Node *n) {
   for (int i = 0; i < ctx->num_keep_float; i++)
@@ -117,14 +128,17 @@ static const char *decide(Lower *L, Node *n) {
       for (int j = 0; j < g->nodes[i]->num_inputs; j++)
         if (g->nodes[i]->inputs[j] == y)
           act = act ? (Node *)-1 : g->nodes[i];
-    if (act && act != (Node *)-1 && is_fusable_act(act) &&
-        !kept_float(L->ctx, act) && !conv_blocker(g, n, act->outputs[0])) {
+    if (why || !act || act == (Node *)-1 || kept_float(L->ctx, act) ||
+        conv_blocker(g, n, act->outputs[0]))
+      return why;
+    if (is_fusable_act(act)) {
       L->fused[n->id] = act;
       act_clamp(act, act->outputs[0]->quant, &L->clamp[n->id][0],
                 &L->clamp[n->id][1]);
-      return NULL;
+    } else if (op_info(act->op)->flags & OPF_UNARY_ACT) {
+      L->fused[n->id] = act; /* through a table (rewrite_node) */
     }
-    return why;
+    return NULL;
   }
   case OP_ADD:
   case OP_SUB:
@@ -265,21 +279,25 @@ static double unary_value(const Node *n, double x) {
     return v < 0 ? 0 : v > 1 ? 1 : v;
   }
   case OP_LEAKY_RELU: return x >= 0 ? x : ir_attr_float(n, ATTR_ALPHA) * x;
+  case OP_REQUANTIZE: return x;
   default: QCC_DIE("no table for op %s", op_info(n->op)->name);
   }
 }
 
-static Tensor *make_table(Graph *g, const Node *n) {
-  const QuantParams *qx = n->inputs[0]->quant, *qy = n->outputs[0]->quant;
-  int64_t dims[1] = {256};
+/* The u8 table of activation n over `entries` input levels: entry k stands
+ * for the real value (k - z_in) * s_in and holds f of it, quantized with the
+ * parameters of n's result. */
+static Tensor *make_table(Graph *g, const Node *n, float s_in, int32_t z_in,
+                          int64_t entries) {
+  const QuantParams *qy = n->outputs[0]->quant;
   Tensor *t = new_const(g, arena_printf(g->arena, "%s.table", n->name), DT_U8,
-                        1, dims, n->loc);
+                        1, &entries, n->loc);
   uint8_t *tab = t->data;
-  for (int q = 0; q < 256; q++) {
-    double x = (double)(q - qx->zero_point[0]) * (double)qx->scale[0];
+  for (int64_t k = 0; k < entries; k++) {
+    double x = (double)(k - z_in) * (double)s_in;
     double y = nearbyint(unary_value(n, x) / (double)qy->scale[0]) +
                qy->zero_point[0];
-    tab[q] = (uint8_t)(y < 0 ? 0 : y > 255 ? 255 : y);
+    tab[k] = (uint8_t)(y < 0 ? 0 : y > 255 ? 255 : y);
   }
   return t;
 }
@@ -290,11 +308,39 @@ static void set_inputs(Graph *g, Node *n, Tensor **ins, int num) {
   n->num_inputs = num;
 }
 
-static void add_clamp_attr(Graph *g, Node *n, const int64_t clamp[2]) {
+/* A zero i32 bias, for a conv/linear that gets a fused table (the table is
+ * always the 4th input). */
+static Tensor *zero_bias(Graph *g, const Node *n) {
+  return new_const(g, arena_printf(g->arena, "%s.zero_bias", n->name), DT_I32,
+                   1, n->inputs[1]->dims, n->loc);
+}
+
+static void add_attr(Graph *g, Node *n, Attr a) {
   Attr *na = arena_alloc(g->arena, sizeof(Attr) * (size_t)(n->num_attrs + 1));
   memcpy(na, n->attrs, sizeof(Attr) * (size_t)n->num_attrs);
-  na[n->num_attrs++] = ir_attr_make_ints(g, ATTR_CLAMP, AK_INTS, clamp, 2);
+  na[n->num_attrs++] = a;
   n->attrs = na;
+}
+
+/* Fuses activation `act` into conv/linear n as a QCC_FUSED_TABLE-entry
+ * table over the range calibrated for n's own (pre-activation) result. */
+static void fuse_table(Graph *g, Node *n, const Node *act, const Tensor *pre) {
+  const QuantParams *q = pre->quant;
+  double s = (double)q->scale[0] * 255.0 / (QCC_FUSED_TABLE - 1);
+  int32_t z = (int32_t)nearbyint((double)q->zero_point[0] *
+                                 (QCC_FUSED_TABLE - 1) / 255.0);
+  Tensor *ins[4] = {n->inputs[0], n->inputs[1],
+                    n->num_inputs > 2 ? n->inputs[2] : zero_bias(g, n),
+                    make_table(g, act, (float)s, z, QCC_FUSED_TABLE)};
+  set_inputs(g, n, ins, 4);
+  add_attr(g, n, ir_attr_make_floats(g, ATTR_INDEX_SCALE, AK_FLOAT,
+                                     (double[]){(float)s}, 1));
+  int64_t zi = z;
+  add_attr(g, n, ir_attr_make_ints(g, ATTR_INDEX_ZERO_POINT, AK_INT, &zi, 1));
+}
+
+static void add_clamp_attr(Graph *g, Node *n, const int64_t clamp[2]) {
+  add_attr(g, n, ir_attr_make_ints(g, ATTR_CLAMP, AK_INTS, clamp, 2));
 }
 
 static int rewrite_node(Lower *L, Node *n, Diag *d) {
@@ -310,6 +356,8 @@ static int rewrite_node(Lower *L, Node *n, Diag *d) {
     set_inputs(g, n, ins, num);
     n->op = n->op == OP_CONV2D ? OP_QCONV2D : OP_QLINEAR;
     add_clamp_attr(g, n, L->clamp[n->id]);
+    if (L->fused[n->id] && !is_fusable_act(L->fused[n->id]))
+      fuse_table(g, n, L->fused[n->id], L->pre[n->id]);
     break;
   }
   case OP_ADD:
@@ -328,7 +376,9 @@ static int rewrite_node(Lower *L, Node *n, Diag *d) {
   }
   default:
     if ((op_info(n->op)->flags & OPF_UNARY_ACT) || is_fusable_act(n)) {
-      Tensor *ins[2] = {n->inputs[0], make_table(g, n)};
+      const QuantParams *qx = n->inputs[0]->quant;
+      Tensor *ins[2] = {n->inputs[0],
+                        make_table(g, n, qx->scale[0], qx->zero_point[0], 256)};
       set_inputs(g, n, ins, 2);
       n->op = OP_LUT;
       n->num_attrs = 0;
@@ -407,8 +457,9 @@ int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   int nn = g->num_nodes;
   Lower L = {g, ctx, calloc((size_t)nn + 1, sizeof(bool)),
              calloc((size_t)nn + 1, sizeof(int64_t[2])),
-             calloc((size_t)nn + 1, sizeof(Node *))};
-  if (!L.int8 || !L.clamp || !L.fused)
+             calloc((size_t)nn + 1, sizeof(Node *)),
+             calloc((size_t)nn + 1, sizeof(Tensor *))};
+  if (!L.int8 || !L.clamp || !L.fused || !L.pre)
     QCC_DIE("out of memory");
   for (int i = 0; i < nn; i++) {
     L.clamp[i][0] = 0;
@@ -430,10 +481,14 @@ int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
     if (why) {
       quant_log_add(ctx->log, n->name, op, false, "%s", why);
     } else if (act) {
-      quant_log_add(ctx->log, n->name, op, true, "fused %s '%s'",
-                    op_info(act->op)->name, act->name);
+      bool table = !is_fusable_act(act);
+      quant_log_add(ctx->log, n->name, op, true, "fused %s '%s'%s",
+                    op_info(act->op)->name, act->name,
+                    table ? " as a table" : "");
       quant_log_add(ctx->log, act->name, op_info(act->op)->name, true,
-                    "fused into %s '%s'", op, n->name);
+                    "fused into %s '%s'%s", op, n->name,
+                    table ? " (1024-entry table on the accumulator)" : "");
+      L.pre[i] = n->outputs[0];
       Tensor *z = act->outputs[0];
       n->outputs[0]->producer = NULL; /* orphaned; dce drops it */
       n->outputs[0] = z;
@@ -456,6 +511,7 @@ int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   free(L.int8);
   free(L.clamp);
   free(L.fused);
+  free(L.pre);
   if (rc)
     return -1;
   ir_graph_remove_dead_nodes(g);

@@ -94,7 +94,7 @@ int quant_report_build(QuantReport *r, const Graph *float_g, const Graph *q_g,
                   : 0;
 
   int nn = float_g->num_nodes;
-  r->rows = calloc((size_t)nn + 1, sizeof(QuantReportRow));
+  r->rows = calloc((size_t)nn + (size_t)log->count + 1, sizeof(QuantReportRow));
   Acc *acc = calloc((size_t)nn + 1, sizeof(Acc));
   const Tensor **twin = calloc((size_t)nn + 1, sizeof(Tensor *));
   if (!r->rows || !acc || !twin)
@@ -126,6 +126,27 @@ int quant_report_build(QuantReport *r, const Graph *float_g, const Graph *q_g,
       snprintf(row->out_params, sizeof row->out_params, "-");
     }
     twin[i] = n->num_outputs ? counterpart(q_g, n->outputs[0]->name) : NULL;
+  }
+  /* Nodes the passes inserted (requantize): listed too, without SQNR. */
+  for (int i = 0; i < log->count; i++) {
+    const QuantLogEntry *e = &log->entries[i];
+    if (find_node(float_g, e->node))
+      continue;
+    QuantReportRow *row = &r->rows[r->num_rows++];
+    row->node = dup(e->node);
+    row->op = dup(e->op);
+    row->int8 = e->int8;
+    row->detail = dup(e->int8 ? "inserted by fold-scales" : e->detail);
+    row->int8 ? r->num_int8++ : r->num_f32++;
+    snprintf(row->weights, sizeof row->weights, "-");
+    const Node *qn = find_node(q_g, e->node);
+    format_params(qn && qn->inputs[0]->dtype != DT_F32 ? qn->inputs[0]->quant
+                                                       : NULL,
+                  row->in_params, sizeof row->in_params);
+    format_params(qn && qn->outputs[0]->dtype != DT_F32 ? qn->outputs[0]->quant
+                                                        : NULL,
+                  row->out_params, sizeof row->out_params);
+    row->sqnr_db = NAN;
   }
 
   Acc out_acc = {0, 0};

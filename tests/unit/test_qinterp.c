@@ -247,6 +247,50 @@ static void test_qconv2d_per_channel_vs_per_tensor(void **state) {
   ir_graph_destroy(g);
 }
 
+/* A fused activation table (4th input): the accumulator is requantized
+ * with index_scale / index_zero_point to [0, N - 1] and the table gives the
+ * code. Same conv as above (acc = 80, 70, 50, 40, s_x * s_w = 0.25), table
+ * of 8 entries t[k] = 10 * k, index_scale = 2.5 -> M = 0.1,
+ * index_zero_point = 1: 8 + 1 = 9 -> clamped to 7 -> 70; 7 + 1 = 8 -> 7
+ * -> 70; 5 + 1 = 6 -> 60; 4 + 1 = 5 -> 50. Negative side: bias -1000
+ * gives acc = -923 -> -92.3 -> index < 0 -> clamped to 0 -> t[0] = 0.
+ * qlinear: s_x * s_w = 1, x offset 13 - 10 = 3, weight rows [1], [1],
+ * b = [0, 2]: acc = 3, 5; M = 1 / 2.5 = 0.4 -> 1.2, 2.0 -> 1, 2 -> + 1 =
+ * 2, 3 -> 20, 30. */
+static void test_fused_activation_table(void **state) {
+  (void)state;
+  Graph *g = parse(
+      "graph @t {\n"
+      "  const %x : u8[1, 1, 2, 2] !q.uniform<u8:f32, 0.5:100> = "
+      "dense<[101, 102, 103, 104]>\n"
+      "  const %w : i8[1, 1, 3, 3] !q.uniform<i8:f32, 0.5:0> = "
+      "dense<[1, 2, 3, 4, 5, 6, 7, 8, 9]>\n"
+      "  const %b : i32[1] = dense<[3]>\n"
+      "  const %bn : i32[1] = dense<[-1000]>\n"
+      "  const %t : u8[8] = dense<[0, 10, 20, 30, 40, 50, 60, 70]>\n"
+      "  %y = qconv2d \"c\" (%x, %w, %b, %t) {padding = [1, 1], "
+      "index_scale = 2.5, index_zero_point = 1} : "
+      "u8[1, 1, 2, 2] !q.uniform<u8:f32, 1:0>\n"
+      "  %yn = qconv2d \"cn\" (%x, %w, %bn, %t) {padding = [1, 1], "
+      "index_scale = 2.5, index_zero_point = 1} : "
+      "u8[1, 1, 2, 2] !q.uniform<u8:f32, 1:0>\n"
+      "  const %v : u8[1, 1] !q.uniform<u8:f32, 1:10> = dense<[13]>\n"
+      "  const %m : i8[2, 1] !q.uniform<i8:f32, 1:0> = dense<[1, 1]>\n"
+      "  const %c : i32[2] = dense<[0, 2]>\n"
+      "  %z = qlinear \"l\" (%v, %m, %c, %t) {index_scale = 2.5, "
+      "index_zero_point = 1} : u8[1, 2] !q.uniform<u8:f32, 1:0>\n"
+      "  output %y\n"
+      "  output %yn\n"
+      "  output %z\n"
+      "}\n");
+  Interp *ip = run(g, NULL);
+  EXPECT_CODES(ip, g, "y", 70, 70, 60, 50);
+  EXPECT_CODES(ip, g, "yn", 0, 0, 0, 0);
+  EXPECT_CODES(ip, g, "z", 20, 30);
+  interp_destroy(ip);
+  ir_graph_destroy(g);
+}
+
 /* x offsets (s_x = 0.5, z_x = 10): [2, -2, 4]; no bias; weight rows
  * [1,1,1], [-3,0,0], [100,0,100], [-20,0,0] -> acc = 4, -6, 600, -40.
  * M = 0.5 * 0.5 / 0.25 = 1, z_y = 20: 24, 14, 620, -20.
@@ -1113,6 +1157,7 @@ int main(void) {
       cmocka_unit_test(test_lut),
       cmocka_unit_test(test_qconv2d_padding_reads_zero_point),
       cmocka_unit_test(test_qconv2d_per_channel_vs_per_tensor),
+      cmocka_unit_test(test_fused_activation_table),
       cmocka_unit_test(test_qlinear_fused_relu_relu6_and_saturation),
       cmocka_unit_test(test_qbinary_broadcast_ties_clamp),
       cmocka_unit_test(test_qbinary_saturation),
