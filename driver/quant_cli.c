@@ -32,6 +32,14 @@ const char quant_cli_help[] =
     "  --observer=K           histogram (default), minmax, moving-minmax\n"
     "  --bins=N               histogram bins (default 2048; entropy likes 8192+)\n"
     "  --keep-float=GLOB,...  keep matching nodes in f32\n"
+    "  --max-drop=DB          keep the fewest conv/linear layers in f32 that\n"
+    "                         bring the output SQNR (int8 vs f32, calibration\n"
+    "                         set) to at least DB dB; layers ranked by what\n"
+    "                         keeping each alone gains\n"
+    "  --no-equalize          skip cross-layer equalization (conv -> relu-like\n"
+    "                         -> conv chains)\n"
+    "  --no-bias-correction   skip the correction of the output shift that\n"
+    "                         i8 weight rounding causes\n"
     "  --weights=G            per-channel (default) or per-tensor\n"
     "  --report=FILE          write the quantization report: FILE.json as JSON,\n"
     "                         anything else as Markdown\n"
@@ -47,7 +55,17 @@ int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
                      const char *sub) {
   bool missing = false;
   const char *v;
-  if ((v = driver_option(argc, argv, i, "--quant", &missing))) {
+  if (strcmp(argv[*i], "--no-equalize") == 0) {
+    q->no_equalize = true;
+  } else if (strcmp(argv[*i], "--no-bias-correction") == 0) {
+    q->no_bias_correction = true;
+  } else if ((v = driver_option(argc, argv, i, "--max-drop", &missing))) {
+    char *end;
+    double db = strtod(v, &end);
+    if (*end || !(db > 0) || db > 200)
+      return bad_value(sub, "--max-drop (dB, > 0)", v);
+    q->max_drop = db;
+  } else if ((v = driver_option(argc, argv, i, "--quant", &missing))) {
     if (strcmp(v, "none") && strcmp(v, "static") && strcmp(v, "dynamic"))
       return bad_value(sub, "--quant", v);
     q->mode = v;
@@ -372,8 +390,121 @@ static int save_profile(const char *path, const char *hash, const Graph *g,
   return rc;
 }
 
-static int static_pipeline(const QuantCli *q, Graph *g, PassContext *ctx,
-                           const PipelineOptions *opts, Diag *d) {
+/* The passes that turn calibrated ranges into the int8 graph. */
+static const char *lowering(const QuantCli *q) {
+  return q->no_bias_correction ? "fold-scales,lower-int8"
+                               : "fold-scales,correct-bias,lower-int8";
+}
+
+/* Samples the --max-drop search measures each candidate on. */
+enum { SEARCH_SAMPLES = 8 };
+
+/* Output SQNR of the int8 graph lowered from a copy of `calibrated` with
+ * the nodes `keep` in f32. */
+static int try_lowering(const QuantCli *q, const Graph *calibrated,
+                        const Graph *float_g, const PassContext *ctx,
+                        const char *const *keep, int num_keep, double *sqnr,
+                        Diag *d) {
+  Graph *c = clone_graph(calibrated, d);
+  if (!c)
+    return -1;
+  PassContext local = *ctx;
+  QuantLog log = {0};
+  local.log = &log;
+  local.auto_keep = keep;
+  local.num_auto_keep = num_keep;
+  local.progress = NULL;
+  PipelineOptions opts = {0};
+  int rc = pass_pipeline_run(c, lowering(q), &local, &opts, d);
+  if (!rc) {
+    QuantReport r;
+    rc = quant_report_build(&r, float_g, c, &log, &local, SEARCH_SAMPLES, d);
+    *sqnr = r.output_sqnr_db;
+    quant_report_free(&r);
+  }
+  quant_log_free(&log);
+  ir_graph_destroy(c);
+  return rc;
+}
+
+typedef struct Candidate {
+  const char *names[2]; /* a conv2d/linear and its lone activation */
+  double gain;
+} Candidate;
+
+static int by_gain(const void *a, const void *b) {
+  double ga = ((const Candidate *)a)->gain, gb = ((const Candidate *)b)->gain;
+  return ga < gb ? 1 : ga > gb ? -1 : 0;
+}
+
+/* --max-drop: rank the conv2d/linear layers (with a lone activation after
+ * them) by the output SQNR that keeping each alone in f32 gains, then keep
+ * them in that order until the output reaches q->max_drop dB. Fills
+ * ctx->auto_keep (names owned by g, array by the caller). */
+static int max_drop_search(const QuantCli *q, const Graph *g,
+                           const Graph *float_g, PassContext *ctx,
+                           const char **keep, const char *sub, Diag *d) {
+  double base;
+  if (try_lowering(q, g, float_g, ctx, NULL, 0, &base, d))
+    return -1;
+  if (base >= q->max_drop) {
+    fprintf(stderr, "qcc %s: --max-drop=%g: every layer int8 already gives "
+            "%.1f dB\n", sub, q->max_drop, base);
+    return 0;
+  }
+  Candidate *cand = calloc((size_t)g->num_nodes + 1, sizeof *cand);
+  if (!cand)
+    QCC_DIE("out of memory");
+  int nc = 0, rc = 0;
+  for (int i = 0; i < g->num_nodes && !rc; i++) {
+    const Node *n = g->nodes[i];
+    if (n->op != OP_CONV2D && n->op != OP_LINEAR)
+      continue;
+    Candidate *c = &cand[nc];
+    c->names[0] = n->name;
+    const Node *act = NULL;
+    int uses = 0;
+    for (int j = 0; j < g->num_nodes; j++)
+      for (int k = 0; k < g->nodes[j]->num_inputs; k++)
+        if (g->nodes[j]->inputs[k] == n->outputs[0] &&
+            g->nodes[j]->op != OP_OBSERVE) {
+          act = g->nodes[j];
+          uses++;
+        }
+    if (uses == 1 && (op_info(act->op)->flags & (OPF_UNARY_ACT | OPF_EPILOGUE)))
+      c->names[1] = act->name;
+    double v;
+    rc = try_lowering(q, g, float_g, ctx, c->names, c->names[1] ? 2 : 1, &v,
+                      d);
+    c->gain = v - base;
+    nc++;
+  }
+  qsort(cand, (size_t)nc, sizeof *cand, by_gain);
+  int nk = 0;
+  double v = base;
+  for (int i = 0; i < nc && !rc && v < q->max_drop; i++) {
+    for (int k = 0; k < 2 && cand[i].names[k]; k++)
+      keep[nk++] = cand[i].names[k];
+    rc = try_lowering(q, g, float_g, ctx, keep, nk, &v, d);
+  }
+  free(cand);
+  if (rc)
+    return -1;
+  fprintf(stderr, "qcc %s: --max-drop=%g: %.1f dB with every layer int8; "
+          "%d nodes kept in f32 give %.1f dB%s\n", sub, q->max_drop, base, nk,
+          v, v < q->max_drop ? " (the most this search can reach)" : "");
+  ctx->auto_keep = keep;
+  ctx->num_auto_keep = nk;
+  static char reason[128];
+  snprintf(reason, sizeof reason, "kept in f32 by --max-drop=%g: among the "
+           "layers whose rounding costs the output most", q->max_drop);
+  ctx->auto_keep_reason = reason;
+  return 0;
+}
+
+static int static_pipeline(const QuantCli *q, Graph *g, const Graph *float_g,
+                           PassContext *ctx, const PipelineOptions *opts,
+                           const char **keep, const char *sub, Diag *d) {
   char hash[17];
   quant_graph_hash(g, hash);
   if (pass_pipeline_run(g, "insert-observers", ctx, opts, d))
@@ -388,7 +519,9 @@ static int static_pipeline(const QuantCli *q, Graph *g, PassContext *ctx,
       save_profile(q->save_profile, hash, g, ctx,
                    q->calib_method ? q->calib_method : "minmax", d))
     return -1;
-  return pass_pipeline_run(g, "fold-scales,lower-int8", ctx, opts, d);
+  if (q->max_drop > 0 && max_drop_search(q, g, float_g, ctx, keep, sub, d))
+    return -1;
+  return pass_pipeline_run(g, lowering(q), ctx, opts, d);
 }
 
 int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
@@ -403,18 +536,26 @@ int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
   diag_clear(&d);
   PipelineOptions opts = {.verify_each = true};
   Graph *float_g = NULL;
-  int rc = pass_pipeline_run(g, "canonicalize", ctx, &opts, &d);
-  if (!rc && q->report && !(float_g = clone_graph(g, &d)))
-    rc = -1;
   bool dynamic = strcmp(q->mode, "dynamic") == 0;
+  int rc = pass_pipeline_run(g, "canonicalize", ctx, &opts, &d);
+  if (!rc && !dynamic && !q->no_equalize)
+    rc = pass_pipeline_run(g, "equalize", ctx, &opts, &d);
+  /* The float reference for the report and the search: the graph as
+   * calibrated, equalized (which keeps its values) but not quantized. */
+  if (!rc && (q->report || q->max_drop > 0) && !(float_g = clone_graph(g, &d)))
+    rc = -1;
+  const char **keep = calloc((size_t)g->num_nodes * 2 + 1, sizeof(char *));
+  if (!keep)
+    QCC_DIE("out of memory");
   if (!rc && dynamic)
     rc = pass_pipeline_run(g, "quantize-dynamic", ctx, &opts, &d);
   else if (!rc)
-    rc = static_pipeline(q, g, ctx, &opts, &d);
+    rc = static_pipeline(q, g, float_g, ctx, &opts, keep, sub, &d);
   ctx->progress = NULL;
   if (rc) {
     driver_report(&d);
     ir_graph_destroy(float_g);
+    free(keep);
     return 1;
   }
   const QuantLog *log = ctx->log;
@@ -438,7 +579,11 @@ int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
         fprintf(stderr, "  %s '%s': %s\n", log->entries[i].op,
                 log->entries[i].node, log->entries[i].detail);
   }
-  rc = float_g && ctx->calib ? write_report(q, float_g, g, ctx, sub) : 0;
+  rc = float_g && ctx->calib && q->report ? write_report(q, float_g, g, ctx, sub)
+                                          : 0;
   ir_graph_destroy(float_g);
+  free(keep);
+  ctx->auto_keep = NULL;
+  ctx->num_auto_keep = 0;
   return rc;
 }

@@ -22,6 +22,8 @@ typedef struct QuantCli {
   bool per_tensor_weights;
   const char *report; /* FILE.md or FILE.json */
   const char *save_profile, *load_profile;
+  bool no_equalize, no_bias_correction;
+  double max_drop; /* --max-drop: minimum output SQNR in dB; 0 = off */
 } QuantCli;
 
 /* Help text for the options, for the subcommands' --help. */

@@ -47,6 +47,9 @@ static bool kept_float(const PassContext *ctx, const Node *n) {
   for (int i = 0; i < ctx->num_keep_float; i++)
     if (fnmatch(ctx->keep_float[i], n->name, 0) == 0)
       return true;
+  for (int i = 0; i < ctx->num_auto_keep; i++)
+    if (strcmp(ctx->auto_keep[i], n->name) == 0)
+      return true;
   return false;
 }
 
@@ -115,6 +118,10 @@ static void act_clamp(const Node *act, const QuantParams *q, int64_t *lo,
 static const char *decide(Lower *L, Node *n) {
   Graph *g = L->g;
   const OpInfo *info = op_info(n->op);
+  for (int i = 0; i < L->ctx->num_auto_keep; i++)
+    if (strcmp(L->ctx->auto_keep[i], n->name) == 0)
+      return L->ctx->auto_keep_reason ? L->ctx->auto_keep_reason
+                                      : "kept in f32 by the accuracy search";
   if (kept_float(L->ctx, n))
     return "kept in f32 by --keep-float";
   switch (n->op) {

@@ -35,6 +35,10 @@ typedef struct PassContext {
   /* lower-int8: node-name globs kept in f32 */
   const char *const *keep_float;
   int num_keep_float;
+  /* lower-int8: node names the --max-drop search keeps in f32, and why */
+  const char *const *auto_keep;
+  int num_auto_keep;
+  const char *auto_keep_reason;
   /* every pass that decides precision records why here (may be NULL) */
   QuantLog *log;
 } PassContext;
@@ -75,6 +79,8 @@ int pass_canonicalize(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_insert_observers(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_fold_scales(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_equalize(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_correct_bias(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_quantize_dynamic(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 

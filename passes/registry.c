@@ -15,6 +15,10 @@ static const Pass passes[] = {
     {"fold-constants", "evaluate nodes whose inputs are all constants",
      pass_fold_constants},
     {"dce", "remove nodes and constants that no output depends on", pass_dce},
+    {"equalize",
+     "cross-layer equalization of conv2d -> relu/leaky_relu -> conv2d "
+     "chains (weight ranges per channel made equal)",
+     pass_equalize},
     {"insert-observers",
      "observe every f32 activation that may be quantized (graph inputs and "
      "node results)",
@@ -27,6 +31,10 @@ static const Pass passes[] = {
      "turn observed ranges into u8 parameters (shared across concat and "
      "pass-through ops) and weight scales into i8 per channel",
      pass_fold_scales},
+    {"correct-bias",
+     "subtract the mean output shift that i8 weight rounding causes, "
+     "measured on the calibration set, from each conv/linear bias",
+     pass_correct_bias},
     {"lower-int8",
      "rewrite quantized conv/linear/add/mul/activations into the int8 "
      "dialect, with explicit quantize/dequantize at float boundaries",
