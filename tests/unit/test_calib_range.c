@@ -565,6 +565,49 @@ static void test_laplace_mse(void **state) {
   free(x);
 }
 
+/* Entropy on one-sided continuous tails with sparse far outliers: |N(0,1)|
+ * (and its mirror image, and ReLU(N(0,1)) with its exact zeros) plus 5
+ * values at 20, and Exp(1) plus 5 values at 40. The 99.9th percentiles are
+ * 3.29 (half-normal: the normal's upper 0.0005 quantile), 3.09 (ReLU: the
+ * normal's upper 0.001 quantile of all values) and ln 1000 = 6.91 (Exp).
+ * The range must keep at least that much of the tail and clip the
+ * outliers (the narrowest candidate, 256 of 2048 bins, is 2.5 and 5.0, so
+ * both are reachable). This guards the one-sided search, the zero edge and
+ * the outlier folding of P; see docs/calibration.md for where entropy
+ * does clip hard (large point masses). */
+static void test_entropy_one_sided_tails(void **state) {
+  (void)state;
+  enum { N = 500000 };
+  float *x = malloc(N * sizeof *x);
+  for (int kind = 0; kind < 4; kind++) {
+    Rng r = {21 + (uint64_t)kind};
+    double outlier = kind == 3 ? 40 : 20;
+    for (int i = 0; i < N; i++) {
+      double g = kind == 3 ? -log(rng_unit(&r)) : rng_gauss(&r);
+      x[i] = (float)(kind == 2 ? (g > 0 ? g : 0) : fabs(g));
+    }
+    for (int i = 0; i < 5; i++)
+      x[3 + i * 997] = (float)outlier;
+    double q999 = kind == 3   ? log(1000.0)
+                  : kind == 2 ? normal_upper_quantile(0.001)
+                              : normal_upper_quantile(0.0005);
+    if (kind == 1)
+      for (int i = 0; i < N; i++)
+        x[i] = -x[i];
+    Observer o = observe(OBS_HISTOGRAM, 2048, x, N, 25000);
+    float lo, hi;
+    estimate(&o, "entropy", &lo, &hi);
+    double keep = kind == 1 ? -lo : hi, other = kind == 1 ? hi : lo;
+    print_message("entropy one-sided %d: [%g, %g], 99.9th %.3f\n", kind, lo,
+                  hi, q999);
+    assert_true(other == 0.0);
+    assert_true(keep >= q999);
+    assert_true(keep < 0.5 * outlier);
+    calib_observer_free(&o);
+  }
+  free(x);
+}
+
 /* ReLU of N(0,1): half exact zeros, nothing negative. Every method must put
  * lo at exactly 0; and the mirror image must put hi at exactly 0. */
 static void test_one_sided(void **state) {
@@ -614,6 +657,7 @@ int main(void) {
       cmocka_unit_test(test_gaussian_sparse_outliers),
       cmocka_unit_test(test_laplace_mse),
       cmocka_unit_test(test_one_sided),
+      cmocka_unit_test(test_entropy_one_sided_tails),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
