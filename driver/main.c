@@ -15,6 +15,7 @@ static const struct {
     {"print", cmd_print, "print a model as textual IR"},
     {"run", cmd_run, "run a model on .npy inputs with the reference interpreter"},
     {"opt", cmd_opt, "run passes over textual IR (or a model) and print the result"},
+    {"compile", cmd_compile, "compile a model to an object file, a shared library and a C header"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,62 @@
+/* The LLVM backend: compiles a verified graph (float, int8 dialect, or a
+ * mix) into one LLVM module with a reentrant entry point
+ *
+ *   int <name>_run(void *workspace, const float *in_0, ..., float *out_0, ...)
+ *   int <name>_run_parallel(void *workspace, const qcc_parallel *par, ...)
+ *   const qcc_model_info <name>_info;
+ *
+ * and emits it as an object file, assembly or LLVM IR text, plus the C
+ * header apps include. Every node becomes code specialized to its shapes,
+ * parameters and weights (constants in the module). The generated code
+ * calls nothing but libm (expf, tanhf) and the caller's parallel_for.
+ * Requires: a verified graph whose inputs and outputs are f32.
+ * Errors are returned through Diag; nothing is printed. */
+#ifndef QCC_BACKEND_H
+#define QCC_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir.h"
+
+typedef enum TargetKind {
+  TARGET_GENERIC,             /* x86-64 baseline (SSE2) */
+  TARGET_AVX2,                /* Haswell+: AVX2, FMA (exact int8 route) */
+  TARGET_AVX512VNNI,          /* Cascade Lake+: vpdpbusd on zmm */
+  TARGET_AVX512VNNI_EMULATED, /* the VNNI schedule, its dot step in plain IR */
+  TARGET_NATIVE,              /* whatever the host has */
+  TARGET_COUNT
+} TargetKind;
+
+/* "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native". */
+const char *backend_target_name(TargetKind t);
+/* Returns 0 and sets *t, or -1 for an unknown name. */
+int backend_target_parse(const char *name, TargetKind *t);
+
+typedef struct BackendOptions {
+  TargetKind target;
+  const char *symbol_prefix; /* C identifier; defaults to the graph name */
+  const char *source;        /* the model's path, for the header comment */
+  const char *source_hash;   /* hash of the model, for the header comment */
+  int opt_level;             /* 0..3; default 3 */
+} BackendOptions;
+
+/* What one compilation produced; every buffer is malloc'd and owned by
+ * the struct (backend_output_free). */
+typedef struct BackendOutput {
+  char *object;  /* ELF relocatable object (-fPIC) */
+  size_t object_size;
+  char *asm_text; /* when asked for */
+  char *llvm_text;
+  char *header;  /* <prefix>.h */
+  int64_t workspace_size; /* bytes, a multiple of 64 */
+  int num_kernels;        /* node functions emitted */
+} BackendOutput;
+
+enum { BACKEND_EMIT_ASM = 1, BACKEND_EMIT_LLVM = 2 };
+
+int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
+                    BackendOutput *out, Diag *d);
+void backend_output_free(BackendOutput *out);
+
+#endif

@@ -1,0 +1,488 @@
+/* The module builder: plans the workspace, gives every node its own
+ * function (void node(ptr frame, i64 begin, i64 end), written by the
+ * node's kernel), then writes the entry points that call them in order —
+ * directly, or through the caller's parallel_for — and the descriptor.
+ * Constants become private globals; only <prefix>_run, <prefix>_run_parallel
+ * and <prefix>_info are visible, so several models link into one program. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "codegen.h"
+#include "header.h"
+
+/* ---- kernel context helpers ---------------------------------------------- */
+
+LLVMTypeRef kc_elt(const KernelCtx *k, DType dt) {
+  switch (dt) {
+  case DT_F32: return k->e->f32;
+  case DT_U8:
+  case DT_I8: return k->e->i8;
+  case DT_I32: return k->e->i32;
+  default: QCC_DIE("no element type for %s", dtype_name(dt));
+  }
+}
+
+LLVMValueRef kc_const(KernelCtx *k, const char *what, const void *data,
+                      size_t n) {
+  char name[256];
+  snprintf(name, sizeof name, "%s.%s.%s", k->prefix, k->n->name, what);
+  return em_const_bytes(k->e, name, data, n);
+}
+
+LLVMValueRef kc_tensor(KernelCtx *k, const Tensor *t) {
+  Emit *e = k->e;
+  if (t->kind == TK_CONST) {
+    if (!k->const_globals[t->id]) {
+      char name[256];
+      snprintf(name, sizeof name, "%s.const.%s", k->prefix, t->name);
+      k->const_globals[t->id] =
+          em_const_bytes(e, name, t->data, (size_t)ir_tensor_nbytes(t));
+    }
+    return k->const_globals[t->id];
+  }
+  if (t->kind == TK_INPUT) {
+    for (int i = 0; i < k->g->num_inputs; i++)
+      if (k->g->inputs[i] == t)
+        return LLVMBuildLoad2(e->b, e->ptr,
+                              em_elem(e, e->ptr, k->frame, em_i64(e, 1 + i)), "");
+    QCC_DIE("input tensor '%s' is not a graph input", t->name);
+  }
+  int64_t off = k->plan->tensor_offset[t->id];
+  if (off < 0)
+    QCC_DIE("tensor '%s' has no workspace offset", t->name);
+  LLVMValueRef ws = LLVMBuildLoad2(e->b, e->ptr, k->frame, "ws");
+  return em_elem(e, e->i8, ws, em_i64(e, off));
+}
+
+int64_t kernel_extent_numel(const Node *n) {
+  return ir_tensor_numel(n->outputs[0]);
+}
+
+LLVMValueRef kernel_range(KernelCtx *k, Loop *l) {
+  return em_loop(k->e, l, k->begin, k->end, "p");
+}
+
+const KernelSpec *kernel_for(const Node *n) {
+  const KernelSpec *s = kernel_elementwise(n);
+  if (!s)
+    s = kernel_conv(n);
+  if (!s)
+    s = kernel_window(n);
+  if (!s)
+    s = kernel_shape(n);
+  return s;
+}
+
+/* ---- targets --------------------------------------------------------------- */
+
+static const char *const target_names[TARGET_COUNT] = {
+    "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native"};
+
+const char *backend_target_name(TargetKind t) { return target_names[t]; }
+
+int backend_target_parse(const char *name, TargetKind *t) {
+  for (int i = 0; i < TARGET_COUNT; i++)
+    if (strcmp(name, target_names[i]) == 0) {
+      *t = (TargetKind)i;
+      return 0;
+    }
+  return -1;
+}
+
+static LLVMTargetMachineRef target_machine(TargetKind t, int opt, Diag *d) {
+  LLVMInitializeX86TargetInfo();
+  LLVMInitializeX86Target();
+  LLVMInitializeX86TargetMC();
+  LLVMInitializeX86AsmPrinter();
+  const char *triple = "x86_64-pc-linux-gnu";
+  LLVMTargetRef target;
+  char *err = NULL;
+  if (LLVMGetTargetFromTriple(triple, &target, &err)) {
+    diag_error(d, srcloc(NULL, 0, 0), "LLVM has no x86-64 target: %s", err);
+    LLVMDisposeMessage(err);
+    return NULL;
+  }
+  char *cpu = NULL, *features = NULL;
+  switch (t) {
+  case TARGET_GENERIC: cpu = strdup("x86-64"); features = strdup(""); break;
+  case TARGET_AVX2:
+  case TARGET_AVX512VNNI_EMULATED:
+    cpu = strdup("x86-64-v3");
+    features = strdup("");
+    break;
+  case TARGET_AVX512VNNI: cpu = strdup("cascadelake"); features = strdup(""); break;
+  case TARGET_NATIVE: {
+    char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
+    cpu = strdup(c);
+    features = strdup(f);
+    LLVMDisposeMessage(c);
+    LLVMDisposeMessage(f);
+    break;
+  }
+  default: QCC_DIE("bad target %d", t);
+  }
+  LLVMCodeGenOptLevel level = opt <= 0   ? LLVMCodeGenLevelNone
+                              : opt == 1 ? LLVMCodeGenLevelLess
+                              : opt == 2 ? LLVMCodeGenLevelDefault
+                                         : LLVMCodeGenLevelAggressive;
+  LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
+      target, triple, cpu, features, level, LLVMRelocPIC, LLVMCodeModelDefault);
+  free(cpu);
+  free(features);
+  return tm;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+typedef struct Module {
+  Emit e;
+  const Graph *g;
+  const BackendOptions *opts;
+  MemPlan plan;
+  LLVMValueRef *nodes; /* node functions */
+  int64_t *extent;
+  LLVMTypeRef node_fn_t;
+} Module;
+
+static LLVMValueRef tensor_ptr_in_entry(Module *m, LLVMValueRef ws,
+                                        LLVMValueRef *in_args,
+                                        LLVMValueRef *const_globals,
+                                        const Tensor *t) {
+  Emit *e = &m->e;
+  if (t->kind == TK_INPUT) {
+    for (int i = 0; i < m->g->num_inputs; i++)
+      if (m->g->inputs[i] == t)
+        return in_args[i];
+  }
+  if (t->kind == TK_CONST) {
+    if (!const_globals[t->id]) {
+      char name[256];
+      snprintf(name, sizeof name, "%s.const.%s", m->opts->symbol_prefix, t->name);
+      const_globals[t->id] =
+          em_const_bytes(e, name, t->data, (size_t)ir_tensor_nbytes(t));
+    }
+    return const_globals[t->id];
+  }
+  return em_elem(e, e->i8, ws, em_i64(e, m->plan.tensor_offset[t->id]));
+}
+
+/* Writes <prefix>_run or <prefix>_run_parallel. */
+static void entry_point(Module *m, bool parallel, LLVMValueRef *const_globals) {
+  Emit *e = &m->e;
+  const Graph *g = m->g;
+  int ni = g->num_inputs, no = g->num_outputs;
+  int np = 1 + (parallel ? 1 : 0) + ni + no;
+  LLVMTypeRef *params = malloc(sizeof(LLVMTypeRef) * (size_t)np);
+  for (int i = 0; i < np; i++)
+    params[i] = e->ptr;
+  char name[256];
+  snprintf(name, sizeof name, "%s_run%s", m->opts->symbol_prefix,
+           parallel ? "_parallel" : "");
+  LLVMValueRef fn = LLVMAddFunction(e->mod, name, LLVMFunctionType(e->i32, params, (unsigned)np, 0));
+  free(params);
+  em_begin_function(e, fn);
+  LLVMValueRef ws = LLVMGetParam(fn, 0);
+  LLVMValueRef par = parallel ? LLVMGetParam(fn, 1) : NULL;
+  int first_in = parallel ? 2 : 1;
+  LLVMValueRef *args = malloc(sizeof(LLVMValueRef) * (size_t)(ni + no + 1));
+  for (int i = 0; i < ni + no; i++)
+    args[i] = LLVMGetParam(fn, (unsigned)(first_in + i));
+  /* -1 for a NULL pointer or a workspace that is not 64-byte aligned. */
+  LLVMValueRef bad = LLVMBuildICmp(
+      e->b, LLVMIntNE,
+      LLVMBuildAnd(e->b, LLVMBuildPtrToInt(e->b, ws, e->i64, ""), em_i64(e, 63), ""),
+      em_i64(e, 0), "");
+  bad = LLVMBuildOr(e->b, bad, LLVMBuildIsNull(e->b, ws, ""), "");
+  if (par)
+    bad = LLVMBuildOr(e->b, bad, LLVMBuildIsNull(e->b, par, ""), "");
+  for (int i = 0; i < ni + no; i++)
+    bad = LLVMBuildOr(e->b, bad, LLVMBuildIsNull(e->b, args[i], ""), "");
+  If f;
+  em_if(e, &f, bad);
+  LLVMBuildRet(e->b, em_i32(e, -1));
+  LLVMPositionBuilderAtEnd(e->b, f.done);
+  LLVMValueRef frame = LLVMBuildArrayAlloca(e->b, e->ptr, em_i64(e, 1 + ni), "frame");
+  LLVMBuildStore(e->b, ws, frame);
+  for (int i = 0; i < ni; i++)
+    LLVMBuildStore(e->b, args[i], em_elem(e, e->ptr, frame, em_i64(e, 1 + i)));
+  LLVMValueRef pf = NULL, pool = NULL;
+  LLVMTypeRef pf_t = NULL;
+  if (par) {
+    pf = LLVMBuildLoad2(e->b, e->ptr, par, "parallel_for");
+    pool = LLVMBuildLoad2(e->b, e->ptr, em_elem(e, e->ptr, par, em_i64(e, 1)), "pool");
+    LLVMTypeRef pt[4] = {e->ptr, e->ptr, e->ptr, e->i64};
+    pf_t = LLVMFunctionType(e->void_t, pt, 4, 0);
+  }
+  for (int i = 0; i < g->num_nodes; i++) {
+    if (par) {
+      LLVMValueRef a[4] = {pool, m->nodes[i], frame, em_i64(e, m->extent[i])};
+      LLVMBuildCall2(e->b, pf_t, pf, a, 4, "");
+    } else {
+      LLVMValueRef a[3] = {frame, em_i64(e, 0), em_i64(e, m->extent[i])};
+      LLVMBuildCall2(e->b, m->node_fn_t, m->nodes[i], a, 3, "");
+    }
+  }
+  for (int i = 0; i < no; i++) {
+    const Tensor *t = g->outputs[i];
+    LLVMValueRef src = tensor_ptr_in_entry(m, ws, args, const_globals, t);
+    LLVMBuildMemCpy(e->b, args[ni + i], 4, src, 4, em_i64(e, ir_tensor_nbytes(t)));
+  }
+  LLVMBuildRet(e->b, em_i32(e, 0));
+  free(args);
+}
+
+/* ---- the descriptor ------------------------------------------------------- */
+
+static LLVMValueRef cstring(Emit *e, const char *prefix, const char *what,
+                            const char *s) {
+  char name[256];
+  snprintf(name, sizeof name, "%s.str.%s", prefix, what);
+  return em_const_bytes(e, name, s, strlen(s) + 1);
+}
+
+static LLVMValueRef tensor_infos(Emit *e, const char *prefix, const char *what,
+                                 Tensor *const *ts, int n, LLVMTypeRef ti_t) {
+  LLVMValueRef *rows = malloc(sizeof(LLVMValueRef) * (size_t)(n + 1));
+  for (int i = 0; i < n; i++) {
+    const Tensor *t = ts[i];
+    LLVMValueRef dims[8];
+    for (int r = 0; r < 8; r++)
+      dims[r] = em_i64(e, r < t->rank ? t->dims[r] : 0);
+    char key[64];
+    snprintf(key, sizeof key, "%s%d", what, i);
+    LLVMValueRef f[5] = {cstring(e, prefix, key, t->name),
+                         LLVMConstArray2(e->i64, dims, 8),
+                         em_i64(e, ir_tensor_nbytes(t)), em_i32(e, t->rank),
+                         em_i32(e, 0)};
+    rows[i] = LLVMConstNamedStruct(ti_t, f, 5);
+  }
+  LLVMValueRef arr = LLVMConstArray2(ti_t, rows, (uint64_t)n);
+  free(rows);
+  char name[256];
+  snprintf(name, sizeof name, "%s.%s", prefix, what);
+  LLVMValueRef gv = LLVMAddGlobal(e->mod, LLVMTypeOf(arr), name);
+  LLVMSetInitializer(gv, arr);
+  LLVMSetGlobalConstant(gv, 1);
+  LLVMSetLinkage(gv, LLVMPrivateLinkage);
+  return gv;
+}
+
+static void descriptor(Module *m, int int8_nodes, int f32_nodes) {
+  Emit *e = &m->e;
+  const Graph *g = m->g;
+  const char *p = m->opts->symbol_prefix;
+  LLVMTypeRef ti_t = LLVMStructCreateNamed(e->ctx, "qcc_tensor_info");
+  LLVMTypeRef ti_f[5] = {e->ptr, LLVMArrayType2(e->i64, 8), e->i64, e->i32, e->i32};
+  LLVMStructSetBody(ti_t, ti_f, 5, 0);
+  LLVMTypeRef qi_t = LLVMStructCreateNamed(e->ctx, "qcc_quant_info");
+  LLVMTypeRef qi_f[3] = {e->ptr, e->f32, e->i32};
+  LLVMStructSetBody(qi_t, qi_f, 3, 0);
+  LLVMTypeRef mi_t = LLVMStructCreateNamed(e->ctx, "qcc_model_info");
+  LLVMTypeRef mi_f[15] = {e->ptr, e->ptr, e->ptr, e->ptr, e->ptr, e->ptr, e->ptr,
+                          e->ptr, e->i64, e->i64, e->i32, e->i32, e->i32, e->i32, e->i32};
+  LLVMStructSetBody(mi_t, mi_f, 15, 0);
+
+  int nq = 0;
+  LLVMValueRef *qrows = malloc(sizeof(LLVMValueRef) * ((size_t)g->num_tensors + 1));
+  for (int i = 0; i < g->num_tensors; i++) {
+    const Tensor *t = g->tensors[i];
+    if (t->kind != TK_VALUE || t->dtype != DT_U8 || !t->quant || t->quant->count != 1)
+      continue;
+    char key[64];
+    snprintf(key, sizeof key, "q%d", nq);
+    LLVMValueRef f[3] = {cstring(e, p, key, t->name), LLVMConstReal(e->f32, t->quant->scale[0]),
+                         em_i32(e, t->quant->zero_point[0])};
+    qrows[nq++] = LLVMConstNamedStruct(qi_t, f, 3);
+  }
+  LLVMValueRef qarr = LLVMConstArray2(qi_t, qrows, (uint64_t)nq);
+  free(qrows);
+  char name[256];
+  snprintf(name, sizeof name, "%s.quant", p);
+  LLVMValueRef qg = LLVMAddGlobal(e->mod, LLVMTypeOf(qarr), name);
+  LLVMSetInitializer(qg, qarr);
+  LLVMSetGlobalConstant(qg, 1);
+  LLVMSetLinkage(qg, LLVMPrivateLinkage);
+
+  LLVMValueRef f[15] = {
+      cstring(e, p, "name", g->name), cstring(e, p, "version", QCC_VERSION_STRING),
+      cstring(e, p, "source", m->opts->source ? m->opts->source : ""),
+      cstring(e, p, "hash", m->opts->source_hash ? m->opts->source_hash : ""),
+      cstring(e, p, "target", backend_target_name(m->opts->target)),
+      tensor_infos(e, p, "inputs", g->inputs, g->num_inputs, ti_t),
+      tensor_infos(e, p, "outputs", g->outputs, g->num_outputs, ti_t), qg,
+      em_i64(e, m->plan.size), em_i64(e, 64), em_i32(e, g->num_inputs),
+      em_i32(e, g->num_outputs), em_i32(e, nq), em_i32(e, int8_nodes),
+      em_i32(e, f32_nodes)};
+  snprintf(name, sizeof name, "%s_info", p);
+  LLVMValueRef info = LLVMAddGlobal(e->mod, mi_t, name);
+  LLVMSetInitializer(info, LLVMConstNamedStruct(mi_t, f, 15));
+  LLVMSetGlobalConstant(info, 1);
+}
+
+/* ---- compile ---------------------------------------------------------------- */
+
+static bool is_int8_node(const Node *n) {
+  for (int i = 0; i < n->num_inputs; i++)
+    if (n->inputs[i]->dtype == DT_U8)
+      return true;
+  return n->num_outputs > 0 && n->outputs[0]->dtype == DT_U8;
+}
+
+static char *buffer_text(LLVMMemoryBufferRef buf, size_t *size) {
+  size_t n = LLVMGetBufferSize(buf);
+  char *p = malloc(n + 1);
+  if (!p)
+    QCC_DIE("out of memory");
+  memcpy(p, LLVMGetBufferStart(buf), n);
+  p[n] = 0;
+  if (size)
+    *size = n;
+  LLVMDisposeMemoryBuffer(buf);
+  return p;
+}
+
+int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
+                    BackendOutput *out, Diag *d) {
+  memset(out, 0, sizeof *out);
+  for (int i = 0; i < g->num_inputs; i++)
+    if (g->inputs[i]->dtype != DT_F32)
+      return diag_error(d, g->inputs[i]->loc, "input '%s' must be f32",
+                        g->inputs[i]->name);
+  for (int i = 0; i < g->num_outputs; i++)
+    if (g->outputs[i]->dtype != DT_F32)
+      return diag_error(d, g->outputs[i]->loc, "output '%s' must be f32",
+                        g->outputs[i]->name);
+  int nn = g->num_nodes;
+  const KernelSpec **spec = calloc((size_t)nn + 1, sizeof *spec);
+  int64_t *scratch = calloc((size_t)nn + 1, sizeof(int64_t));
+  if (!spec || !scratch)
+    QCC_DIE("out of memory");
+  int rc = 0;
+  for (int i = 0; i < nn && !rc; i++) {
+    const Node *n = g->nodes[i];
+    spec[i] = kernel_for(n);
+    if (!spec[i])
+      rc = diag_error(d, n->loc, "%s '%s': the backend has no kernel for it "
+                      "on %s", op_info(n->op)->name, n->name,
+                      n->inputs[0]->dtype == DT_F32 ? "f32" : "u8");
+    else if (spec[i]->scratch)
+      scratch[i] = spec[i]->scratch(n, opts->target);
+  }
+  LLVMTargetMachineRef tm = rc ? NULL : target_machine(opts->target, opts->opt_level, d);
+  if (rc || !tm) {
+    free(spec);
+    free(scratch);
+    return -1;
+  }
+  Module m = {0};
+  m.g = g;
+  m.opts = opts;
+  if (memplan_build(g, scratch, &m.plan)) {
+    free(spec);
+    free(scratch);
+    LLVMDisposeTargetMachine(tm);
+    return diag_error(d, srcloc(g->source_path, 0, 0), "workspace too large");
+  }
+  LLVMContextRef ctx = LLVMContextCreate();
+  LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(g->name, ctx);
+  LLVMSetTarget(mod, "x86_64-pc-linux-gnu");
+  LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
+  char *dl = LLVMCopyStringRepOfTargetData(layout);
+  LLVMSetDataLayout(mod, dl);
+  LLVMDisposeMessage(dl);
+  LLVMDisposeTargetData(layout);
+  em_init(&m.e, ctx, mod);
+  Emit *e = &m.e;
+  LLVMTypeRef np[3] = {e->ptr, e->i64, e->i64};
+  m.node_fn_t = LLVMFunctionType(e->void_t, np, 3, 0);
+  m.nodes = calloc((size_t)nn + 1, sizeof(LLVMValueRef));
+  m.extent = calloc((size_t)nn + 1, sizeof(int64_t));
+  LLVMValueRef *const_globals = calloc((size_t)g->num_tensors + 1, sizeof(LLVMValueRef));
+  if (!m.nodes || !m.extent || !const_globals)
+    QCC_DIE("out of memory");
+  int int8_nodes = 0;
+  for (int i = 0; i < nn && !rc; i++) {
+    const Node *n = g->nodes[i];
+    char name[300];
+    snprintf(name, sizeof name, "%s.node%d.%s", opts->symbol_prefix, i, spec[i]->name);
+    LLVMValueRef fn = LLVMAddFunction(mod, name, m.node_fn_t);
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    m.nodes[i] = fn;
+    m.extent[i] = spec[i]->extent(n);
+    int8_nodes += is_int8_node(n);
+    em_begin_function(e, fn);
+    KernelCtx k = {e, n, opts->target, &m.plan, g, LLVMGetParam(fn, 0),
+                   LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), NULL,
+                   const_globals, opts->symbol_prefix};
+    if (m.plan.scratch_offset[i] >= 0) {
+      LLVMValueRef ws = LLVMBuildLoad2(e->b, e->ptr, k.frame, "ws");
+      k.scratch = em_elem(e, e->i8, ws, em_i64(e, m.plan.scratch_offset[i]));
+    }
+    rc = spec[i]->emit(&k, d);
+    LLVMBuildRetVoid(e->b);
+  }
+  if (!rc) {
+    entry_point(&m, false, const_globals);
+    entry_point(&m, true, const_globals);
+    descriptor(&m, int8_nodes, nn - int8_nodes);
+    char *msg = NULL;
+    if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
+      QCC_DIE("generated module does not verify: %s", msg);
+    LLVMDisposeMessage(msg);
+    LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+    char pipeline[32];
+    snprintf(pipeline, sizeof pipeline, "default<O%d>",
+             opts->opt_level < 0 ? 0 : opts->opt_level > 3 ? 3 : opts->opt_level);
+    LLVMErrorRef err = LLVMRunPasses(mod, pipeline, tm, pbo);
+    LLVMDisposePassBuilderOptions(pbo);
+    if (err) {
+      char *s = LLVMGetErrorMessage(err);
+      QCC_DIE("LLVM optimization failed: %s", s);
+    }
+    if (emit & BACKEND_EMIT_LLVM)
+      out->llvm_text = LLVMPrintModuleToString(mod);
+    LLVMMemoryBufferRef buf;
+    char *emsg = NULL;
+    if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &emsg, &buf))
+      QCC_DIE("LLVM could not emit an object file: %s", emsg);
+    out->object = buffer_text(buf, &out->object_size);
+    if (emit & BACKEND_EMIT_ASM) {
+      if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMAssemblyFile, &emsg, &buf))
+        QCC_DIE("LLVM could not emit assembly: %s", emsg);
+      out->asm_text = buffer_text(buf, NULL);
+    }
+    if (out->llvm_text) { /* LLVM's string: copy into malloc'd memory */
+      char *t = strdup(out->llvm_text);
+      LLVMDisposeMessage(out->llvm_text);
+      out->llvm_text = t;
+    }
+    out->workspace_size = m.plan.size;
+    out->num_kernels = nn;
+    out->header = backend_header_text(g, opts, m.plan.size);
+  }
+  em_dispose(e);
+  LLVMDisposeModule(mod);
+  LLVMContextDispose(ctx);
+  LLVMDisposeTargetMachine(tm);
+  memplan_free(&m.plan);
+  free(m.nodes);
+  free(m.extent);
+  free(const_globals);
+  free(spec);
+  free(scratch);
+  return rc ? -1 : 0;
+}
+
+void backend_output_free(BackendOutput *out) {
+  free(out->object);
+  free(out->asm_text);
+  free(out->llvm_text);
+  free(out->header);
+  memset(out, 0, sizeof *out);
+}

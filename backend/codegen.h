@@ -1,0 +1,58 @@
+/* Internal interface between the module builder (codegen.c) and the
+ * kernels (kernels_*.c). A kernel writes the body of one node function
+ *
+ *   void node(ptr frame, i64 begin, i64 end)
+ *
+ * computing the part [begin, end) of its parallel extent: whole output
+ * elements per index, so any split gives the same bits. */
+#ifndef QCC_BACKEND_CODEGEN_H
+#define QCC_BACKEND_CODEGEN_H
+
+#include "backend.h"
+#include "emit.h"
+#include "memplan.h"
+
+typedef struct KernelCtx {
+  Emit *e;
+  const Node *n;
+  TargetKind target;
+  const MemPlan *plan;
+  const Graph *g;
+  LLVMValueRef frame;      /* ptr: [0] workspace, [1 + k] graph input k */
+  LLVMValueRef begin, end; /* i64 */
+  LLVMValueRef scratch;    /* ptr into the workspace, or NULL */
+  LLVMValueRef *const_globals; /* per tensor id, created on demand */
+  const char *prefix;
+} KernelCtx;
+
+/* Where tensor t's elements are, inside the node function. */
+LLVMValueRef kc_tensor(KernelCtx *k, const Tensor *t);
+LLVMTypeRef kc_elt(const KernelCtx *k, DType dt);
+/* A private constant global with bytes prepared by a kernel (packed
+ * weights, tables); `what` names it. */
+LLVMValueRef kc_const(KernelCtx *k, const char *what, const void *data,
+                      size_t n);
+
+typedef struct KernelSpec {
+  const char *name;                /* for diagnostics and symbol names */
+  int64_t (*extent)(const Node *n); /* the parallel extent, >= 1 */
+  int64_t (*scratch)(const Node *n, TargetKind t); /* bytes, may be NULL */
+  int (*emit)(KernelCtx *k, Diag *d);
+} KernelSpec;
+
+/* The kernel for n, or NULL when the backend has none (reported). */
+const KernelSpec *kernel_for(const Node *n);
+
+/* Families, each in its own file. */
+const KernelSpec *kernel_elementwise(const Node *n);
+const KernelSpec *kernel_conv(const Node *n);
+const KernelSpec *kernel_window(const Node *n);
+const KernelSpec *kernel_shape(const Node *n);
+
+/* Helpers shared by the kernel files. */
+int64_t kernel_extent_numel(const Node *n); /* elements of output 0 */
+/* Loops over [begin, end) and returns the index (the builder is in the
+ * body); close with em_loop_end. */
+LLVMValueRef kernel_range(KernelCtx *k, Loop *l);
+
+#endif

@@ -1,0 +1,203 @@
+/* See emit.h. */
+#include "emit.h"
+
+#include <string.h>
+
+void em_init(Emit *e, LLVMContextRef ctx, LLVMModuleRef mod) {
+  memset(e, 0, sizeof *e);
+  e->ctx = ctx;
+  e->mod = mod;
+  e->b = LLVMCreateBuilderInContext(ctx);
+  e->i1 = LLVMInt1TypeInContext(ctx);
+  e->i8 = LLVMInt8TypeInContext(ctx);
+  e->i16 = LLVMInt16TypeInContext(ctx);
+  e->i32 = LLVMInt32TypeInContext(ctx);
+  e->i64 = LLVMInt64TypeInContext(ctx);
+  e->f32 = LLVMFloatTypeInContext(ctx);
+  e->f64 = LLVMDoubleTypeInContext(ctx);
+  e->ptr = LLVMPointerTypeInContext(ctx, 0);
+  e->void_t = LLVMVoidTypeInContext(ctx);
+}
+
+void em_dispose(Emit *e) { LLVMDisposeBuilder(e->b); }
+
+void em_begin_function(Emit *e, LLVMValueRef fn) {
+  e->fn = fn;
+  e->entry = LLVMAppendBasicBlockInContext(e->ctx, fn, "entry");
+  LLVMPositionBuilderAtEnd(e->b, e->entry);
+}
+
+LLVMValueRef em_i32(Emit *e, int64_t v) {
+  return LLVMConstInt(e->i32, (unsigned long long)v, 1);
+}
+LLVMValueRef em_i64(Emit *e, int64_t v) {
+  return LLVMConstInt(e->i64, (unsigned long long)v, 1);
+}
+LLVMValueRef em_f32(Emit *e, float v) { return LLVMConstReal(e->f32, v); }
+
+static LLVMBasicBlockRef block(Emit *e, const char *name) {
+  return LLVMAppendBasicBlockInContext(e->ctx, e->fn, name);
+}
+
+LLVMValueRef em_loop(Emit *e, Loop *l, LLVMValueRef lo, LLVMValueRef hi,
+                     const char *name) {
+  LLVMBasicBlockRef pre = LLVMGetInsertBlock(e->b);
+  l->head = block(e, name);
+  l->body = block(e, name);
+  l->latch = NULL;
+  l->exit = block(e, name);
+  LLVMBuildBr(e->b, l->head);
+  LLVMPositionBuilderAtEnd(e->b, l->head);
+  l->iv = LLVMBuildPhi(e->b, e->i64, name);
+  LLVMAddIncoming(l->iv, &lo, &pre, 1);
+  LLVMValueRef more = LLVMBuildICmp(e->b, LLVMIntSLT, l->iv, hi, "");
+  LLVMBuildCondBr(e->b, more, l->body, l->exit);
+  LLVMPositionBuilderAtEnd(e->b, l->body);
+  return l->iv;
+}
+
+LLVMValueRef em_loop_n(Emit *e, Loop *l, int64_t n, const char *name) {
+  return em_loop(e, l, em_i64(e, 0), em_i64(e, n), name);
+}
+
+void em_loop_end(Emit *e, Loop *l) {
+  LLVMValueRef next = LLVMBuildAdd(e->b, l->iv, em_i64(e, 1), "");
+  LLVMBasicBlockRef from = LLVMGetInsertBlock(e->b);
+  LLVMAddIncoming(l->iv, &next, &from, 1);
+  LLVMBuildBr(e->b, l->head);
+  LLVMPositionBuilderAtEnd(e->b, l->exit);
+}
+
+void em_if(Emit *e, If *f, LLVMValueRef cond) {
+  f->then = block(e, "then");
+  f->done = block(e, "endif");
+  LLVMBuildCondBr(e->b, cond, f->then, f->done);
+  LLVMPositionBuilderAtEnd(e->b, f->then);
+}
+
+void em_if_end(Emit *e, If *f) {
+  LLVMBuildBr(e->b, f->done);
+  LLVMPositionBuilderAtEnd(e->b, f->done);
+}
+
+LLVMValueRef em_add(Emit *e, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildNSWAdd(e->b, a, b, "");
+}
+LLVMValueRef em_mul(Emit *e, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildNSWMul(e->b, a, b, "");
+}
+LLVMValueRef em_addc(Emit *e, LLVMValueRef a, int64_t c) {
+  return c ? em_add(e, a, em_i64(e, c)) : a;
+}
+LLVMValueRef em_mulc(Emit *e, LLVMValueRef a, int64_t c) {
+  return c == 1 ? a : em_mul(e, a, em_i64(e, c));
+}
+LLVMValueRef em_madc(Emit *e, LLVMValueRef a, int64_t c, LLVMValueRef d) {
+  return em_add(e, em_mulc(e, a, c), d);
+}
+
+LLVMValueRef em_elem(Emit *e, LLVMTypeRef elt, LLVMValueRef base,
+                     LLVMValueRef idx) {
+  return LLVMBuildInBoundsGEP2(e->b, elt, base, &idx, 1, "");
+}
+
+LLVMValueRef em_load_at(Emit *e, LLVMTypeRef elt, LLVMValueRef base,
+                        LLVMValueRef idx) {
+  return LLVMBuildLoad2(e->b, elt, em_elem(e, elt, base, idx), "");
+}
+
+void em_store_at(Emit *e, LLVMValueRef v, LLVMTypeRef elt, LLVMValueRef base,
+                 LLVMValueRef idx) {
+  LLVMBuildStore(e->b, v, em_elem(e, elt, base, idx));
+}
+
+LLVMValueRef em_var(Emit *e, LLVMTypeRef t, LLVMValueRef init,
+                    const char *name) {
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(e->b);
+  LLVMValueRef first = LLVMGetFirstInstruction(e->entry);
+  if (first)
+    LLVMPositionBuilderBefore(e->b, first);
+  else
+    LLVMPositionBuilderAtEnd(e->b, e->entry);
+  LLVMValueRef v = LLVMBuildAlloca(e->b, t, name);
+  LLVMPositionBuilderAtEnd(e->b, here);
+  if (init)
+    LLVMBuildStore(e->b, init, v);
+  return v;
+}
+
+LLVMValueRef em_intrinsic(Emit *e, const char *name, LLVMTypeRef t,
+                          LLVMValueRef *args, unsigned n) {
+  unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+  LLVMValueRef fn = LLVMGetIntrinsicDeclaration(e->mod, id, &t, 1);
+  LLVMTypeRef ft = LLVMIntrinsicGetType(e->ctx, id, &t, 1);
+  return LLVMBuildCall2(e->b, ft, fn, args, n, "");
+}
+
+LLVMValueRef em_libm_f32(Emit *e, const char *name, LLVMValueRef x) {
+  LLVMTypeRef ft = LLVMFunctionType(e->f32, &e->f32, 1, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(e->mod, name);
+  if (!fn)
+    fn = LLVMAddFunction(e->mod, name, ft);
+  return LLVMBuildCall2(e->b, ft, fn, &x, 1, "");
+}
+
+LLVMValueRef em_const_bytes(Emit *e, const char *name, const void *data,
+                            size_t n) {
+  LLVMValueRef init = LLVMConstStringInContext(e->ctx, data, (unsigned)n, 1);
+  LLVMValueRef g = LLVMAddGlobal(e->mod, LLVMTypeOf(init), name);
+  LLVMSetInitializer(g, init);
+  LLVMSetGlobalConstant(g, 1);
+  LLVMSetLinkage(g, LLVMPrivateLinkage);
+  LLVMSetUnnamedAddress(g, LLVMGlobalUnnamedAddr);
+  LLVMSetAlignment(g, 64);
+  return g;
+}
+
+/* ---- the int8 contract -------------------------------------------------- */
+
+LLVMValueRef em_rne(Emit *e, LLVMValueRef v) {
+  return em_intrinsic(e, "llvm.rint", LLVMTypeOf(v), &v, 1);
+}
+
+LLVMValueRef em_fmin(Emit *e, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, a, b, ""), a,
+                         b, "");
+}
+LLVMValueRef em_fmax(Emit *e, LLVMValueRef a, LLVMValueRef b) {
+  return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, a, b, ""), a,
+                         b, "");
+}
+
+LLVMValueRef em_finish(Emit *e, LLVMValueRef v, int32_t z, int32_t lo,
+                       int32_t hi) {
+  LLVMValueRef flo = em_f32(e, (float)(lo - z)), fhi = em_f32(e, (float)(hi - z));
+  /* qm_finish: NaN -> 0; v < flo ? flo : v; v > fhi ? fhi : v. */
+  LLVMValueRef nan = LLVMBuildFCmp(e->b, LLVMRealUNO, v, v, "");
+  v = LLVMBuildSelect(e->b, nan, em_f32(e, 0.0f), v, "");
+  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo,
+                      v, "");
+  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi,
+                      v, "");
+  LLVMValueRef q = LLVMBuildFPToSI(e->b, v, e->i32, "");
+  return z ? LLVMBuildAdd(e->b, q, em_i32(e, z), "") : q;
+}
+
+LLVMValueRef em_requantize(Emit *e, LLVMValueRef acc, float m, int32_t z,
+                           int32_t lo, int32_t hi) {
+  LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, e->f32, ""),
+                                 em_f32(e, m), "");
+  return em_finish(e, em_rne(e, v), z, lo, hi);
+}
+
+LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
+                         int32_t lo, int32_t hi) {
+  return em_finish(e, em_rne(e, LLVMBuildFDiv(e->b, x, em_f32(e, s), "")), z,
+                   lo, hi);
+}
+
+LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z) {
+  LLVMValueRef d = z ? LLVMBuildSub(e->b, q, em_i32(e, z), "") : q;
+  return LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, d, e->f32, ""),
+                       em_f32(e, s), "");
+}

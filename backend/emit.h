@@ -1,0 +1,109 @@
+/* Small helpers over the LLVM C API for writing kernels: typed constants,
+ * counted loops, element addressing, and the arithmetic of the int8
+ * contract (docs/quantization.md) emitted as IR. Every kernel of the
+ * backend is written with these, so the loops look alike and LLVM sees
+ * constant trip counts it can unroll and vectorize.
+ *
+ * Loop induction variables are i64. Scalars that live across iterations
+ * (accumulators) are allocas in the function's entry block; SROA/mem2reg
+ * turn them into registers. Nothing here owns LLVM objects: the Emit's
+ * context owns everything created through it. */
+#ifndef QCC_BACKEND_EMIT_H
+#define QCC_BACKEND_EMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <llvm-c/Core.h>
+
+typedef struct Emit {
+  LLVMContextRef ctx;
+  LLVMModuleRef mod;
+  LLVMBuilderRef b;
+  LLVMValueRef fn;       /* the function being written */
+  LLVMBasicBlockRef entry; /* where allocas go */
+  LLVMTypeRef i1, i8, i16, i32, i64, f32, f64, ptr, void_t;
+} Emit;
+
+typedef struct Loop {
+  LLVMBasicBlockRef head, body, latch, exit;
+  LLVMValueRef iv; /* i64 */
+} Loop;
+
+void em_init(Emit *e, LLVMContextRef ctx, LLVMModuleRef mod);
+void em_dispose(Emit *e);
+
+/* Starts writing function fn (creates its entry block). */
+void em_begin_function(Emit *e, LLVMValueRef fn);
+
+LLVMValueRef em_i32(Emit *e, int64_t v);
+LLVMValueRef em_i64(Emit *e, int64_t v);
+LLVMValueRef em_f32(Emit *e, float v);
+
+/* for (iv = lo; iv < hi; iv++): returns the induction variable; the
+ * builder is left in the body. em_loop_end closes the innermost open loop. */
+LLVMValueRef em_loop(Emit *e, Loop *l, LLVMValueRef lo, LLVMValueRef hi,
+                     const char *name);
+LLVMValueRef em_loop_n(Emit *e, Loop *l, int64_t n, const char *name);
+void em_loop_end(Emit *e, Loop *l);
+
+/* if (cond) { ... }: the builder is left in the then-block; em_if_end
+ * continues after it. */
+typedef struct If {
+  LLVMBasicBlockRef then, done;
+} If;
+void em_if(Emit *e, If *f, LLVMValueRef cond);
+void em_if_end(Emit *e, If *f);
+
+/* i64 arithmetic (constants fold as LLVM builds them). */
+LLVMValueRef em_add(Emit *e, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef em_mul(Emit *e, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef em_addc(Emit *e, LLVMValueRef a, int64_t c);
+LLVMValueRef em_mulc(Emit *e, LLVMValueRef a, int64_t c);
+/* a * c + d: the usual row-major index step. */
+LLVMValueRef em_madc(Emit *e, LLVMValueRef a, int64_t c, LLVMValueRef d);
+
+/* Address of element idx (i64) of an array of elt at base. */
+LLVMValueRef em_elem(Emit *e, LLVMTypeRef elt, LLVMValueRef base,
+                     LLVMValueRef idx);
+LLVMValueRef em_load_at(Emit *e, LLVMTypeRef elt, LLVMValueRef base,
+                        LLVMValueRef idx);
+void em_store_at(Emit *e, LLVMValueRef v, LLVMTypeRef elt, LLVMValueRef base,
+                 LLVMValueRef idx);
+
+/* A scalar in the entry block, initialised to init where the builder is. */
+LLVMValueRef em_var(Emit *e, LLVMTypeRef t, LLVMValueRef init,
+                    const char *name);
+
+/* A call of an overloaded LLVM intrinsic such as "llvm.rint" on type t. */
+LLVMValueRef em_intrinsic(Emit *e, const char *name, LLVMTypeRef t,
+                          LLVMValueRef *args, unsigned n);
+/* A call of a C library function float f(float) (expf, tanhf). */
+LLVMValueRef em_libm_f32(Emit *e, const char *name, LLVMValueRef x);
+
+/* Private constant global holding n bytes, 64-byte aligned. */
+LLVMValueRef em_const_bytes(Emit *e, const char *name, const void *data,
+                            size_t n);
+
+/* ---- the int8 contract (ir/quant_math.h), as IR ---------------------- */
+
+/* rne(v): round half to even in the default mode. */
+LLVMValueRef em_rne(Emit *e, LLVMValueRef v);
+/* qm_finish: v (rounded f32) clamped to [lo - z, hi - z], NaN to 0, then
+ * converted and z added; returns i32. */
+LLVMValueRef em_finish(Emit *e, LLVMValueRef v, int32_t z, int32_t lo,
+                       int32_t hi);
+/* qm_requantize(acc (i32), m, z, lo, hi) -> i32. */
+LLVMValueRef em_requantize(Emit *e, LLVMValueRef acc, float m, int32_t z,
+                           int32_t lo, int32_t hi);
+/* qm_quantize(x (f32), s, z, lo, hi) -> i32. */
+LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
+                         int32_t lo, int32_t hi);
+/* qm_dequantize(q (i32), s, z) -> f32. */
+LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z);
+
+/* Float min/max with the interpreter's semantics: a < b ? ... */
+LLVMValueRef em_fmin(Emit *e, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef em_fmax(Emit *e, LLVMValueRef a, LLVMValueRef b);
+
+#endif

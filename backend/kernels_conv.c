@@ -1,0 +1,388 @@
+/* conv2d, linear and their int8 forms (qconv2d, qlinear, dqlinear).
+ *
+ * Direct convolution, one output plane (batch b, channel o) per parallel
+ * index, accumulated tap by tap: for every (c, kh, kw) the whole range of
+ * output rows and columns whose input tap lies inside the image is known
+ * at compile time, so the innermost loop runs over contiguous output
+ * columns without bounds checks, and LLVM vectorizes it. Padding taps are
+ * skipped, which is exactly "padding reads z_x and adds 0". The int8 form
+ * accumulates (q_x - z_x) * q_w in i32 in a scratch plane — the integer
+ * sum is exact, so its order does not matter — then requantizes each
+ * element with the contract's formula (and the fused table, if any).
+ * Float accumulates in f32 (the interpreter: double), well inside the
+ * 1e-5 relative tolerance for the reductions of real models. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen.h"
+#include "quant_math.h"
+
+typedef struct ConvGeom {
+  int64_t N, C, H, W, O, CG, KH, KW, OH, OW, OG;
+  int64_t sh, sw, pt, pl, dh, dw;
+} ConvGeom;
+
+static void conv_geom(const Node *n, ConvGeom *g) {
+  const Tensor *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
+  int cnt;
+  const int64_t *s = ir_attr_ints(n, ATTR_STRIDE, &cnt);
+  const int64_t *p = ir_attr_ints(n, ATTR_PADDING, &cnt);
+  const int64_t *dl = ir_attr_ints(n, ATTR_DILATION, &cnt);
+  int64_t groups = ir_attr_int(n, ATTR_GROUPS);
+  *g = (ConvGeom){x->dims[0], x->dims[1], x->dims[2], x->dims[3],
+                  w->dims[0], w->dims[1], w->dims[2], w->dims[3],
+                  y->dims[2], y->dims[3], w->dims[0] / groups,
+                  s[0], s[1], p[0], p[1], dl[0], dl[1]};
+}
+
+/* Output positions o in [0, OUT) whose tap o*s - p + k*dil lies in [0, IN). */
+static void tap_range(int64_t OUT, int64_t IN, int64_t s, int64_t p,
+                      int64_t off, int64_t *lo, int64_t *hi) {
+  /* o*s + off - p >= 0  and  o*s + off - p < IN */
+  int64_t a = p - off; /* need o*s >= a */
+  *lo = a <= 0 ? 0 : (a + s - 1) / s;
+  int64_t b = IN - 1 + p - off; /* need o*s <= b */
+  *hi = b < 0 ? 0 : b / s + 1;
+  if (*hi > OUT)
+    *hi = OUT;
+  if (*lo > *hi)
+    *lo = *hi;
+}
+
+static int64_t conv_extent(const Node *n) {
+  ConvGeom g;
+  conv_geom(n, &g);
+  return g.N * g.O;
+}
+
+static int64_t qconv_scratch(const Node *n, TargetKind t) {
+  (void)t;
+  return ir_tensor_numel(n->outputs[0]) * 4;
+}
+
+/* The tap-by-tap accumulation into plane `acc` (f32 or i32) for output
+ * channel o of batch b. `xval` turns a loaded input element into the
+ * accumulator type (minus z_x for int8). */
+static void accumulate_taps(KernelCtx *k, const ConvGeom *g, LLVMValueRef x,
+                            LLVMValueRef w, LLVMValueRef acc, LLVMValueRef b,
+                            LLVMValueRef o, bool int8, int32_t z_x) {
+  Emit *e = k->e;
+  LLVMTypeRef at = int8 ? e->i32 : e->f32;
+  LLVMValueRef grp = LLVMBuildUDiv(e->b, o, em_i64(e, g->OG), "");
+  Loop lc;
+  LLVMValueRef c = em_loop_n(e, &lc, g->CG, "c");
+  LLVMValueRef xc = em_add(e, em_mulc(e, b, g->C), em_add(e, em_mulc(e, grp, g->CG), c));
+  LLVMValueRef xbase = em_mulc(e, xc, g->H * g->W);
+  LLVMValueRef wbase = em_mulc(e, em_madc(e, o, g->CG, c), g->KH * g->KW);
+  for (int64_t kh = 0; kh < g->KH; kh++) {
+    int64_t oh0, oh1;
+    tap_range(g->OH, g->H, g->sh, g->pt, kh * g->dh, &oh0, &oh1);
+    for (int64_t kw = 0; kw < g->KW; kw++) {
+      int64_t ow0, ow1;
+      tap_range(g->OW, g->W, g->sw, g->pl, kw * g->dw, &ow0, &ow1);
+      if (oh0 >= oh1 || ow0 >= ow1)
+        continue;
+      LLVMValueRef wv = em_load_at(e, int8 ? e->i8 : e->f32, w,
+                                   em_addc(e, wbase, kh * g->KW + kw));
+      if (int8)
+        wv = LLVMBuildSExt(e->b, wv, e->i32, "");
+      Loop lh, lw;
+      LLVMValueRef oh = em_loop(e, &lh, em_i64(e, oh0), em_i64(e, oh1), "oh");
+      LLVMValueRef ih = em_addc(e, em_mulc(e, oh, g->sh), kh * g->dh - g->pt);
+      LLVMValueRef ow = em_loop(e, &lw, em_i64(e, ow0), em_i64(e, ow1), "ow");
+      LLVMValueRef iw = em_addc(e, em_mulc(e, ow, g->sw), kw * g->dw - g->pl);
+      LLVMValueRef xv = em_load_at(e, int8 ? e->i8 : e->f32, x,
+                                   em_add(e, xbase, em_madc(e, ih, g->W, iw)));
+      if (int8)
+        xv = LLVMBuildSub(e->b, LLVMBuildZExt(e->b, xv, e->i32, ""),
+                          em_i32(e, z_x), "");
+      LLVMValueRef ai = em_madc(e, oh, g->OW, ow);
+      LLVMValueRef cur = em_load_at(e, at, acc, ai);
+      LLVMValueRef sum = int8 ? LLVMBuildAdd(e->b, cur, LLVMBuildMul(e->b, xv, wv, ""), "")
+                              : LLVMBuildFAdd(e->b, cur, LLVMBuildFMul(e->b, xv, wv, ""), "");
+      em_store_at(e, sum, at, acc, ai);
+      em_loop_end(e, &lw);
+      em_loop_end(e, &lh);
+    }
+  }
+  em_loop_end(e, &lc);
+}
+
+static int emit_conv_f32(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  ConvGeom g;
+  conv_geom(n, &g);
+  LLVMValueRef x = kc_tensor(k, n->inputs[0]), w = kc_tensor(k, n->inputs[1]);
+  LLVMValueRef bias = n->num_inputs > 2 ? kc_tensor(k, n->inputs[2]) : NULL;
+  LLVMValueRef y = kc_tensor(k, n->outputs[0]);
+  Loop l;
+  LLVMValueRef p = kernel_range(k, &l);
+  LLVMValueRef b = LLVMBuildUDiv(e->b, p, em_i64(e, g.O), "");
+  LLVMValueRef o = LLVMBuildURem(e->b, p, em_i64(e, g.O), "");
+  LLVMValueRef plane = em_elem(e, e->f32, y, em_mulc(e, p, g.OH * g.OW));
+  LLVMValueRef init = bias ? em_load_at(e, e->f32, bias, o) : em_f32(e, 0);
+  Loop li;
+  LLVMValueRef i = em_loop_n(e, &li, g.OH * g.OW, "init");
+  em_store_at(e, init, e->f32, plane, i);
+  em_loop_end(e, &li);
+  accumulate_taps(k, &g, x, w, plane, b, o, false, 0);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* Per output channel requantization multipliers for x * w -> target scale. */
+static float *multipliers(const Node *n, float s_target) {
+  const Tensor *x = n->inputs[0], *w = n->inputs[1];
+  int64_t O = w->dims[0];
+  float *m = malloc(sizeof(float) * (size_t)O);
+  if (!m)
+    QCC_DIE("out of memory");
+  for (int64_t o = 0; o < O; o++)
+    m[o] = qm_multiplier((double)x->quant->scale[0] *
+                             (double)w->quant->scale[w->quant->axis < 0 ? 0 : o],
+                         (double)s_target);
+  return m;
+}
+
+/* The output stage: straight to u8 with the clamp, or through the fused
+ * table (docs/quantization.md). */
+typedef struct OutStage {
+  float scale;
+  int32_t z, lo, hi;
+  LLVMValueRef table;
+} OutStage;
+
+static OutStage out_stage(KernelCtx *k) {
+  const Node *n = k->n;
+  OutStage s = {0};
+  if (n->num_inputs > 3) {
+    s.scale = (float)ir_attr_float(n, ATTR_INDEX_SCALE);
+    s.z = (int32_t)ir_attr_int(n, ATTR_INDEX_ZERO_POINT);
+    s.lo = 0;
+    s.hi = (int32_t)n->inputs[3]->dims[0] - 1;
+    s.table = kc_tensor(k, n->inputs[3]);
+    return s;
+  }
+  const QuantParams *q = n->outputs[0]->quant;
+  s.scale = q->scale[0];
+  s.z = q->zero_point[0];
+  int cnt;
+  const int64_t *c = ir_attr_ints(n, ATTR_CLAMP, &cnt);
+  s.lo = cnt == 2 ? (int32_t)c[0] : 0;
+  s.hi = cnt == 2 ? (int32_t)c[1] : 255;
+  return s;
+}
+
+static LLVMValueRef out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
+                              LLVMValueRef m) {
+  LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, e->f32, ""), m, "");
+  LLVMValueRef q = em_finish(e, em_rne(e, v), s->z, s->lo, s->hi);
+  if (s->table)
+    return em_load_at(e, e->i8, s->table, LLVMBuildZExt(e->b, q, e->i64, ""));
+  return LLVMBuildTrunc(e->b, q, e->i8, "");
+}
+
+static int emit_qconv(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  ConvGeom g;
+  conv_geom(n, &g);
+  OutStage os = out_stage(k);
+  float *m = multipliers(n, os.scale);
+  LLVMValueRef mult = kc_const(k, "mult", m, sizeof(float) * (size_t)g.O);
+  free(m);
+  int32_t z_x = n->inputs[0]->quant->zero_point[0];
+  LLVMValueRef x = kc_tensor(k, n->inputs[0]), w = kc_tensor(k, n->inputs[1]);
+  LLVMValueRef bias = n->num_inputs > 2 ? kc_tensor(k, n->inputs[2]) : NULL;
+  LLVMValueRef y = kc_tensor(k, n->outputs[0]);
+  Loop l;
+  LLVMValueRef p = kernel_range(k, &l);
+  LLVMValueRef b = LLVMBuildUDiv(e->b, p, em_i64(e, g.O), "");
+  LLVMValueRef o = LLVMBuildURem(e->b, p, em_i64(e, g.O), "");
+  LLVMValueRef plane = em_elem(e, e->i32, k->scratch, em_mulc(e, p, g.OH * g.OW));
+  LLVMValueRef init = bias ? em_load_at(e, e->i32, bias, o) : em_i32(e, 0);
+  Loop li;
+  LLVMValueRef i = em_loop_n(e, &li, g.OH * g.OW, "init");
+  em_store_at(e, init, e->i32, plane, i);
+  em_loop_end(e, &li);
+  accumulate_taps(k, &g, x, w, plane, b, o, true, z_x);
+  LLVMValueRef mo = em_load_at(e, e->f32, mult, o);
+  LLVMValueRef ybase = em_mulc(e, p, g.OH * g.OW);
+  Loop lr;
+  i = em_loop_n(e, &lr, g.OH * g.OW, "requant");
+  LLVMValueRef q = out_value(e, &os, em_load_at(e, e->i32, plane, i), mo);
+  em_store_at(e, q, e->i8, y, em_add(e, ybase, i));
+  em_loop_end(e, &lr);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* ---- linear ---------------------------------------------------------------- */
+
+static int64_t linear_extent(const Node *n) {
+  return n->outputs[0]->dims[0] * n->outputs[0]->dims[1];
+}
+
+static int emit_linear_f32(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  int64_t K = n->inputs[0]->dims[1], M = n->inputs[1]->dims[0];
+  LLVMValueRef x = kc_tensor(k, n->inputs[0]), w = kc_tensor(k, n->inputs[1]);
+  LLVMValueRef bias = n->num_inputs > 2 ? kc_tensor(k, n->inputs[2]) : NULL;
+  LLVMValueRef y = kc_tensor(k, n->outputs[0]);
+  Loop l;
+  LLVMValueRef p = kernel_range(k, &l);
+  LLVMValueRef r = LLVMBuildUDiv(e->b, p, em_i64(e, M), "");
+  LLVMValueRef o = LLVMBuildURem(e->b, p, em_i64(e, M), "");
+  LLVMValueRef acc = em_var(e, e->f32, bias ? em_load_at(e, e->f32, bias, o) : em_f32(e, 0), "acc");
+  Loop lk;
+  LLVMValueRef kk = em_loop_n(e, &lk, K, "k");
+  LLVMValueRef xv = em_load_at(e, e->f32, x, em_madc(e, r, K, kk));
+  LLVMValueRef wv = em_load_at(e, e->f32, w, em_madc(e, o, K, kk));
+  LLVMBuildStore(e->b, LLVMBuildFAdd(e->b, LLVMBuildLoad2(e->b, e->f32, acc, ""),
+                                     LLVMBuildFMul(e->b, xv, wv, ""), ""), acc);
+  em_loop_end(e, &lk);
+  em_store_at(e, LLVMBuildLoad2(e->b, e->f32, acc, ""), e->f32, y, p);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* Sum over k of (x[r,k] - z) * w[o,k] in i32, x read as u8 from px. */
+static LLVMValueRef int_dot(Emit *e, LLVMValueRef px, LLVMValueRef pw,
+                            LLVMValueRef r, LLVMValueRef o, int64_t K,
+                            LLVMValueRef z, LLVMValueRef init) {
+  LLVMValueRef acc = em_var(e, e->i32, init, "acc");
+  Loop lk;
+  LLVMValueRef kk = em_loop_n(e, &lk, K, "k");
+  LLVMValueRef xv = LLVMBuildZExt(e->b, em_load_at(e, e->i8, px, em_madc(e, r, K, kk)), e->i32, "");
+  LLVMValueRef wv = LLVMBuildSExt(e->b, em_load_at(e, e->i8, pw, em_madc(e, o, K, kk)), e->i32, "");
+  LLVMValueRef t = LLVMBuildMul(e->b, LLVMBuildSub(e->b, xv, z, ""), wv, "");
+  LLVMBuildStore(e->b, LLVMBuildAdd(e->b, LLVMBuildLoad2(e->b, e->i32, acc, ""), t, ""), acc);
+  em_loop_end(e, &lk);
+  return LLVMBuildLoad2(e->b, e->i32, acc, "");
+}
+
+static int emit_qlinear(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  int64_t K = n->inputs[0]->dims[1], M = n->inputs[1]->dims[0];
+  OutStage os = out_stage(k);
+  float *m = multipliers(n, os.scale);
+  LLVMValueRef mult = kc_const(k, "mult", m, sizeof(float) * (size_t)M);
+  free(m);
+  LLVMValueRef x = kc_tensor(k, n->inputs[0]), w = kc_tensor(k, n->inputs[1]);
+  LLVMValueRef bias = n->num_inputs > 2 ? kc_tensor(k, n->inputs[2]) : NULL;
+  LLVMValueRef y = kc_tensor(k, n->outputs[0]);
+  Loop l;
+  LLVMValueRef p = kernel_range(k, &l);
+  LLVMValueRef r = LLVMBuildUDiv(e->b, p, em_i64(e, M), "");
+  LLVMValueRef o = LLVMBuildURem(e->b, p, em_i64(e, M), "");
+  LLVMValueRef acc = int_dot(e, x, w, r, o, K, em_i32(e, n->inputs[0]->quant->zero_point[0]),
+                             bias ? em_load_at(e, e->i32, bias, o) : em_i32(e, 0));
+  em_store_at(e, out_value(e, &os, acc, em_load_at(e, e->f32, mult, o)), e->i8, y, p);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* dqlinear: the activation's parameters are computed once per call over
+ * the whole input (extent 1), exactly as interp/qref_conv.c does. */
+static int64_t one(const Node *n) {
+  (void)n;
+  return 1;
+}
+
+static int64_t dqlinear_scratch(const Node *n, TargetKind t) {
+  (void)t;
+  return ir_tensor_numel(n->inputs[0]);
+}
+
+static int emit_dqlinear(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *wt = n->inputs[1];
+  int64_t rows = n->inputs[0]->dims[0], K = n->inputs[0]->dims[1], M = wt->dims[0];
+  int64_t numel = rows * K;
+  LLVMValueRef x = kc_tensor(k, n->inputs[0]), w = kc_tensor(k, wt);
+  LLVMValueRef bias = n->num_inputs > 2 ? kc_tensor(k, n->inputs[2]) : NULL;
+  LLVMValueRef y = kc_tensor(k, n->outputs[0]);
+  Loop l;
+  kernel_range(k, &l);
+  LLVMValueRef lo = em_var(e, e->f32, em_f32(e, 0), "lo");
+  LLVMValueRef hi = em_var(e, e->f32, em_f32(e, 0), "hi");
+  Loop la;
+  LLVMValueRef i = em_loop_n(e, &la, numel, "range");
+  LLVMValueRef v = em_load_at(e, e->f32, x, i);
+  LLVMValueRef cl = LLVMBuildLoad2(e->b, e->f32, lo, "");
+  LLVMBuildStore(e->b, LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, cl, ""), v, cl, ""), lo);
+  LLVMValueRef ch = LLVMBuildLoad2(e->b, e->f32, hi, "");
+  LLVMBuildStore(e->b, LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, ch, ""), v, ch, ""), hi);
+  em_loop_end(e, &la);
+  LLVMValueRef flo = LLVMBuildLoad2(e->b, e->f32, lo, "");
+  LLVMValueRef fhi = LLVMBuildLoad2(e->b, e->f32, hi, "");
+  LLVMValueRef same = LLVMBuildFCmp(e->b, LLVMRealOEQ, fhi, flo, "");
+  LLVMValueRef s = LLVMBuildFDiv(e->b, LLVMBuildFSub(e->b, fhi, flo, ""), em_f32(e, 255.0f), "");
+  LLVMValueRef zq = em_finish(e, em_rne(e, LLVMBuildFDiv(e->b, LLVMBuildFNeg(e->b, flo, ""), s, "")), 0, 0, 255);
+  s = LLVMBuildSelect(e->b, same, em_f32(e, 1.0f), s, "");
+  LLVMValueRef z = LLVMBuildSelect(e->b, same, em_i32(e, 0), zq, "");
+  /* Quantize x once into the scratch (codes), then integer dots. */
+  Loop lq;
+  i = em_loop_n(e, &lq, numel, "quant");
+  v = LLVMBuildFDiv(e->b, em_load_at(e, e->f32, x, i), s, "");
+  LLVMValueRef r = em_rne(e, v);
+  /* qm_finish with z only known at run time: clamp to [-z, 255 - z]. */
+  LLVMValueRef nan = LLVMBuildFCmp(e->b, LLVMRealUNO, r, r, "");
+  r = LLVMBuildSelect(e->b, nan, em_f32(e, 0), r, "");
+  LLVMValueRef fz = LLVMBuildSIToFP(e->b, z, e->f32, "");
+  LLVMValueRef rlo = LLVMBuildFNeg(e->b, fz, "");
+  LLVMValueRef rhi = LLVMBuildFSub(e->b, em_f32(e, 255.0f), fz, "");
+  r = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, r, rlo, ""), rlo, r, "");
+  r = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, r, rhi, ""), rhi, r, "");
+  LLVMValueRef q = LLVMBuildAdd(e->b, LLVMBuildFPToSI(e->b, r, e->i32, ""), z, "");
+  em_store_at(e, LLVMBuildTrunc(e->b, q, e->i8, ""), e->i8, k->scratch, i);
+  em_loop_end(e, &lq);
+  double *sw = malloc(sizeof(double) * (size_t)M);
+  if (!sw)
+    QCC_DIE("out of memory");
+  for (int64_t o = 0; o < M; o++)
+    sw[o] = (double)wt->quant->scale[wt->quant->axis < 0 ? 0 : o];
+  LLVMValueRef swg = kc_const(k, "wscale", sw, sizeof(double) * (size_t)M);
+  free(sw);
+  Loop lo_, lr;
+  LLVMValueRef o = em_loop_n(e, &lo_, M, "o");
+  LLVMValueRef md = LLVMBuildFMul(e->b, LLVMBuildFPExt(e->b, s, e->f64, ""),
+                                  em_load_at(e, e->f64, swg, o), "");
+  LLVMValueRef mo = LLVMBuildFPTrunc(e->b, md, e->f32, "");
+  LLVMValueRef row = em_loop_n(e, &lr, rows, "r");
+  LLVMValueRef acc = int_dot(e, k->scratch, w, row, o, K, z, em_i32(e, 0));
+  LLVMValueRef out = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, e->f32, ""), mo, "");
+  if (bias)
+    out = LLVMBuildFAdd(e->b, out, em_load_at(e, e->f32, bias, o), "");
+  em_store_at(e, out, e->f32, y, em_madc(e, row, M, o));
+  em_loop_end(e, &lr);
+  em_loop_end(e, &lo_);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static const KernelSpec conv_f32_k = {"conv2d_f32", conv_extent, NULL, emit_conv_f32};
+static const KernelSpec qconv_k = {"qconv2d_u8", conv_extent, qconv_scratch, emit_qconv};
+static const KernelSpec linear_f32_k = {"linear_f32", linear_extent, NULL, emit_linear_f32};
+static const KernelSpec qlinear_k = {"qlinear_u8", linear_extent, NULL, emit_qlinear};
+static const KernelSpec dqlinear_k = {"dqlinear", one, dqlinear_scratch, emit_dqlinear};
+
+const KernelSpec *kernel_conv(const Node *n) {
+  switch (n->op) {
+  case OP_CONV2D: return &conv_f32_k;
+  case OP_QCONV2D: return &qconv_k;
+  case OP_LINEAR: return &linear_f32_k;
+  case OP_QLINEAR: return &qlinear_k;
+  case OP_DQLINEAR: return &dqlinear_k;
+  default: return NULL;
+  }
+}

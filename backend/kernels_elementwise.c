@@ -1,0 +1,351 @@
+/* Elementwise kernels: float activations, float and quantized binary ops
+ * with NumPy broadcasting, quantize/dequantize, lut, batch_norm, and
+ * softmax (one row per index). Float code mirrors interp/ref_elementwise.c
+ * in f32; the int8 ops follow docs/quantization.md operation for
+ * operation (no fused multiply-add), so they match interp/qref_*.c bit for
+ * bit. The parallel extent is the number of output elements (softmax:
+ * rows), and each index is one whole output element. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "codegen.h"
+#include "quant_math.h"
+
+static float attr_f(const Node *n, AttrKey k, float dflt) {
+  return ir_node_attr(n, k) ? (float)ir_attr_float(n, k) : dflt;
+}
+
+/* ---- unary float ---------------------------------------------------------- */
+
+static LLVMValueRef sel_gt(Emit *e, LLVMValueRef a, LLVMValueRef b,
+                           LLVMValueRef t, LLVMValueRef f) {
+  return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, a, b, ""), t,
+                         f, "");
+}
+static LLVMValueRef sel_lt(Emit *e, LLVMValueRef a, LLVMValueRef b,
+                           LLVMValueRef t, LLVMValueRef f) {
+  return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, a, b, ""), t,
+                         f, "");
+}
+/* v < lo ? lo : v > hi ? hi : v (the interpreter's clamp, NaN passes). */
+static LLVMValueRef clampf(Emit *e, LLVMValueRef v, float lo, float hi) {
+  LLVMValueRef l = em_f32(e, lo), h = em_f32(e, hi);
+  return sel_lt(e, v, l, l, sel_gt(e, v, h, h, v));
+}
+
+static LLVMValueRef sigmoid(Emit *e, LLVMValueRef v) {
+  LLVMValueRef ex = em_libm_f32(e, "expf", LLVMBuildFNeg(e->b, v, ""));
+  return LLVMBuildFDiv(e->b, em_f32(e, 1.0f),
+                       LLVMBuildFAdd(e->b, em_f32(e, 1.0f), ex, ""), "");
+}
+
+static LLVMValueRef unary(Emit *e, const Node *n, LLVMValueRef v) {
+  LLVMValueRef zero = em_f32(e, 0.0f);
+  switch (n->op) {
+  case OP_RELU: return sel_gt(e, v, zero, v, zero);
+  case OP_RELU6: return sel_lt(e, v, zero, zero, sel_gt(e, v, em_f32(e, 6), em_f32(e, 6), v));
+  case OP_CLIP:
+    return clampf(e, v, attr_f(n, ATTR_MIN, -INFINITY),
+                  attr_f(n, ATTR_MAX, INFINITY));
+  case OP_SIGMOID: return sigmoid(e, v);
+  case OP_TANH: return em_libm_f32(e, "tanhf", v);
+  case OP_SILU: return LLVMBuildFMul(e->b, v, sigmoid(e, v), "");
+  case OP_HARDSWISH: {
+    LLVMValueRef t = clampf(e, LLVMBuildFAdd(e->b, v, em_f32(e, 3), ""), 0, 6);
+    return LLVMBuildFDiv(e->b, LLVMBuildFMul(e->b, v, t, ""), em_f32(e, 6), "");
+  }
+  case OP_HARDSIGMOID: {
+    LLVMValueRef t = LLVMBuildFAdd(
+        e->b, LLVMBuildFMul(e->b, em_f32(e, attr_f(n, ATTR_ALPHA, 0)), v, ""),
+        em_f32(e, attr_f(n, ATTR_BETA, 0)), "");
+    return clampf(e, t, 0, 1);
+  }
+  case OP_LEAKY_RELU: {
+    LLVMValueRef neg = LLVMBuildFMul(e->b, em_f32(e, attr_f(n, ATTR_ALPHA, 0)), v, "");
+    return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGE, v, zero, ""),
+                           v, neg, "");
+  }
+  case OP_REQUANTIZE: return v;
+  default: QCC_DIE("not a unary op: %s", op_info(n->op)->name);
+  }
+}
+
+static int emit_unary(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  LLVMValueRef x = kc_tensor(k, k->n->inputs[0]), y = kc_tensor(k, k->n->outputs[0]);
+  Loop l;
+  LLVMValueRef i = kernel_range(k, &l);
+  LLVMValueRef v = em_load_at(e, e->f32, x, i);
+  em_store_at(e, unary(e, k->n, v), e->f32, y, i);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* ---- broadcasting ----------------------------------------------------------- */
+
+/* The element of operand t (broadcast against output dims) for output
+ * index i: decomposes i by the output's dims when the shapes differ. */
+static LLVMValueRef broadcast_index(Emit *e, const Tensor *t, const Tensor *y,
+                                    LLVMValueRef i) {
+  if (ir_same_shape(t, y))
+    return i;
+  if (ir_tensor_numel(t) == 1)
+    return em_i64(e, 0);
+  LLVMValueRef idx = em_i64(e, 0), rest = i;
+  int64_t stride = 1;
+  for (int a = y->rank - 1; a >= 0; a--) {
+    int ta = a - (y->rank - t->rank);
+    LLVMValueRef dim = em_i64(e, y->dims[a]);
+    LLVMValueRef c = LLVMBuildURem(e->b, rest, dim, "");
+    rest = LLVMBuildUDiv(e->b, rest, dim, "");
+    if (ta >= 0 && t->dims[ta] != 1)
+      idx = em_add(e, idx, em_mulc(e, c, stride));
+    if (ta >= 0)
+      stride *= t->dims[ta];
+  }
+  return idx;
+}
+
+static int emit_binary_f32(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *y = n->outputs[0];
+  LLVMValueRef a = kc_tensor(k, n->inputs[0]), b = kc_tensor(k, n->inputs[1]);
+  LLVMValueRef out = kc_tensor(k, y);
+  Loop l;
+  LLVMValueRef i = kernel_range(k, &l);
+  LLVMValueRef va = em_load_at(e, e->f32, a, broadcast_index(e, n->inputs[0], y, i));
+  LLVMValueRef vb = em_load_at(e, e->f32, b, broadcast_index(e, n->inputs[1], y, i));
+  LLVMValueRef r = n->op == OP_ADD   ? LLVMBuildFAdd(e->b, va, vb, "")
+                   : n->op == OP_SUB ? LLVMBuildFSub(e->b, va, vb, "")
+                                     : LLVMBuildFMul(e->b, va, vb, "");
+  em_store_at(e, r, e->f32, out, i);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static void clamp_attr(const Node *n, int32_t *lo, int32_t *hi) {
+  int cnt;
+  const int64_t *c = ir_attr_ints(n, ATTR_CLAMP, &cnt);
+  *lo = cnt == 2 ? (int32_t)c[0] : 0;
+  *hi = cnt == 2 ? (int32_t)c[1] : 255;
+}
+
+static int emit_binary_u8(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *ta = n->inputs[0], *tb = n->inputs[1], *y = n->outputs[0];
+  float sa = ta->quant->scale[0], sb = tb->quant->scale[0], sy = y->quant->scale[0];
+  int32_t za = ta->quant->zero_point[0], zb = tb->quant->zero_point[0];
+  int32_t zy = y->quant->zero_point[0], lo, hi;
+  clamp_attr(n, &lo, &hi);
+  LLVMValueRef a = kc_tensor(k, ta), b = kc_tensor(k, tb), out = kc_tensor(k, y);
+  Loop l;
+  LLVMValueRef i = kernel_range(k, &l);
+  LLVMValueRef qa = LLVMBuildZExt(e->b, em_load_at(e, e->i8, a, broadcast_index(e, ta, y, i)), e->i32, "");
+  LLVMValueRef qb = LLVMBuildZExt(e->b, em_load_at(e, e->i8, b, broadcast_index(e, tb, y, i)), e->i32, "");
+  LLVMValueRef da = LLVMBuildSub(e->b, qa, em_i32(e, za), "");
+  LLVMValueRef db = LLVMBuildSub(e->b, qb, em_i32(e, zb), "");
+  LLVMValueRef v;
+  if (n->op == OP_QMUL) {
+    float m = qm_multiplier((double)sa * (double)sb, (double)sy);
+    v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, LLVMBuildMul(e->b, da, db, ""), e->f32, ""),
+                      em_f32(e, m), "");
+  } else {
+    float ma = qm_multiplier(sa, sy), mb = qm_multiplier(sb, sy);
+    LLVMValueRef pa = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, da, e->f32, ""), em_f32(e, ma), "");
+    LLVMValueRef pb = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, db, e->f32, ""), em_f32(e, mb), "");
+    v = n->op == OP_QADD ? LLVMBuildFAdd(e->b, pa, pb, "") : LLVMBuildFSub(e->b, pa, pb, "");
+  }
+  LLVMValueRef q = em_finish(e, em_rne(e, v), zy, lo, hi);
+  em_store_at(e, LLVMBuildTrunc(e->b, q, e->i8, ""), e->i8, out, i);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* ---- conversions and tables ------------------------------------------------- */
+
+static int emit_quantize(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Tensor *x = k->n->inputs[0], *y = k->n->outputs[0];
+  const QuantParams *q = y->quant;
+  bool u8 = q->dtype == DT_U8;
+  LLVMValueRef px = kc_tensor(k, x), py = kc_tensor(k, y);
+  Loop l;
+  LLVMValueRef i = kernel_range(k, &l);
+  LLVMValueRef v = em_quantize(e, em_load_at(e, e->f32, px, i), q->scale[0],
+                               q->zero_point[0], u8 ? 0 : -128, u8 ? 255 : 127);
+  em_store_at(e, LLVMBuildTrunc(e->b, v, e->i8, ""), e->i8, py, i);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static int emit_dequantize(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Tensor *x = k->n->inputs[0], *y = k->n->outputs[0];
+  const QuantParams *q = x->quant;
+  LLVMValueRef px = kc_tensor(k, x), py = kc_tensor(k, y);
+  Loop l;
+  LLVMValueRef i = kernel_range(k, &l);
+  LLVMValueRef c = em_load_at(e, e->i8, px, i);
+  c = x->dtype == DT_U8 ? LLVMBuildZExt(e->b, c, e->i32, "")
+                        : LLVMBuildSExt(e->b, c, e->i32, "");
+  em_store_at(e, em_dequantize(e, c, q->scale[0], q->zero_point[0]), e->f32,
+              py, i);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static int emit_lut(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  LLVMValueRef x = kc_tensor(k, k->n->inputs[0]), t = kc_tensor(k, k->n->inputs[1]);
+  LLVMValueRef y = kc_tensor(k, k->n->outputs[0]);
+  Loop l;
+  LLVMValueRef i = kernel_range(k, &l);
+  LLVMValueRef c = LLVMBuildZExt(e->b, em_load_at(e, e->i8, x, i), e->i64, "");
+  em_store_at(e, em_load_at(e, e->i8, t, c), e->i8, y, i);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* batch_norm that was not folded: y = x * a[c] + b[c], a and b computed in
+ * double at compile time as the interpreter does. */
+static int emit_batch_norm(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *x = n->inputs[0];
+  int64_t C = x->dims[1], inner = 1;
+  for (int r = 2; r < x->rank; r++)
+    inner *= x->dims[r];
+  const float *gamma = n->inputs[1]->data, *beta = n->inputs[2]->data;
+  const float *mean = n->inputs[3]->data, *var = n->inputs[4]->data;
+  double eps = ir_attr_float(n, ATTR_EPS);
+  float *ab = malloc(sizeof(float) * (size_t)(2 * C));
+  if (!ab)
+    QCC_DIE("out of memory");
+  for (int64_t c = 0; c < C; c++) {
+    double inv = 1.0 / sqrt((double)var[c] + eps);
+    ab[c] = (float)((double)gamma[c] * inv);
+    ab[C + c] = (float)((double)beta[c] - (double)mean[c] * (double)gamma[c] * inv);
+  }
+  LLVMValueRef coef = kc_const(k, "bn", ab, sizeof(float) * (size_t)(2 * C));
+  free(ab);
+  LLVMValueRef px = kc_tensor(k, x), py = kc_tensor(k, n->outputs[0]);
+  Loop l;
+  LLVMValueRef i = kernel_range(k, &l);
+  LLVMValueRef c = LLVMBuildURem(e->b, LLVMBuildUDiv(e->b, i, em_i64(e, inner), ""),
+                                 em_i64(e, C), "");
+  LLVMValueRef a = em_load_at(e, e->f32, coef, c);
+  LLVMValueRef b = em_load_at(e, e->f32, coef, em_addc(e, c, C));
+  LLVMValueRef v = LLVMBuildFAdd(e->b, LLVMBuildFMul(e->b, em_load_at(e, e->f32, px, i), a, ""), b, "");
+  em_store_at(e, v, e->f32, py, i);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* ---- softmax ---------------------------------------------------------------- */
+
+static void softmax_geom(const Node *n, int64_t *outer, int64_t *len,
+                         int64_t *inner) {
+  const Tensor *x = n->inputs[0];
+  int64_t axis = ir_attr_int(n, ATTR_AXIS);
+  if (axis < 0)
+    axis += x->rank;
+  *outer = *inner = 1;
+  for (int r = 0; r < x->rank; r++) {
+    if (r < axis)
+      *outer *= x->dims[r];
+    else if (r > axis)
+      *inner *= x->dims[r];
+  }
+  *len = x->dims[axis];
+}
+
+static int64_t softmax_extent(const Node *n) {
+  int64_t outer, len, inner;
+  softmax_geom(n, &outer, &len, &inner);
+  return outer * inner;
+}
+
+/* One row per index: max, then sum of exp(x - max) in double (libm exp),
+ * then exp(x - max) / sum, as the interpreter computes it. */
+static int emit_softmax(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  int64_t outer, len, inner;
+  softmax_geom(k->n, &outer, &len, &inner);
+  LLVMValueRef x = kc_tensor(k, k->n->inputs[0]), y = kc_tensor(k, k->n->outputs[0]);
+  LLVMTypeRef dt = LLVMFunctionType(e->f64, &e->f64, 1, 0);
+  LLVMValueRef dexp = LLVMGetNamedFunction(e->mod, "exp");
+  if (!dexp)
+    dexp = LLVMAddFunction(e->mod, "exp", dt);
+  Loop l;
+  LLVMValueRef r = kernel_range(k, &l);
+  LLVMValueRef base = em_add(e, em_mulc(e, LLVMBuildUDiv(e->b, r, em_i64(e, inner), ""), len * inner),
+                             LLVMBuildURem(e->b, r, em_i64(e, inner), ""));
+  LLVMValueRef m = em_var(e, e->f64, NULL, "max");
+  LLVMBuildStore(e->b, LLVMBuildFPExt(e->b, em_load_at(e, e->f32, x, base), e->f64, ""), m);
+  Loop a;
+  LLVMValueRef j = em_loop_n(e, &a, len, "max");
+  LLVMValueRef v = LLVMBuildFPExt(e->b, em_load_at(e, e->f32, x, em_madc(e, j, inner, base)), e->f64, "");
+  LLVMValueRef cur = LLVMBuildLoad2(e->b, e->f64, m, "");
+  LLVMBuildStore(e->b, LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, cur, ""), v, cur, ""), m);
+  em_loop_end(e, &a);
+  LLVMValueRef mx = LLVMBuildLoad2(e->b, e->f64, m, "");
+  LLVMValueRef s = em_var(e, e->f64, LLVMConstReal(e->f64, 0), "sum");
+  Loop b;
+  j = em_loop_n(e, &b, len, "sum");
+  v = LLVMBuildFPExt(e->b, em_load_at(e, e->f32, x, em_madc(e, j, inner, base)), e->f64, "");
+  LLVMValueRef arg = LLVMBuildFSub(e->b, v, mx, "");
+  LLVMValueRef ex = LLVMBuildCall2(e->b, dt, dexp, &arg, 1, "");
+  LLVMBuildStore(e->b, LLVMBuildFAdd(e->b, LLVMBuildLoad2(e->b, e->f64, s, ""), ex, ""), s);
+  em_loop_end(e, &b);
+  LLVMValueRef sum = LLVMBuildLoad2(e->b, e->f64, s, "");
+  Loop c;
+  j = em_loop_n(e, &c, len, "out");
+  LLVMValueRef at = em_madc(e, j, inner, base);
+  v = LLVMBuildFPExt(e->b, em_load_at(e, e->f32, x, at), e->f64, "");
+  arg = LLVMBuildFSub(e->b, v, mx, "");
+  ex = LLVMBuildCall2(e->b, dt, dexp, &arg, 1, "");
+  em_store_at(e, LLVMBuildFPTrunc(e->b, LLVMBuildFDiv(e->b, ex, sum, ""), e->f32, ""),
+              e->f32, y, at);
+  em_loop_end(e, &c);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* ---- registry --------------------------------------------------------------- */
+
+static const KernelSpec unary_k = {"unary_f32", kernel_extent_numel, NULL, emit_unary};
+static const KernelSpec binary_k = {"binary_f32", kernel_extent_numel, NULL, emit_binary_f32};
+static const KernelSpec qbinary_k = {"binary_u8", kernel_extent_numel, NULL, emit_binary_u8};
+static const KernelSpec quantize_k = {"quantize", kernel_extent_numel, NULL, emit_quantize};
+static const KernelSpec dequantize_k = {"dequantize", kernel_extent_numel, NULL, emit_dequantize};
+static const KernelSpec lut_k = {"lut_u8", kernel_extent_numel, NULL, emit_lut};
+static const KernelSpec bn_k = {"batch_norm_f32", kernel_extent_numel, NULL, emit_batch_norm};
+static const KernelSpec softmax_k = {"softmax_f32", softmax_extent, NULL, emit_softmax};
+
+const KernelSpec *kernel_elementwise(const Node *n) {
+  switch (n->op) {
+  case OP_RELU: case OP_RELU6: case OP_CLIP: case OP_SIGMOID: case OP_TANH:
+  case OP_SILU: case OP_HARDSWISH: case OP_HARDSIGMOID: case OP_LEAKY_RELU:
+  case OP_REQUANTIZE:
+    return n->inputs[0]->dtype == DT_F32 ? &unary_k : NULL;
+  case OP_ADD: case OP_SUB: case OP_MUL:
+    return n->inputs[0]->dtype == DT_F32 ? &binary_k : NULL;
+  case OP_QADD: case OP_QSUB: case OP_QMUL: return &qbinary_k;
+  case OP_QUANTIZE: return &quantize_k;
+  case OP_DEQUANTIZE: return &dequantize_k;
+  case OP_LUT: return &lut_k;
+  case OP_BATCH_NORM: return &bn_k;
+  case OP_SOFTMAX: return &softmax_k;
+  default: return NULL;
+  }
+}

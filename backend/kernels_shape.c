@@ -1,0 +1,143 @@
+/* Data movement on f32 or u8 (one kernel each, by element type): concat,
+ * split, flatten/reshape (a copy) and transpose. No arithmetic: u8 codes
+ * move as they are (fold-scales gave inputs and outputs one set of
+ * parameters). Concat and split copy one contiguous run per (outer index,
+ * operand); the outer index is the parallel one. */
+#include "codegen.h"
+
+static LLVMTypeRef elt(const KernelCtx *k) {
+  return kc_elt(k, k->n->outputs[0]->dtype);
+}
+
+static void axis_split(const Tensor *t, int64_t axis, int64_t *outer,
+                       int64_t *inner) {
+  *outer = *inner = 1;
+  for (int r = 0; r < t->rank; r++) {
+    if (r < axis)
+      *outer *= t->dims[r];
+    else if (r > axis)
+      *inner *= t->dims[r];
+  }
+}
+
+static int64_t norm_axis(const Node *n, const Tensor *t) {
+  int64_t a = ir_attr_int(n, ATTR_AXIS);
+  return a < 0 ? a + t->rank : a;
+}
+
+static int64_t outer_extent(const Node *n) {
+  const Tensor *t = n->op == OP_CONCAT ? n->outputs[0] : n->inputs[0];
+  int64_t outer, inner;
+  axis_split(t, norm_axis(n, t), &outer, &inner);
+  return outer;
+}
+
+/* Copies len elements from src[s0..] to dst[d0..]. */
+static void copy_run(Emit *e, LLVMTypeRef et, LLVMValueRef dst, LLVMValueRef d0,
+                     LLVMValueRef src, LLVMValueRef s0, int64_t len) {
+  Loop l;
+  LLVMValueRef i = em_loop_n(e, &l, len, "copy");
+  em_store_at(e, em_load_at(e, et, src, em_add(e, s0, i)), et, dst, em_add(e, d0, i));
+  em_loop_end(e, &l);
+}
+
+static int emit_concat(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *y = n->outputs[0];
+  int64_t axis = norm_axis(n, y), outer, inner;
+  axis_split(y, axis, &outer, &inner);
+  int64_t row = y->dims[axis] * inner, at = 0;
+  LLVMValueRef py = kc_tensor(k, y);
+  Loop l;
+  LLVMValueRef o = kernel_range(k, &l);
+  for (int j = 0; j < n->num_inputs; j++) {
+    const Tensor *x = n->inputs[j];
+    int64_t len = x->dims[axis] * inner;
+    copy_run(e, elt(k), py, em_addc(e, em_mulc(e, o, row), at), kc_tensor(k, x),
+             em_mulc(e, o, len), len);
+    at += len;
+  }
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static int emit_split(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *x = n->inputs[0];
+  int64_t axis = norm_axis(n, x), outer, inner;
+  axis_split(x, axis, &outer, &inner);
+  int64_t row = x->dims[axis] * inner, at = 0;
+  LLVMValueRef px = kc_tensor(k, x);
+  Loop l;
+  LLVMValueRef o = kernel_range(k, &l);
+  for (int j = 0; j < n->num_outputs; j++) {
+    const Tensor *y = n->outputs[j];
+    int64_t len = y->dims[axis] * inner;
+    copy_run(e, elt(k), kc_tensor(k, y), em_mulc(e, o, len), px,
+             em_addc(e, em_mulc(e, o, row), at), len);
+    at += len;
+  }
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static int emit_copy(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  LLVMValueRef x = kc_tensor(k, k->n->inputs[0]), y = kc_tensor(k, k->n->outputs[0]);
+  Loop l;
+  LLVMValueRef i = kernel_range(k, &l);
+  em_store_at(e, em_load_at(e, elt(k), x, i), elt(k), y, i);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* y[i] = x[src(i)]: i decomposed by the output's dims, each coordinate
+ * weighted by the input stride of the axis it came from. */
+static int emit_transpose(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *x = n->inputs[0], *y = n->outputs[0];
+  int cnt;
+  const int64_t *perm = ir_attr_ints(n, ATTR_PERM, &cnt);
+  int64_t xstride[QCC_MAX_RANK];
+  int64_t s = 1;
+  for (int r = x->rank - 1; r >= 0; r--) {
+    xstride[r] = s;
+    s *= x->dims[r];
+  }
+  LLVMValueRef px = kc_tensor(k, x), py = kc_tensor(k, y);
+  Loop l;
+  LLVMValueRef i = kernel_range(k, &l);
+  LLVMValueRef rest = i, src = em_i64(e, 0);
+  for (int r = y->rank - 1; r >= 0; r--) {
+    LLVMValueRef dim = em_i64(e, y->dims[r]);
+    LLVMValueRef c = LLVMBuildURem(e->b, rest, dim, "");
+    rest = LLVMBuildUDiv(e->b, rest, dim, "");
+    src = em_add(e, src, em_mulc(e, c, xstride[perm[r]]));
+  }
+  em_store_at(e, em_load_at(e, elt(k), px, src), elt(k), py, i);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static const KernelSpec concat_k = {"concat", outer_extent, NULL, emit_concat};
+static const KernelSpec split_k = {"split", outer_extent, NULL, emit_split};
+static const KernelSpec copy_k = {"copy", kernel_extent_numel, NULL, emit_copy};
+static const KernelSpec transpose_k = {"transpose", kernel_extent_numel, NULL, emit_transpose};
+
+const KernelSpec *kernel_shape(const Node *n) {
+  switch (n->op) {
+  case OP_CONCAT: return &concat_k;
+  case OP_SPLIT: return &split_k;
+  case OP_FLATTEN:
+  case OP_RESHAPE: return &copy_k;
+  case OP_TRANSPOSE: return &transpose_k;
+  default: return NULL;
+  }
+}

@@ -1,0 +1,263 @@
+/* Window ops on f32 and u8: maxpool2d, avgpool2d, global_avgpool, resize.
+ * The geometry (window bounds per output row and column, resize
+ * neighbours and weights) is computed at compile time with the very
+ * helpers the interpreters use (interp/ref.h), and stored as constant
+ * tables, so both sides pick the same elements. One (batch, channel) plane
+ * per parallel index.
+ *  - maxpool: f32 keeps the first NaN like the interpreter; u8 takes the
+ *    largest code.
+ *  - avgpool: f32 sums in double and divides by the count in double (as
+ *    the interpreter); u8: v = rne((float)S / (float)count), finish.
+ *  - resize: nearest copies; bilinear f32 blends in double as the
+ *    interpreter; u8 follows docs/quantization.md operation by operation. */
+#include <stdlib.h>
+
+#include "codegen.h"
+#include "quant_math.h"
+#include "ref.h"
+
+typedef struct Bounds {
+  int32_t *lo, *hi, *count; /* per output index along one axis */
+} Bounds;
+
+/* Window [lo, hi) of real elements per output index, and the count of the
+ * window clipped to the padded input (count_include_pad). */
+static int axis_bounds(const Node *n, int64_t OUT, int64_t IN, int64_t k,
+                       int64_t s, int64_t pad_lo, int64_t pad_hi, bool rows,
+                       int32_t *lo, int32_t *hi, int32_t *padcount, Diag *d) {
+  for (int64_t o = 0; o < OUT; o++) {
+    int64_t a = o * s - pad_lo;
+    lo[o] = (int32_t)ref_max64(a, 0);
+    hi[o] = (int32_t)ref_min64(a + k, IN);
+    padcount[o] = (int32_t)(ref_min64(a + k, IN + pad_hi) - a);
+    if (lo[o] >= hi[o])
+      return ref_pool_empty_window(n, rows ? o : 0, rows ? 0 : o, d);
+  }
+  return 0;
+}
+
+static int64_t plane_extent(const Node *n) {
+  return n->inputs[0]->dims[0] * n->inputs[0]->dims[1];
+}
+
+static LLVMValueRef load_i32_as_i64(Emit *e, LLVMValueRef table, LLVMValueRef i) {
+  return LLVMBuildSExt(e->b, em_load_at(e, e->i32, table, i), e->i64, "");
+}
+
+static int emit_pool(KernelCtx *k, Diag *d) {
+  Emit *e = k->e;
+  const Node *n = k->n;
+  PoolGeom p;
+  ref_pool_geom(n, &p);
+  bool u8 = n->inputs[0]->dtype == DT_U8, max = n->op == OP_MAXPOOL2D;
+  bool include_pad = !max && ir_attr_int(n, ATTR_COUNT_INCLUDE_PAD) != 0;
+  int32_t *tab = malloc(sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
+  if (!tab)
+    QCC_DIE("out of memory");
+  int32_t *hl = tab, *hh = tab + p.OH, *hc = tab + 2 * p.OH;
+  int32_t *wl = tab + 3 * p.OH, *wh = wl + p.OW, *wc = wh + p.OW;
+  if (axis_bounds(n, p.OH, p.H, p.kh, p.sh, p.pt, p.pb, true, hl, hh, hc, d) ||
+      axis_bounds(n, p.OW, p.W, p.kw, p.sw, p.pl, p.pr, false, wl, wh, wc, d)) {
+    free(tab);
+    return -1;
+  }
+  LLVMValueRef t = kc_const(k, "window", tab, sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
+  free(tab);
+  LLVMValueRef tw = em_elem(e, e->i32, t, em_i64(e, 3 * p.OH));
+  LLVMTypeRef et = u8 ? e->i8 : e->f32;
+  LLVMValueRef x = kc_tensor(k, n->inputs[0]), y = kc_tensor(k, n->outputs[0]);
+  int32_t z = u8 ? n->inputs[0]->quant->zero_point[0] : 0;
+  Loop l, lh, lw, li, lj;
+  LLVMValueRef nc = kernel_range(k, &l);
+  LLVMValueRef xp = em_elem(e, et, x, em_mulc(e, nc, p.H * p.W));
+  LLVMValueRef yp = em_elem(e, et, y, em_mulc(e, nc, p.OH * p.OW));
+  LLVMValueRef oh = em_loop_n(e, &lh, p.OH, "oh");
+  LLVMValueRef hs = load_i32_as_i64(e, t, oh), he = load_i32_as_i64(e, t, em_addc(e, oh, p.OH));
+  LLVMValueRef ow = em_loop_n(e, &lw, p.OW, "ow");
+  LLVMValueRef ws = load_i32_as_i64(e, tw, ow), we = load_i32_as_i64(e, tw, em_addc(e, ow, p.OW));
+  LLVMTypeRef at = max ? et : u8 ? e->i32 : e->f64;
+  LLVMValueRef acc;
+  if (max)
+    acc = em_var(e, et, em_load_at(e, et, xp, em_madc(e, hs, p.W, ws)), "m");
+  else
+    acc = em_var(e, at, u8 ? em_i32(e, 0) : LLVMConstReal(e->f64, 0), "s");
+  LLVMValueRef h = em_loop(e, &li, hs, he, "h");
+  LLVMValueRef w = em_loop(e, &lj, ws, we, "w");
+  LLVMValueRef v = em_load_at(e, et, xp, em_madc(e, h, p.W, w));
+  LLVMValueRef cur = LLVMBuildLoad2(e->b, at, acc, "");
+  LLVMValueRef next;
+  if (max && u8) {
+    next = LLVMBuildSelect(e->b, LLVMBuildICmp(e->b, LLVMIntUGT, v, cur, ""), v, cur, "");
+  } else if (max) { /* v > m || isnan(v) */
+    LLVMValueRef take = LLVMBuildOr(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, cur, ""),
+                                    LLVMBuildFCmp(e->b, LLVMRealUNO, v, v, ""), "");
+    next = LLVMBuildSelect(e->b, take, v, cur, "");
+  } else if (u8) {
+    next = LLVMBuildAdd(e->b, cur, LLVMBuildSub(e->b, LLVMBuildZExt(e->b, v, e->i32, ""),
+                                                em_i32(e, z), ""), "");
+  } else {
+    next = LLVMBuildFAdd(e->b, cur, LLVMBuildFPExt(e->b, v, e->f64, ""), "");
+  }
+  LLVMBuildStore(e->b, next, acc);
+  em_loop_end(e, &lj);
+  em_loop_end(e, &li);
+  LLVMValueRef r = LLVMBuildLoad2(e->b, at, acc, "");
+  if (!max) {
+    LLVMValueRef count =
+        include_pad
+            ? LLVMBuildMul(e->b, em_load_at(e, e->i32, t, em_addc(e, oh, 2 * p.OH)),
+                           em_load_at(e, e->i32, tw, em_addc(e, ow, 2 * p.OW)), "")
+            : LLVMBuildTrunc(e->b, em_mul(e, LLVMBuildSub(e->b, he, hs, ""),
+                                         LLVMBuildSub(e->b, we, ws, "")), e->i32, "");
+    if (u8) {
+      LLVMValueRef f = LLVMBuildFDiv(e->b, LLVMBuildSIToFP(e->b, r, e->f32, ""),
+                                     LLVMBuildSIToFP(e->b, count, e->f32, ""), "");
+      r = LLVMBuildTrunc(e->b, em_finish(e, em_rne(e, f), z, 0, 255), e->i8, "");
+    } else {
+      r = LLVMBuildFPTrunc(e->b, LLVMBuildFDiv(e->b, r, LLVMBuildSIToFP(e->b, count, e->f64, ""), ""),
+                           e->f32, "");
+    }
+  }
+  em_store_at(e, r, et, yp, em_madc(e, oh, p.OW, ow));
+  em_loop_end(e, &lw);
+  em_loop_end(e, &lh);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static int emit_global_avgpool(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *xt = n->inputs[0];
+  bool u8 = xt->dtype == DT_U8;
+  int64_t HW = ir_tensor_numel(xt) / (xt->dims[0] * xt->dims[1]);
+  int32_t z = u8 ? xt->quant->zero_point[0] : 0;
+  LLVMTypeRef et = u8 ? e->i8 : e->f32;
+  LLVMValueRef x = kc_tensor(k, xt), y = kc_tensor(k, n->outputs[0]);
+  Loop l, li;
+  LLVMValueRef nc = kernel_range(k, &l);
+  LLVMValueRef acc = em_var(e, u8 ? e->i32 : e->f64, u8 ? em_i32(e, 0) : LLVMConstReal(e->f64, 0), "s");
+  LLVMValueRef i = em_loop_n(e, &li, HW, "i");
+  LLVMValueRef v = em_load_at(e, et, x, em_madc(e, nc, HW, i));
+  LLVMValueRef cur = LLVMBuildLoad2(e->b, u8 ? e->i32 : e->f64, acc, "");
+  LLVMBuildStore(e->b, u8 ? LLVMBuildAdd(e->b, cur, LLVMBuildSub(e->b, LLVMBuildZExt(e->b, v, e->i32, ""), em_i32(e, z), ""), "")
+                          : LLVMBuildFAdd(e->b, cur, LLVMBuildFPExt(e->b, v, e->f64, ""), ""),
+                 acc);
+  em_loop_end(e, &li);
+  LLVMValueRef s = LLVMBuildLoad2(e->b, u8 ? e->i32 : e->f64, acc, "");
+  LLVMValueRef r;
+  if (u8) {
+    LLVMValueRef f = LLVMBuildFDiv(e->b, LLVMBuildSIToFP(e->b, s, e->f32, ""),
+                                   em_f32(e, (float)(int32_t)HW), "");
+    r = LLVMBuildTrunc(e->b, em_finish(e, em_rne(e, f), z, 0, 255), e->i8, "");
+  } else {
+    r = LLVMBuildFPTrunc(e->b, LLVMBuildFDiv(e->b, s, LLVMConstReal(e->f64, (double)HW), ""), e->f32, "");
+  }
+  em_store_at(e, r, et, y, nc);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* ---- resize ----------------------------------------------------------------- */
+
+static int emit_resize(KernelCtx *k, Diag *d) {
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
+  bool u8 = xt->dtype == DT_U8;
+  int64_t H = xt->dims[2], W = xt->dims[3], OH = yt->dims[2], OW = yt->dims[3];
+  ResizePlan plan;
+  if (ref_resize_plan(n, &plan, d))
+    return -1;
+  int32_t *idx = malloc(sizeof(int32_t) * (size_t)(2 * (OH + OW)));
+  double *frac = malloc(sizeof(double) * (size_t)(OH + OW));
+  float *fracf = malloc(sizeof(float) * (size_t)(OH + OW));
+  if (!idx || !frac || !fracf)
+    QCC_DIE("out of memory");
+  for (int64_t i = 0; i < OH; i++) {
+    idx[i] = (int32_t)plan.h.lo[i];
+    idx[OH + i] = (int32_t)plan.h.hi[i];
+    frac[i] = plan.h.frac[i];
+    fracf[i] = (float)plan.h.frac[i];
+  }
+  for (int64_t i = 0; i < OW; i++) {
+    idx[2 * OH + i] = (int32_t)plan.w.lo[i];
+    idx[2 * OH + OW + i] = (int32_t)plan.w.hi[i];
+    frac[OH + i] = plan.w.frac[i];
+    fracf[OH + i] = (float)plan.w.frac[i];
+  }
+  bool nearest = plan.mode == RESIZE_NEAREST;
+  ref_resize_plan_free(&plan);
+  LLVMValueRef ti = kc_const(k, "resize_idx", idx, sizeof(int32_t) * (size_t)(2 * (OH + OW)));
+  LLVMValueRef tf = u8 ? kc_const(k, "resize_frac", fracf, sizeof(float) * (size_t)(OH + OW))
+                       : kc_const(k, "resize_frac", frac, sizeof(double) * (size_t)(OH + OW));
+  free(idx);
+  free(frac);
+  free(fracf);
+  LLVMTypeRef et = u8 ? e->i8 : e->f32, ft = u8 ? e->f32 : e->f64;
+  int32_t z = u8 ? xt->quant->zero_point[0] : 0;
+  LLVMValueRef x = kc_tensor(k, xt), y = kc_tensor(k, yt);
+  Loop l, lh, lw;
+  LLVMValueRef nc = kernel_range(k, &l);
+  LLVMValueRef xp = em_elem(e, et, x, em_mulc(e, nc, H * W));
+  LLVMValueRef yp = em_elem(e, et, y, em_mulc(e, nc, OH * OW));
+  LLVMValueRef oh = em_loop_n(e, &lh, OH, "oh");
+  LLVMValueRef r0 = em_elem(e, et, xp, em_mulc(e, load_i32_as_i64(e, ti, oh), W));
+  LLVMValueRef r1 = em_elem(e, et, xp, em_mulc(e, load_i32_as_i64(e, ti, em_addc(e, oh, OH)), W));
+  LLVMValueRef fy = em_load_at(e, ft, tf, oh);
+  LLVMValueRef ow = em_loop_n(e, &lw, OW, "ow");
+  LLVMValueRef c0 = load_i32_as_i64(e, ti, em_addc(e, ow, 2 * OH));
+  LLVMValueRef at = em_madc(e, oh, OW, ow);
+  if (nearest) {
+    em_store_at(e, em_load_at(e, et, r0, c0), et, yp, at);
+  } else {
+    LLVMValueRef c1 = load_i32_as_i64(e, ti, em_addc(e, ow, 2 * OH + OW));
+    LLVMValueRef fx = em_load_at(e, ft, tf, em_addc(e, ow, OH));
+    LLVMValueRef one = LLVMConstReal(ft, 1.0);
+    LLVMValueRef gx = LLVMBuildFSub(e->b, one, fx, ""), gy = LLVMBuildFSub(e->b, one, fy, "");
+    LLVMValueRef v00 = em_load_at(e, et, r0, c0), v01 = em_load_at(e, et, r0, c1);
+    LLVMValueRef v10 = em_load_at(e, et, r1, c0), v11 = em_load_at(e, et, r1, c1);
+    if (u8) {
+      /* w_tl = (1-ly)(1-lx), w_tr = (1-ly)lx, w_bl = ly(1-lx), w_br = ly lx;
+       * v = w_tl d00 + w_tr d01 + w_bl d10 + w_br d11, left to right. */
+      LLVMValueRef zz = em_i32(e, z);
+#define D(v) LLVMBuildSIToFP(e->b, LLVMBuildSub(e->b, LLVMBuildZExt(e->b, v, e->i32, ""), zz, ""), e->f32, "")
+      LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, gx, ""), D(v00), "");
+      v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, fx, ""), D(v01), ""), "");
+      v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, gx, ""), D(v10), ""), "");
+      v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, fx, ""), D(v11), ""), "");
+#undef D
+      em_store_at(e, LLVMBuildTrunc(e->b, em_finish(e, em_rne(e, v), z, 0, 255), e->i8, ""),
+                  e->i8, yp, at);
+    } else {
+#define X(v) LLVMBuildFPExt(e->b, v, e->f64, "")
+      LLVMValueRef top = LLVMBuildFAdd(e->b, LLVMBuildFMul(e->b, gx, X(v00), ""),
+                                       LLVMBuildFMul(e->b, fx, X(v01), ""), "");
+      LLVMValueRef bot = LLVMBuildFAdd(e->b, LLVMBuildFMul(e->b, gx, X(v10), ""),
+                                       LLVMBuildFMul(e->b, fx, X(v11), ""), "");
+#undef X
+      LLVMValueRef v = LLVMBuildFAdd(e->b, LLVMBuildFMul(e->b, gy, top, ""),
+                                     LLVMBuildFMul(e->b, fy, bot, ""), "");
+      em_store_at(e, LLVMBuildFPTrunc(e->b, v, e->f32, ""), e->f32, yp, at);
+    }
+  }
+  em_loop_end(e, &lw);
+  em_loop_end(e, &lh);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static const KernelSpec pool_k = {"pool", plane_extent, NULL, emit_pool};
+static const KernelSpec gap_k = {"global_avgpool", plane_extent, NULL, emit_global_avgpool};
+static const KernelSpec resize_k = {"resize", plane_extent, NULL, emit_resize};
+
+const KernelSpec *kernel_window(const Node *n) {
+  switch (n->op) {
+  case OP_MAXPOOL2D:
+  case OP_AVGPOOL2D: return &pool_k;
+  case OP_GLOBAL_AVGPOOL: return &gap_k;
+  case OP_RESIZE: return &resize_k;
+  default: return NULL;
+  }
+}

@@ -1,0 +1,112 @@
+/* See memplan.h. Greedy best fit by size, largest first: each buffer goes
+ * to the lowest offset where it overlaps no placed buffer that is alive at
+ * the same time. O(n^2) in the number of buffers, which is the number of
+ * nodes plus tensors: fine for graphs of thousands of nodes. */
+#include "memplan.h"
+
+#include <stdlib.h>
+
+enum { ALIGN = 64 };
+
+typedef struct Buf {
+  int64_t size, first, last, offset;
+  int tensor; /* tensor id, or -1 - node index for scratch */
+} Buf;
+
+static int by_size(const void *a, const void *b) {
+  const Buf *x = a, *y = b;
+  if (x->size != y->size)
+    return x->size < y->size ? 1 : -1;
+  return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static int by_offset(const void *a, const void *b) {
+  const Buf *const *x = a, *const *y = b;
+  return (*x)->offset < (*y)->offset ? -1 : (*x)->offset > (*y)->offset;
+}
+
+int memplan_build(const Graph *g, const int64_t *scratch, MemPlan *p) {
+  int nt = g->num_tensors, nn = g->num_nodes;
+  p->tensor_offset = malloc(sizeof(int64_t) * ((size_t)nt + 1));
+  p->scratch_offset = malloc(sizeof(int64_t) * ((size_t)nn + 1));
+  Buf *bufs = calloc((size_t)(nt + nn) + 1, sizeof(Buf));
+  const Buf **live = calloc((size_t)(nt + nn) + 1, sizeof(Buf *));
+  if (!p->tensor_offset || !p->scratch_offset || !bufs || !live)
+    QCC_DIE("out of memory");
+  int64_t *first = malloc(sizeof(int64_t) * ((size_t)nt + 1));
+  int64_t *last = malloc(sizeof(int64_t) * ((size_t)nt + 1));
+  if (!first || !last)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < nt; i++) {
+    p->tensor_offset[i] = -1;
+    first[i] = -1;
+    last[i] = -1;
+  }
+  for (int i = 0; i < nn; i++) {
+    const Node *n = g->nodes[i];
+    p->scratch_offset[i] = -1;
+    for (int j = 0; j < n->num_outputs; j++) {
+      first[n->outputs[j]->id] = i;
+      last[n->outputs[j]->id] = i;
+    }
+    for (int j = 0; j < n->num_inputs; j++)
+      last[n->inputs[j]->id] = i;
+  }
+  for (int i = 0; i < g->num_outputs; i++)
+    last[g->outputs[i]->id] = nn;
+  int nb = 0;
+  int64_t naive = 0;
+  for (int i = 0; i < nt; i++) {
+    const Tensor *t = g->tensors[i];
+    if (t->kind != TK_VALUE || first[i] < 0)
+      continue;
+    int64_t bytes = (ir_tensor_nbytes(t) + ALIGN - 1) / ALIGN * ALIGN;
+    bufs[nb++] = (Buf){bytes, first[i], last[i], 0, i};
+    naive += bytes;
+  }
+  for (int i = 0; i < nn; i++)
+    if (scratch && scratch[i] > 0) {
+      int64_t bytes = (scratch[i] + ALIGN - 1) / ALIGN * ALIGN;
+      bufs[nb++] = (Buf){bytes, i, i, 0, -1 - i};
+      naive += bytes;
+    }
+  qsort(bufs, (size_t)nb, sizeof(Buf), by_size);
+  int64_t size = 0;
+  int rc = 0;
+  for (int i = 0; i < nb; i++) {
+    Buf *b = &bufs[i];
+    int nl = 0;
+    for (int j = 0; j < i; j++)
+      if (bufs[j].first <= b->last && b->first <= bufs[j].last)
+        live[nl++] = &bufs[j];
+    qsort(live, (size_t)nl, sizeof(Buf *), by_offset);
+    int64_t at = 0;
+    for (int j = 0; j < nl; j++) {
+      if (live[j]->offset >= at + b->size)
+        break; /* fits in the gap before it */
+      int64_t end = live[j]->offset + live[j]->size;
+      at = end > at ? end : at;
+    }
+    b->offset = at;
+    if (at > INT64_MAX / 2 - b->size)
+      rc = -1;
+    size = at + b->size > size ? at + b->size : size;
+    if (b->tensor >= 0)
+      p->tensor_offset[b->tensor] = at;
+    else
+      p->scratch_offset[-1 - b->tensor] = at;
+  }
+  p->size = size;
+  p->naive_size = naive;
+  free(bufs);
+  free(live);
+  free(first);
+  free(last);
+  return rc;
+}
+
+void memplan_free(MemPlan *p) {
+  free(p->tensor_offset);
+  free(p->scratch_offset);
+  p->tensor_offset = p->scratch_offset = NULL;
+}

@@ -1,0 +1,26 @@
+/* The workspace plan: every intermediate tensor and every kernel's scratch
+ * gets a byte offset in one workspace the caller allocates, so generated
+ * code never allocates. Two buffers share bytes only when their lifetimes
+ * (first definition to last use, in the graph's topological order) do not
+ * overlap. Offsets are multiples of 64. */
+#ifndef QCC_BACKEND_MEMPLAN_H
+#define QCC_BACKEND_MEMPLAN_H
+
+#include <stdint.h>
+
+#include "ir.h"
+
+typedef struct MemPlan {
+  int64_t *tensor_offset;  /* per tensor id; -1: not in the workspace */
+  int64_t *scratch_offset; /* per node index; -1: no scratch */
+  int64_t size;            /* bytes */
+  int64_t naive_size;      /* bytes without reuse, for the report */
+} MemPlan;
+
+/* Plans g (sorted). scratch[i] is node i's scratch need in bytes (0 for
+ * none). Graph inputs and constants are not in the workspace; graph
+ * outputs live to the end. Returns 0, or -1 if the total overflows. */
+int memplan_build(const Graph *g, const int64_t *scratch, MemPlan *p);
+void memplan_free(MemPlan *p);
+
+#endif

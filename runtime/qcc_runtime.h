@@ -1,0 +1,75 @@
+/* qcc runtime: the types the generated code's descriptor uses, and a small
+ * pthread pool for the parallel entry point. Installed with qcc; apps that
+ * link a compiled model include the model's header, which includes this.
+ * Depends on nothing of qcc (libc and libpthread only). */
+#ifndef QCC_RUNTIME_H
+#define QCC_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define QCC_MAX_DIMS 8
+#define QCC_WORKSPACE_ALIGNMENT 64
+
+enum { QCC_DTYPE_F32 = 0, QCC_DTYPE_U8 = 1, QCC_DTYPE_I8 = 2, QCC_DTYPE_I32 = 3 };
+
+/* One input or output of a compiled model (always f32, NCHW). */
+typedef struct qcc_tensor_info {
+  const char *name;
+  int64_t dims[QCC_MAX_DIMS];
+  int64_t bytes;
+  int32_t rank;
+  int32_t dtype;
+} qcc_tensor_info;
+
+/* The quantization parameters of one u8 activation inside the model:
+ * real = scale * (q - zero_point). */
+typedef struct qcc_quant_info {
+  const char *tensor;
+  float scale;
+  int32_t zero_point;
+} qcc_quant_info;
+
+typedef struct qcc_model_info {
+  const char *name;
+  const char *qcc_version;
+  const char *source;      /* the model file it was compiled from */
+  const char *source_hash; /* hash of the model's graph */
+  const char *target;      /* avx2, avx512vnni, generic, ... */
+  const qcc_tensor_info *inputs;
+  const qcc_tensor_info *outputs;
+  const qcc_quant_info *quant;
+  int64_t workspace_size;
+  int64_t workspace_alignment;
+  int32_t num_inputs;
+  int32_t num_outputs;
+  int32_t num_quant;
+  int32_t int8_nodes;
+  int32_t f32_nodes;
+} qcc_model_info;
+
+/* Work split: fn(ctx, begin, end) must be called for disjoint ranges
+ * covering [0, n) exactly once each, and parallel_for returns when all
+ * calls have returned. A caller may supply its own implementation. */
+typedef void (*qcc_task_fn)(void *ctx, int64_t begin, int64_t end);
+typedef struct qcc_parallel {
+  void (*parallel_for)(void *pool, qcc_task_fn fn, void *ctx, int64_t n);
+  void *pool;
+} qcc_parallel;
+
+/* A fixed pool of threads (the calling thread takes part). NULL when
+ * threads cannot be created. */
+typedef struct qcc_threadpool qcc_threadpool;
+qcc_threadpool *qcc_threadpool_create(int num_threads);
+void qcc_threadpool_destroy(qcc_threadpool *pool);
+/* The pool as a qcc_parallel for a model's _run_parallel entry point. */
+qcc_parallel qcc_threadpool_parallel(qcc_threadpool *pool);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
