@@ -71,6 +71,8 @@ LLVMValueRef kernel_range(KernelCtx *k, Loop *l) {
 const KernelSpec *kernel_for(const Node *n) {
   const KernelSpec *s = kernel_elementwise(n);
   if (!s)
+    s = kernel_qconv_blocked(n);
+  if (!s)
     s = kernel_conv(n);
   if (!s)
     s = kernel_window(n);
@@ -147,6 +149,8 @@ typedef struct Module {
   MemPlan plan;
   LLVMValueRef *nodes; /* node functions */
   int64_t *extent;
+  LLVMValueRef *pre;   /* pre-phase functions (or NULL) */
+  int64_t *pre_extent;
   LLVMTypeRef node_fn_t;
 } Module;
 
@@ -219,13 +223,17 @@ static void entry_point(Module *m, bool parallel, LLVMValueRef *const_globals) {
     LLVMTypeRef pt[4] = {e->ptr, e->ptr, e->ptr, e->i64};
     pf_t = LLVMFunctionType(e->void_t, pt, 4, 0);
   }
-  for (int i = 0; i < g->num_nodes; i++) {
+  for (int i = 0; i < 2 * g->num_nodes; i++) {
+    LLVMValueRef kf = i % 2 ? m->nodes[i / 2] : m->pre[i / 2];
+    int64_t extent = i % 2 ? m->extent[i / 2] : m->pre_extent[i / 2];
+    if (!kf)
+      continue;
     if (par) {
-      LLVMValueRef a[4] = {pool, m->nodes[i], frame, em_i64(e, m->extent[i])};
+      LLVMValueRef a[4] = {pool, kf, frame, em_i64(e, extent)};
       LLVMBuildCall2(e->b, pf_t, pf, a, 4, "");
     } else {
-      LLVMValueRef a[3] = {frame, em_i64(e, 0), em_i64(e, m->extent[i])};
-      LLVMBuildCall2(e->b, m->node_fn_t, m->nodes[i], a, 3, "");
+      LLVMValueRef a[3] = {frame, em_i64(e, 0), em_i64(e, extent)};
+      LLVMBuildCall2(e->b, m->node_fn_t, kf, a, 3, "");
     }
   }
   for (int i = 0; i < no; i++) {
@@ -403,29 +411,39 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
   m.node_fn_t = LLVMFunctionType(e->void_t, np, 3, 0);
   m.nodes = calloc((size_t)nn + 1, sizeof(LLVMValueRef));
   m.extent = calloc((size_t)nn + 1, sizeof(int64_t));
+  m.pre = calloc((size_t)nn + 1, sizeof(LLVMValueRef));
+  m.pre_extent = calloc((size_t)nn + 1, sizeof(int64_t));
   LLVMValueRef *const_globals = calloc((size_t)g->num_tensors + 1, sizeof(LLVMValueRef));
   if (!m.nodes || !m.extent || !const_globals)
     QCC_DIE("out of memory");
   int int8_nodes = 0;
   for (int i = 0; i < nn && !rc; i++) {
     const Node *n = g->nodes[i];
-    char name[300];
-    snprintf(name, sizeof name, "%s.node%d.%s", opts->symbol_prefix, i, spec[i]->name);
-    LLVMValueRef fn = LLVMAddFunction(mod, name, m.node_fn_t);
-    LLVMSetLinkage(fn, LLVMInternalLinkage);
-    m.nodes[i] = fn;
-    m.extent[i] = spec[i]->extent(n);
     int8_nodes += is_int8_node(n);
-    em_begin_function(e, fn);
-    KernelCtx k = {e, n, opts->target, &m.plan, g, LLVMGetParam(fn, 0),
-                   LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), NULL,
-                   const_globals, opts->symbol_prefix};
-    if (m.plan.scratch_offset[i] >= 0) {
-      LLVMValueRef ws = LLVMBuildLoad2(e->b, e->ptr, k.frame, "ws");
-      k.scratch = em_elem(e, e->i8, ws, em_i64(e, m.plan.scratch_offset[i]));
+    for (int phase = spec[i]->emit_pre ? 0 : 1; phase < 2 && !rc; phase++) {
+      char name[300];
+      snprintf(name, sizeof name, "%s.node%d.%s%s", opts->symbol_prefix, i,
+               spec[i]->name, phase ? "" : ".pre");
+      LLVMValueRef fn = LLVMAddFunction(mod, name, m.node_fn_t);
+      LLVMSetLinkage(fn, LLVMInternalLinkage);
+      if (phase) {
+        m.nodes[i] = fn;
+        m.extent[i] = spec[i]->extent(n);
+      } else {
+        m.pre[i] = fn;
+        m.pre_extent[i] = spec[i]->pre_extent(n);
+      }
+      em_begin_function(e, fn);
+      KernelCtx k = {e, n, opts->target, &m.plan, g, LLVMGetParam(fn, 0),
+                     LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), NULL,
+                     const_globals, opts->symbol_prefix};
+      if (m.plan.scratch_offset[i] >= 0) {
+        LLVMValueRef ws = LLVMBuildLoad2(e->b, e->ptr, k.frame, "ws");
+        k.scratch = em_elem(e, e->i8, ws, em_i64(e, m.plan.scratch_offset[i]));
+      }
+      rc = phase ? spec[i]->emit(&k, d) : spec[i]->emit_pre(&k, d);
+      LLVMBuildRetVoid(e->b);
     }
-    rc = spec[i]->emit(&k, d);
-    LLVMBuildRetVoid(e->b);
   }
   if (!rc) {
     entry_point(&m, false, const_globals);
@@ -473,6 +491,8 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
   memplan_free(&m.plan);
   free(m.nodes);
   free(m.extent);
+  free(m.pre);
+  free(m.pre_extent);
   free(const_globals);
   free(spec);
   free(scratch);

@@ -38,6 +38,10 @@ typedef struct KernelSpec {
   int64_t (*extent)(const Node *n); /* the parallel extent, >= 1 */
   int64_t (*scratch)(const Node *n, TargetKind t); /* bytes, may be NULL */
   int (*emit)(KernelCtx *k, Diag *d);
+  /* Optional phase run before emit (e.g. packing the input), with its own
+   * parallel extent; it sees the same scratch. */
+  int64_t (*pre_extent)(const Node *n);
+  int (*emit_pre)(KernelCtx *k, Diag *d);
 } KernelSpec;
 
 /* The kernel for n, or NULL when the backend has none (reported). */
@@ -46,6 +50,7 @@ const KernelSpec *kernel_for(const Node *n);
 /* Families, each in its own file. */
 const KernelSpec *kernel_elementwise(const Node *n);
 const KernelSpec *kernel_conv(const Node *n);
+const KernelSpec *kernel_qconv_blocked(const Node *n);
 const KernelSpec *kernel_window(const Node *n);
 const KernelSpec *kernel_shape(const Node *n);
 

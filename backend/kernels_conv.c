@@ -16,6 +16,7 @@
 
 #include "codegen.h"
 #include "quant_math.h"
+#include "requant.h"
 
 typedef struct ConvGeom {
   int64_t N, C, H, W, O, CG, KH, KW, OH, OW, OG;
@@ -132,66 +133,14 @@ static int emit_conv_f32(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-/* Per output channel requantization multipliers for x * w -> target scale. */
-static float *multipliers(const Node *n, float s_target) {
-  const Tensor *x = n->inputs[0], *w = n->inputs[1];
-  int64_t O = w->dims[0];
-  float *m = malloc(sizeof(float) * (size_t)O);
-  if (!m)
-    QCC_DIE("out of memory");
-  for (int64_t o = 0; o < O; o++)
-    m[o] = qm_multiplier((double)x->quant->scale[0] *
-                             (double)w->quant->scale[w->quant->axis < 0 ? 0 : o],
-                         (double)s_target);
-  return m;
-}
-
-/* The output stage: straight to u8 with the clamp, or through the fused
- * table (docs/quantization.md). */
-typedef struct OutStage {
-  float scale;
-  int32_t z, lo, hi;
-  LLVMValueRef table;
-} OutStage;
-
-static OutStage out_stage(KernelCtx *k) {
-  const Node *n = k->n;
-  OutStage s = {0};
-  if (n->num_inputs > 3) {
-    s.scale = (float)ir_attr_float(n, ATTR_INDEX_SCALE);
-    s.z = (int32_t)ir_attr_int(n, ATTR_INDEX_ZERO_POINT);
-    s.lo = 0;
-    s.hi = (int32_t)n->inputs[3]->dims[0] - 1;
-    s.table = kc_tensor(k, n->inputs[3]);
-    return s;
-  }
-  const QuantParams *q = n->outputs[0]->quant;
-  s.scale = q->scale[0];
-  s.z = q->zero_point[0];
-  int cnt;
-  const int64_t *c = ir_attr_ints(n, ATTR_CLAMP, &cnt);
-  s.lo = cnt == 2 ? (int32_t)c[0] : 0;
-  s.hi = cnt == 2 ? (int32_t)c[1] : 255;
-  return s;
-}
-
-static LLVMValueRef out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
-                              LLVMValueRef m) {
-  LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, e->f32, ""), m, "");
-  LLVMValueRef q = em_finish(e, em_rne(e, v), s->z, s->lo, s->hi);
-  if (s->table)
-    return em_load_at(e, e->i8, s->table, LLVMBuildZExt(e->b, q, e->i64, ""));
-  return LLVMBuildTrunc(e->b, q, e->i8, "");
-}
-
 static int emit_qconv(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
   const Node *n = k->n;
   ConvGeom g;
   conv_geom(n, &g);
-  OutStage os = out_stage(k);
-  float *m = multipliers(n, os.scale);
+  OutStage os = requant_out_stage(k);
+  float *m = requant_multipliers(n, os.scale);
   LLVMValueRef mult = kc_const(k, "mult", m, sizeof(float) * (size_t)g.O);
   free(m);
   int32_t z_x = n->inputs[0]->quant->zero_point[0];
@@ -213,7 +162,7 @@ static int emit_qconv(KernelCtx *k, Diag *d) {
   LLVMValueRef ybase = em_mulc(e, p, g.OH * g.OW);
   Loop lr;
   i = em_loop_n(e, &lr, g.OH * g.OW, "requant");
-  LLVMValueRef q = out_value(e, &os, em_load_at(e, e->i32, plane, i), mo);
+  LLVMValueRef q = requant_out_value(e, &os, em_load_at(e, e->i32, plane, i), mo);
   em_store_at(e, q, e->i8, y, em_add(e, ybase, i));
   em_loop_end(e, &lr);
   em_loop_end(e, &l);
@@ -271,8 +220,8 @@ static int emit_qlinear(KernelCtx *k, Diag *d) {
   Emit *e = k->e;
   const Node *n = k->n;
   int64_t K = n->inputs[0]->dims[1], M = n->inputs[1]->dims[0];
-  OutStage os = out_stage(k);
-  float *m = multipliers(n, os.scale);
+  OutStage os = requant_out_stage(k);
+  float *m = requant_multipliers(n, os.scale);
   LLVMValueRef mult = kc_const(k, "mult", m, sizeof(float) * (size_t)M);
   free(m);
   LLVMValueRef x = kc_tensor(k, n->inputs[0]), w = kc_tensor(k, n->inputs[1]);
@@ -284,7 +233,7 @@ static int emit_qlinear(KernelCtx *k, Diag *d) {
   LLVMValueRef o = LLVMBuildURem(e->b, p, em_i64(e, M), "");
   LLVMValueRef acc = int_dot(e, x, w, r, o, K, em_i32(e, n->inputs[0]->quant->zero_point[0]),
                              bias ? em_load_at(e, e->i32, bias, o) : em_i32(e, 0));
-  em_store_at(e, out_value(e, &os, acc, em_load_at(e, e->f32, mult, o)), e->i8, y, p);
+  em_store_at(e, requant_out_value(e, &os, acc, em_load_at(e, e->f32, mult, o)), e->i8, y, p);
   em_loop_end(e, &l);
   return 0;
 }
@@ -370,11 +319,11 @@ static int emit_dqlinear(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-static const KernelSpec conv_f32_k = {"conv2d_f32", conv_extent, NULL, emit_conv_f32};
-static const KernelSpec qconv_k = {"qconv2d_u8", conv_extent, qconv_scratch, emit_qconv};
-static const KernelSpec linear_f32_k = {"linear_f32", linear_extent, NULL, emit_linear_f32};
-static const KernelSpec qlinear_k = {"qlinear_u8", linear_extent, NULL, emit_qlinear};
-static const KernelSpec dqlinear_k = {"dqlinear", one, dqlinear_scratch, emit_dqlinear};
+static const KernelSpec conv_f32_k = {.name = "conv2d_f32", .extent = conv_extent, .scratch = NULL, .emit = emit_conv_f32};
+static const KernelSpec qconv_k = {.name = "qconv2d_u8", .extent = conv_extent, .scratch = qconv_scratch, .emit = emit_qconv};
+static const KernelSpec linear_f32_k = {.name = "linear_f32", .extent = linear_extent, .scratch = NULL, .emit = emit_linear_f32};
+static const KernelSpec qlinear_k = {.name = "qlinear_u8", .extent = linear_extent, .scratch = NULL, .emit = emit_qlinear};
+static const KernelSpec dqlinear_k = {.name = "dqlinear", .extent = one, .scratch = dqlinear_scratch, .emit = emit_dqlinear};
 
 const KernelSpec *kernel_conv(const Node *n) {
   switch (n->op) {

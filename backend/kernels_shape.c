@@ -126,10 +126,10 @@ static int emit_transpose(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-static const KernelSpec concat_k = {"concat", outer_extent, NULL, emit_concat};
-static const KernelSpec split_k = {"split", outer_extent, NULL, emit_split};
-static const KernelSpec copy_k = {"copy", kernel_extent_numel, NULL, emit_copy};
-static const KernelSpec transpose_k = {"transpose", kernel_extent_numel, NULL, emit_transpose};
+static const KernelSpec concat_k = {.name = "concat", .extent = outer_extent, .scratch = NULL, .emit = emit_concat};
+static const KernelSpec split_k = {.name = "split", .extent = outer_extent, .scratch = NULL, .emit = emit_split};
+static const KernelSpec copy_k = {.name = "copy", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_copy};
+static const KernelSpec transpose_k = {.name = "transpose", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_transpose};
 
 const KernelSpec *kernel_shape(const Node *n) {
   switch (n->op) {

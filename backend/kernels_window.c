@@ -248,9 +248,9 @@ static int emit_resize(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-static const KernelSpec pool_k = {"pool", plane_extent, NULL, emit_pool};
-static const KernelSpec gap_k = {"global_avgpool", plane_extent, NULL, emit_global_avgpool};
-static const KernelSpec resize_k = {"resize", plane_extent, NULL, emit_resize};
+static const KernelSpec pool_k = {.name = "pool", .extent = plane_extent, .scratch = NULL, .emit = emit_pool};
+static const KernelSpec gap_k = {.name = "global_avgpool", .extent = plane_extent, .scratch = NULL, .emit = emit_global_avgpool};
+static const KernelSpec resize_k = {.name = "resize", .extent = plane_extent, .scratch = NULL, .emit = emit_resize};
 
 const KernelSpec *kernel_window(const Node *n) {
   switch (n->op) {

@@ -1,0 +1,55 @@
+/* See requant.h. */
+#include "requant.h"
+
+#include <stdlib.h>
+
+#include "quant_math.h"
+
+float *requant_multipliers_padded(const Node *n, float s_target, int64_t padded) {
+  const Tensor *x = n->inputs[0], *w = n->inputs[1];
+  int64_t O = w->dims[0];
+  if (padded < O)
+    padded = O;
+  float *m = calloc((size_t)padded, sizeof(float));
+  if (!m)
+    QCC_DIE("out of memory");
+  for (int64_t o = 0; o < O; o++)
+    m[o] = qm_multiplier((double)x->quant->scale[0] *
+                             (double)w->quant->scale[w->quant->axis < 0 ? 0 : o],
+                         (double)s_target);
+  return m;
+}
+
+float *requant_multipliers(const Node *n, float s_target) {
+  return requant_multipliers_padded(n, s_target, 0);
+}
+
+OutStage requant_out_stage(KernelCtx *k) {
+  const Node *n = k->n;
+  OutStage s = {0};
+  if (n->num_inputs > 3) {
+    s.scale = (float)ir_attr_float(n, ATTR_INDEX_SCALE);
+    s.z = (int32_t)ir_attr_int(n, ATTR_INDEX_ZERO_POINT);
+    s.lo = 0;
+    s.hi = (int32_t)n->inputs[3]->dims[0] - 1;
+    s.table = kc_tensor(k, n->inputs[3]);
+    return s;
+  }
+  const QuantParams *q = n->outputs[0]->quant;
+  s.scale = q->scale[0];
+  s.z = q->zero_point[0];
+  int cnt;
+  const int64_t *c = ir_attr_ints(n, ATTR_CLAMP, &cnt);
+  s.lo = cnt == 2 ? (int32_t)c[0] : 0;
+  s.hi = cnt == 2 ? (int32_t)c[1] : 255;
+  return s;
+}
+
+LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
+                               LLVMValueRef m) {
+  LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, e->f32, ""), m, "");
+  LLVMValueRef q = em_finish(e, em_rne(e, v), s->z, s->lo, s->hi);
+  if (s->table)
+    return em_load_at(e, e->i8, s->table, LLVMBuildZExt(e->b, q, e->i64, ""));
+  return LLVMBuildTrunc(e->b, q, e->i8, "");
+}

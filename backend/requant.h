@@ -1,0 +1,25 @@
+/* The output stage of qconv2d/qlinear, shared by their kernels: per
+ * channel multipliers and the requantization of an i32 accumulator to a
+ * u8 code, straight (with the fused clamp) or through the fused
+ * activation table (docs/quantization.md). */
+#ifndef QCC_BACKEND_REQUANT_H
+#define QCC_BACKEND_REQUANT_H
+
+#include "codegen.h"
+
+typedef struct OutStage {
+  float scale;     /* s_y, or index_scale with a table */
+  int32_t z, lo, hi;
+  LLVMValueRef table; /* NULL without a fused table */
+} OutStage;
+
+OutStage requant_out_stage(KernelCtx *k);
+/* M[o] = mult(s_x * s_w[o], s_target) for every output channel (malloc'd,
+ * padded with zeros to `padded` entries when padded > O). */
+float *requant_multipliers(const Node *n, float s_target);
+float *requant_multipliers_padded(const Node *n, float s_target, int64_t padded);
+/* acc (i32) -> u8 code (i8 value). */
+LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
+                               LLVMValueRef m);
+
+#endif
