@@ -214,38 +214,42 @@ static int emit_lut(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-/* batch_norm that was not folded: y = x * a[c] + b[c], a and b computed in
- * double at compile time as the interpreter does. */
+/* batch_norm that was not folded, in double exactly as the interpreter:
+ * y = (float)(((double)x - mean) * inv * gamma + beta), inv computed at
+ * compile time as 1 / sqrt(var + eps); so it matches bit for bit. */
 static int emit_batch_norm(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
   const Node *n = k->n;
   const Tensor *x = n->inputs[0];
-  int64_t C = x->dims[1], inner = 1;
+  int64_t C = x->rank > 1 ? x->dims[1] : 1, inner = 1;
   for (int r = 2; r < x->rank; r++)
     inner *= x->dims[r];
   const float *gamma = n->inputs[1]->data, *beta = n->inputs[2]->data;
   const float *mean = n->inputs[3]->data, *var = n->inputs[4]->data;
   double eps = ir_attr_float(n, ATTR_EPS);
-  float *ab = malloc(sizeof(float) * (size_t)(2 * C));
-  if (!ab)
+  double *coef = malloc(sizeof(double) * (size_t)(4 * C));
+  if (!coef)
     QCC_DIE("out of memory");
   for (int64_t c = 0; c < C; c++) {
-    double inv = 1.0 / sqrt((double)var[c] + eps);
-    ab[c] = (float)((double)gamma[c] * inv);
-    ab[C + c] = (float)((double)beta[c] - (double)mean[c] * (double)gamma[c] * inv);
+    coef[c] = mean[c];
+    coef[C + c] = 1.0 / sqrt((double)var[c] + eps);
+    coef[2 * C + c] = gamma[c];
+    coef[3 * C + c] = beta[c];
   }
-  LLVMValueRef coef = kc_const(k, "bn", ab, sizeof(float) * (size_t)(2 * C));
-  free(ab);
+  LLVMValueRef t = kc_const(k, "bn", coef, sizeof(double) * (size_t)(4 * C));
+  free(coef);
   LLVMValueRef px = kc_tensor(k, x), py = kc_tensor(k, n->outputs[0]);
   Loop l;
   LLVMValueRef i = kernel_range(k, &l);
   LLVMValueRef c = LLVMBuildURem(e->b, LLVMBuildUDiv(e->b, i, em_i64(e, inner), ""),
                                  em_i64(e, C), "");
-  LLVMValueRef a = em_load_at(e, e->f32, coef, c);
-  LLVMValueRef b = em_load_at(e, e->f32, coef, em_addc(e, c, C));
-  LLVMValueRef v = LLVMBuildFAdd(e->b, LLVMBuildFMul(e->b, em_load_at(e, e->f32, px, i), a, ""), b, "");
-  em_store_at(e, v, e->f32, py, i);
+  LLVMValueRef v = LLVMBuildFPExt(e->b, em_load_at(e, e->f32, px, i), e->f64, "");
+  v = LLVMBuildFSub(e->b, v, em_load_at(e, e->f64, t, c), "");
+  v = LLVMBuildFMul(e->b, v, em_load_at(e, e->f64, t, em_addc(e, c, C)), "");
+  v = LLVMBuildFMul(e->b, v, em_load_at(e, e->f64, t, em_addc(e, c, 2 * C)), "");
+  v = LLVMBuildFAdd(e->b, v, em_load_at(e, e->f64, t, em_addc(e, c, 3 * C)), "");
+  em_store_at(e, LLVMBuildFPTrunc(e->b, v, e->f32, ""), e->f32, py, i);
   em_loop_end(e, &l);
   return 0;
 }

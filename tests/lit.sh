@@ -2,6 +2,7 @@
 # A small lit: runs every "RUN:" line of a test file through bash with
 # pipefail, after substituting
 #   %s   the test file          %S  its folder
+#   %qcc-exec  tools/qcc_exec.c's binary, next to %qcc
 #   %t   a fresh scratch path   %qcc  the driver    FileCheck  llvm's FileCheck
 #   %{src} the source tree root   %python  Debian's python3 (with numpy)
 # "not CMD" inverts CMD's status but still fails when CMD died of a signal,
@@ -35,6 +36,7 @@ python=/usr/bin/python3
 n=0
 while IFS= read -r line; do
   cmd=${line#*RUN:}
+  cmd=${cmd//%qcc-exec/${qcc%/*}/qcc-exec}
   cmd=${cmd//%qcc/$qcc}
   cmd=${cmd//%\{src\}/$src_root}
   cmd=${cmd//%python/$python}
