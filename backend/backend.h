@@ -3,6 +3,8 @@
  *
  *   int <name>_run(void *workspace, const float *in_0, ..., float *out_0, ...)
  *   int <name>_run_parallel(void *workspace, const qcc_parallel *par, ...)
+ *   int <name>_run_args(void *workspace, void *const *args)  (inputs, then
+ *       outputs, as one array: for loaders that do not know the arity)
  *   const qcc_model_info <name>_info;
  *
  * and emits it as an object file, assembly or LLVM IR text, plus the C
@@ -14,6 +16,7 @@
 #ifndef QCC_BACKEND_H
 #define QCC_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +42,9 @@ typedef struct BackendOptions {
   const char *source;        /* the model's path, for the header comment */
   const char *source_hash;   /* hash of the model, for the header comment */
   int opt_level;             /* 0..3; default 3 */
+  /* Calibration builds: observe nodes emit no code and the tensors they
+   * observe become extra outputs, after the graph's own, in node order. */
+  bool observe;
 } BackendOptions;
 
 /* What one compilation produced; every buffer is malloc'd and owned by
@@ -58,5 +64,16 @@ enum { BACKEND_EMIT_ASM = 1, BACKEND_EMIT_LLVM = 2 };
 int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
                     BackendOutput *out, Diag *d);
 void backend_output_free(BackendOutput *out);
+
+/* A model compiled in memory for this host (ORC LLJIT), e.g. to run the
+ * calibration set natively. run() takes the inputs then the outputs (with
+ * opts->observe: then the observed tensors) as one array of pointers and
+ * a workspace of workspace_size bytes, 64-byte aligned. */
+typedef struct BackendJit BackendJit;
+BackendJit *backend_jit_create(const Graph *g, const BackendOptions *opts,
+                               Diag *d);
+int64_t backend_jit_workspace_size(const BackendJit *j);
+int backend_jit_run(BackendJit *j, void *workspace, void *const *args);
+void backend_jit_destroy(BackendJit *j);
 
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/LLJIT.h>
+#include <llvm-c/Orc.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
@@ -151,6 +153,8 @@ typedef struct Module {
   int64_t *extent;
   LLVMValueRef *pre;   /* pre-phase functions (or NULL) */
   int64_t *pre_extent;
+  Tensor **outs;       /* the entry points' outputs */
+  int num_outs;
   LLVMTypeRef node_fn_t;
 } Module;
 
@@ -180,7 +184,7 @@ static LLVMValueRef tensor_ptr_in_entry(Module *m, LLVMValueRef ws,
 static void entry_point(Module *m, bool parallel, LLVMValueRef *const_globals) {
   Emit *e = &m->e;
   const Graph *g = m->g;
-  int ni = g->num_inputs, no = g->num_outputs;
+  int ni = g->num_inputs, no = m->num_outs;
   int np = 1 + (parallel ? 1 : 0) + ni + no;
   LLVMTypeRef *params = malloc(sizeof(LLVMTypeRef) * (size_t)np);
   for (int i = 0; i < np; i++)
@@ -237,12 +241,34 @@ static void entry_point(Module *m, bool parallel, LLVMValueRef *const_globals) {
     }
   }
   for (int i = 0; i < no; i++) {
-    const Tensor *t = g->outputs[i];
+    const Tensor *t = m->outs[i];
     LLVMValueRef src = tensor_ptr_in_entry(m, ws, args, const_globals, t);
     LLVMBuildMemCpy(e->b, args[ni + i], 4, src, 4, em_i64(e, ir_tensor_nbytes(t)));
   }
   LLVMBuildRet(e->b, em_i32(e, 0));
   free(args);
+}
+
+/* <prefix>_run_args(ws, args): <prefix>_run with its data pointers taken
+ * from one array (inputs, then outputs). */
+static void entry_point_args(Module *m) {
+  Emit *e = &m->e;
+  int n = m->g->num_inputs + m->num_outs;
+  char name[256];
+  snprintf(name, sizeof name, "%s_run", m->opts->symbol_prefix);
+  LLVMValueRef run = LLVMGetNamedFunction(e->mod, name);
+  LLVMTypeRef run_t = LLVMGlobalGetValueType(run);
+  snprintf(name, sizeof name, "%s_run_args", m->opts->symbol_prefix);
+  LLVMTypeRef pt[2] = {e->ptr, e->ptr};
+  LLVMValueRef fn = LLVMAddFunction(e->mod, name, LLVMFunctionType(e->i32, pt, 2, 0));
+  em_begin_function(e, fn);
+  LLVMValueRef *a = malloc(sizeof(LLVMValueRef) * (size_t)(n + 1));
+  a[0] = LLVMGetParam(fn, 0);
+  LLVMValueRef arr = LLVMGetParam(fn, 1);
+  for (int i = 0; i < n; i++)
+    a[1 + i] = LLVMBuildLoad2(e->b, e->ptr, em_elem(e, e->ptr, arr, em_i64(e, i)), "");
+  LLVMBuildRet(e->b, LLVMBuildCall2(e->b, run_t, run, a, (unsigned)(n + 1), ""));
+  free(a);
 }
 
 /* ---- the descriptor ------------------------------------------------------- */
@@ -355,9 +381,34 @@ static char *buffer_text(LLVMMemoryBufferRef buf, size_t *size) {
   return p;
 }
 
-int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
-                    BackendOutput *out, Diag *d) {
-  memset(out, 0, sizeof *out);
+/* The graph's outputs, plus (opts->observe) every observed tensor once. */
+static Tensor **entry_outputs(const Graph *g, const BackendOptions *opts,
+                              int *count) {
+  Tensor **outs = malloc(sizeof(Tensor *) * ((size_t)(g->num_outputs + g->num_nodes) + 1));
+  if (!outs)
+    QCC_DIE("out of memory");
+  int n = 0;
+  for (int i = 0; i < g->num_outputs; i++)
+    outs[n++] = g->outputs[i];
+  for (int i = 0; opts->observe && i < g->num_nodes; i++) {
+    const Node *o = g->nodes[i];
+    if (o->op != OP_OBSERVE)
+      continue;
+    bool seen = false;
+    for (int k = g->num_outputs; k < n; k++)
+      seen |= outs[k] == o->inputs[0];
+    if (!seen)
+      outs[n++] = o->inputs[0];
+  }
+  *count = n;
+  return outs;
+}
+
+/* Builds, verifies and optimizes the module of g in ctx for tm. On success
+ * *mod holds it and *m the facts the callers report. */
+static int build_module(const Graph *g, const BackendOptions *opts,
+                        LLVMContextRef ctx, LLVMTargetMachineRef tm,
+                        LLVMModuleRef *mod_out, int64_t *workspace, Diag *d) {
   for (int i = 0; i < g->num_inputs; i++)
     if (g->inputs[i]->dtype != DT_F32)
       return diag_error(d, g->inputs[i]->loc, "input '%s' must be f32",
@@ -374,30 +425,28 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
   int rc = 0;
   for (int i = 0; i < nn && !rc; i++) {
     const Node *n = g->nodes[i];
+    if (n->op == OP_OBSERVE && opts->observe)
+      continue;
     spec[i] = kernel_for(n);
     if (!spec[i])
       rc = diag_error(d, n->loc, "%s '%s': the backend has no kernel for it "
                       "on %s", op_info(n->op)->name, n->name,
-                      n->inputs[0]->dtype == DT_F32 ? "f32" : "u8");
+                      n->num_inputs && n->inputs[0]->dtype == DT_F32 ? "f32" : "u8");
     else if (spec[i]->scratch)
       scratch[i] = spec[i]->scratch(n, opts->target);
-  }
-  LLVMTargetMachineRef tm = rc ? NULL : target_machine(opts->target, opts->opt_level, d);
-  if (rc || !tm) {
-    free(spec);
-    free(scratch);
-    return -1;
   }
   Module m = {0};
   m.g = g;
   m.opts = opts;
-  if (memplan_build(g, scratch, &m.plan)) {
+  m.outs = entry_outputs(g, opts, &m.num_outs);
+  if (!rc && memplan_build(g, scratch, (const Tensor *const *)m.outs, m.num_outs, &m.plan))
+    rc = diag_error(d, srcloc(g->source_path, 0, 0), "workspace too large");
+  if (rc) {
     free(spec);
     free(scratch);
-    LLVMDisposeTargetMachine(tm);
-    return diag_error(d, srcloc(g->source_path, 0, 0), "workspace too large");
+    free(m.outs);
+    return -1;
   }
-  LLVMContextRef ctx = LLVMContextCreate();
   LLVMModuleRef mod = LLVMModuleCreateWithNameInContext(g->name, ctx);
   LLVMSetTarget(mod, "x86_64-pc-linux-gnu");
   LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
@@ -414,12 +463,15 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
   m.pre = calloc((size_t)nn + 1, sizeof(LLVMValueRef));
   m.pre_extent = calloc((size_t)nn + 1, sizeof(int64_t));
   LLVMValueRef *const_globals = calloc((size_t)g->num_tensors + 1, sizeof(LLVMValueRef));
-  if (!m.nodes || !m.extent || !const_globals)
+  if (!m.nodes || !m.extent || !m.pre || !m.pre_extent || !const_globals)
     QCC_DIE("out of memory");
-  int int8_nodes = 0;
+  int int8_nodes = 0, kernels = 0;
   for (int i = 0; i < nn && !rc; i++) {
     const Node *n = g->nodes[i];
+    if (!spec[i])
+      continue; /* an observe node of a calibration build */
     int8_nodes += is_int8_node(n);
+    kernels++;
     for (int phase = spec[i]->emit_pre ? 0 : 1; phase < 2 && !rc; phase++) {
       char name[300];
       snprintf(name, sizeof name, "%s.node%d.%s%s", opts->symbol_prefix, i,
@@ -448,7 +500,8 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
   if (!rc) {
     entry_point(&m, false, const_globals);
     entry_point(&m, true, const_globals);
-    descriptor(&m, int8_nodes, nn - int8_nodes);
+    entry_point_args(&m);
+    descriptor(&m, int8_nodes, kernels - int8_nodes);
     char *msg = NULL;
     if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
       QCC_DIE("generated module does not verify: %s", msg);
@@ -460,11 +513,43 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
     LLVMErrorRef err = LLVMRunPasses(mod, pipeline, tm, pbo);
     LLVMDisposePassBuilderOptions(pbo);
     if (err) {
-      char *s = LLVMGetErrorMessage(err);
-      QCC_DIE("LLVM optimization failed: %s", s);
+      char *es = LLVMGetErrorMessage(err);
+      QCC_DIE("LLVM optimization failed: %s", es);
     }
-    if (emit & BACKEND_EMIT_LLVM)
-      out->llvm_text = LLVMPrintModuleToString(mod);
+    *workspace = m.plan.size;
+    *mod_out = mod;
+  } else {
+    LLVMDisposeModule(mod);
+  }
+  em_dispose(e);
+  memplan_free(&m.plan);
+  free(m.nodes);
+  free(m.extent);
+  free(m.pre);
+  free(m.pre_extent);
+  free(m.outs);
+  free(const_globals);
+  free(spec);
+  free(scratch);
+  return rc ? -1 : 0;
+}
+
+int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
+                    BackendOutput *out, Diag *d) {
+  memset(out, 0, sizeof *out);
+  LLVMTargetMachineRef tm = target_machine(opts->target, opts->opt_level, d);
+  if (!tm)
+    return -1;
+  LLVMContextRef ctx = LLVMContextCreate();
+  LLVMModuleRef mod = NULL;
+  int64_t ws = 0;
+  int rc = build_module(g, opts, ctx, tm, &mod, &ws, d);
+  if (!rc) {
+    if (emit & BACKEND_EMIT_LLVM) {
+      char *t = LLVMPrintModuleToString(mod);
+      out->llvm_text = strdup(t);
+      LLVMDisposeMessage(t);
+    }
     LLVMMemoryBufferRef buf;
     char *emsg = NULL;
     if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &emsg, &buf))
@@ -475,28 +560,102 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
         QCC_DIE("LLVM could not emit assembly: %s", emsg);
       out->asm_text = buffer_text(buf, NULL);
     }
-    if (out->llvm_text) { /* LLVM's string: copy into malloc'd memory */
-      char *t = strdup(out->llvm_text);
-      LLVMDisposeMessage(out->llvm_text);
-      out->llvm_text = t;
-    }
-    out->workspace_size = m.plan.size;
-    out->num_kernels = nn;
-    out->header = backend_header_text(g, opts, m.plan.size);
+    out->workspace_size = ws;
+    int k = 0;
+    for (int i = 0; i < g->num_nodes; i++)
+      k += !(opts->observe && g->nodes[i]->op == OP_OBSERVE);
+    out->num_kernels = k;
+    out->header = backend_header_text(g, opts, ws);
+    LLVMDisposeModule(mod);
   }
-  em_dispose(e);
-  LLVMDisposeModule(mod);
   LLVMContextDispose(ctx);
   LLVMDisposeTargetMachine(tm);
-  memplan_free(&m.plan);
-  free(m.nodes);
-  free(m.extent);
-  free(m.pre);
-  free(m.pre_extent);
-  free(const_globals);
-  free(spec);
-  free(scratch);
-  return rc ? -1 : 0;
+  return rc;
+}
+
+/* ---- the in-memory JIT ------------------------------------------------------ */
+
+struct BackendJit {
+  LLVMOrcLLJITRef jit;
+  int (*run_args)(void *, void *const *);
+  int64_t workspace;
+};
+
+static int jit_error(Diag *d, const char *what, LLVMErrorRef err) {
+  char *m = LLVMGetErrorMessage(err);
+  diag_error(d, srcloc(NULL, 0, 0), "%s: %s", what, m);
+  LLVMDisposeErrorMessage(m);
+  return -1;
+}
+
+BackendJit *backend_jit_create(const Graph *g, const BackendOptions *opts,
+                               Diag *d) {
+  LLVMTargetMachineRef tm = target_machine(opts->target, opts->opt_level, d);
+  if (!tm)
+    return NULL;
+  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
+  LLVMModuleRef mod = NULL;
+  int64_t ws = 0;
+  int rc = build_module(g, opts, LLVMOrcThreadSafeContextGetContext(tsc), tm,
+                        &mod, &ws, d);
+  LLVMDisposeTargetMachine(tm);
+  if (rc) {
+    LLVMOrcDisposeThreadSafeContext(tsc);
+    return NULL;
+  }
+  BackendJit *j = calloc(1, sizeof *j);
+  if (!j)
+    QCC_DIE("out of memory");
+  j->workspace = ws;
+  LLVMErrorRef err = LLVMOrcCreateLLJIT(&j->jit, NULL);
+  if (err) {
+    LLVMDisposeModule(mod);
+    LLVMOrcDisposeThreadSafeContext(tsc);
+    free(j);
+    jit_error(d, "cannot create the JIT", err);
+    return NULL;
+  }
+  /* libm (expf, tanhf, exp) resolves from this process. */
+  LLVMOrcDefinitionGeneratorRef gen;
+  err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
+      &gen, LLVMOrcLLJITGetGlobalPrefix(j->jit), NULL, NULL);
+  if (!err)
+    LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->jit), gen);
+  LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsc);
+  LLVMOrcDisposeThreadSafeContext(tsc); /* the module keeps it alive */
+  if (!err)
+    err = LLVMOrcLLJITAddLLVMIRModule(j->jit, LLVMOrcLLJITGetMainJITDylib(j->jit), tsm);
+  else
+    LLVMOrcDisposeThreadSafeModule(tsm);
+  char name[256];
+  snprintf(name, sizeof name, "%s_run_args", opts->symbol_prefix);
+  LLVMOrcExecutorAddress addr = 0;
+  if (!err)
+    err = LLVMOrcLLJITLookup(j->jit, &addr, name);
+  if (err) {
+    jit_error(d, "cannot JIT-compile the model", err);
+    backend_jit_destroy(j);
+    return NULL;
+  }
+  j->run_args = (int (*)(void *, void *const *))(uintptr_t)addr;
+  return j;
+}
+
+int64_t backend_jit_workspace_size(const BackendJit *j) { return j->workspace; }
+
+int backend_jit_run(BackendJit *j, void *workspace, void *const *args) {
+  return j->run_args(workspace, args);
+}
+
+void backend_jit_destroy(BackendJit *j) {
+  if (!j)
+    return;
+  if (j->jit) {
+    LLVMErrorRef err = LLVMOrcDisposeLLJIT(j->jit);
+    if (err)
+      LLVMConsumeError(err);
+  }
+  free(j);
 }
 
 void backend_output_free(BackendOutput *out) {

@@ -25,7 +25,8 @@ static int by_offset(const void *a, const void *b) {
   return (*x)->offset < (*y)->offset ? -1 : (*x)->offset > (*y)->offset;
 }
 
-int memplan_build(const Graph *g, const int64_t *scratch, MemPlan *p) {
+int memplan_build(const Graph *g, const int64_t *scratch,
+                  const Tensor *const *keep, int num_keep, MemPlan *p) {
   int nt = g->num_tensors, nn = g->num_nodes;
   p->tensor_offset = malloc(sizeof(int64_t) * ((size_t)nt + 1));
   p->scratch_offset = malloc(sizeof(int64_t) * ((size_t)nn + 1));
@@ -52,8 +53,8 @@ int memplan_build(const Graph *g, const int64_t *scratch, MemPlan *p) {
     for (int j = 0; j < n->num_inputs; j++)
       last[n->inputs[j]->id] = i;
   }
-  for (int i = 0; i < g->num_outputs; i++)
-    last[g->outputs[i]->id] = nn;
+  for (int i = 0; i < num_keep; i++)
+    last[keep[i]->id] = nn;
   int nb = 0;
   int64_t naive = 0;
   for (int i = 0; i < nt; i++) {

@@ -18,9 +18,11 @@ typedef struct MemPlan {
 } MemPlan;
 
 /* Plans g (sorted). scratch[i] is node i's scratch need in bytes (0 for
- * none). Graph inputs and constants are not in the workspace; graph
- * outputs live to the end. Returns 0, or -1 if the total overflows. */
-int memplan_build(const Graph *g, const int64_t *scratch, MemPlan *p);
+ * none). Graph inputs and constants are not in the workspace; the tensors
+ * in keep (the entry point's outputs) live to the end. Returns 0, or -1 if
+ * the total overflows. */
+int memplan_build(const Graph *g, const int64_t *scratch,
+                  const Tensor *const *keep, int num_keep, MemPlan *p);
 void memplan_free(MemPlan *p);
 
 #endif

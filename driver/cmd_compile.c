@@ -174,7 +174,8 @@ int cmd_compile(int argc, char **argv) {
   }
   char prefix[128];
   backend_c_identifier(name ? name : g->name, prefix, sizeof prefix);
-  BackendOptions bo = {target, prefix, model, hash, opt_level};
+  BackendOptions bo = {.target = target, .symbol_prefix = prefix, .source = model,
+                       .source_hash = hash, .opt_level = opt_level};
   Diag d;
   diag_clear(&d);
   if (backend_compile(g, &bo, emit, &out, &d) || qcc_make_dirs(out_dir, &d)) {

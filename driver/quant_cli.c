@@ -14,6 +14,7 @@
 
 #include "driver.h"
 #include "fileio.h"
+#include "jit_calib.h"
 #include "npy.h"
 #include "profile.h"
 #include "quant_report.h"
@@ -27,6 +28,9 @@ const char quant_cli_help[] =
     "  --calib NAME=PATH      calibration data for input NAME: a .npy of shape\n"
     "                         [S, *input shape], or a folder of .npy files of\n"
     "                         the input's shape (one per sample)\n"
+    "  --calib-engine=E       jit (default: the observed model compiled for\n"
+    "                         this host, samples run natively) or interp (the\n"
+    "                         reference interpreter)\n"
     "  --calib-method=M       minmax (default), percentile:P (e.g. 99.99),\n"
     "                         entropy, mse\n"
     "  --observer=K           histogram (default), minmax, moving-minmax\n"
@@ -73,6 +77,10 @@ int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
     if (!strchr(v, '=') || q->num_calib == QUANT_CLI_MAX)
       return bad_value(sub, "--calib (NAME=PATH)", v);
     q->calib[q->num_calib++] = v;
+  } else if ((v = driver_option(argc, argv, i, "--calib-engine", &missing))) {
+    if (strcmp(v, "jit") && strcmp(v, "interp"))
+      return bad_value(sub, "--calib-engine (jit or interp)", v);
+    q->calib_engine = v;
   } else if ((v = driver_option(argc, argv, i, "--calib-method", &missing))) {
     q->calib_method = v;
   } else if ((v = driver_option(argc, argv, i, "--observer", &missing))) {
@@ -205,6 +213,7 @@ static int load_calib_input(const char *path, const Tensor *in, float **out) {
 }
 
 void calib_data_free(CalibData *data) {
+  jit_calib_runner_destroy(data->runner);
   for (int i = 0; i < data->set.num_inputs; i++)
     free(data->arrays[i]);
   free(data->arrays);
@@ -266,6 +275,10 @@ int quant_cli_setup(const QuantCli *q, const Graph *g, PassContext *ctx,
       return driver_usage_error(sub, "calibration needs --calib %s=PATH",
                                 g->inputs[k]->name);
   ctx->calib = &data->set;
+  if (!q->calib_engine || strcmp(q->calib_engine, "jit") == 0) {
+    data->runner = jit_calib_runner_create();
+    ctx->runner = data->runner;
+  }
   return 0;
 }
 

@@ -15,6 +15,7 @@ typedef struct QuantCli {
   const char *calib[QUANT_CLI_MAX]; /* NAME=PATH */
   int num_calib;
   const char *calib_method; /* minmax, percentile:P, entropy, mse */
+  const char *calib_engine; /* jit (default), interp */
   const char *observer;     /* minmax, moving-minmax, histogram */
   int bins;
   const char *keep_float[QUANT_CLI_MAX];
@@ -38,6 +39,7 @@ int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
 typedef struct CalibData {
   CalibSet set;
   float **arrays;
+  CalibRunner *runner; /* the JIT runner, when used */
 } CalibData;
 
 /* Fills ctx from the options and loads the calibration data for g's inputs

@@ -1,8 +1,8 @@
-/* calibrate: runs the observed float graph over the calibration set with
- * the reference interpreter and gives every observe node the range its
- * tensor should be quantized to (attribute `range`, chosen by
- * ctx->range: minmax, percentile, entropy or mse). Interim: the backend
- * moves this onto JIT-compiled code; the interpreter stays the oracle.
+/* calibrate: runs the observed float graph over the calibration set and
+ * gives every observe node the range its tensor should be quantized to
+ * (attribute `range`, chosen by ctx->range: minmax, percentile, entropy or
+ * mse). The samples run on ctx->runner when there is one (the driver's
+ * JIT-compiled native code), else on the reference interpreter.
  * Requires: observers (insert-observers) and ctx->calib. Preserves: the
  * graph's computation (only observer attributes change). */
 #include "pass.h"
@@ -24,6 +24,49 @@ static void on_node(void *user, const Node *n, const Interp *ip) {
   const Tensor *t = n->inputs[0];
   calib_observer_update(&run->obs[n->id], interp_value(ip, t),
                         ir_tensor_numel(t));
+}
+
+/* The samples on ctx->runner: observed tensors come back in the order of
+ * their first observe node. */
+static int run_native(const Graph *g, const PassContext *ctx, CalibRun *run,
+                      Diag *d) {
+  const CalibRunner *r = ctx->runner;
+  const CalibSet *cs = ctx->calib;
+  int nn = g->num_nodes, distinct = 0;
+  int *slot = malloc(sizeof(int) * ((size_t)nn + 1));
+  const float **observed = calloc((size_t)nn + 1, sizeof(float *));
+  const float **inputs = calloc((size_t)g->num_inputs + 1, sizeof(float *));
+  if (!slot || !observed || !inputs)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < nn; i++) {
+    slot[i] = -1;
+    if (g->nodes[i]->op != OP_OBSERVE)
+      continue;
+    for (int j = 0; j < i && slot[i] < 0; j++)
+      if (slot[j] >= 0 && g->nodes[j]->inputs[0] == g->nodes[i]->inputs[0])
+        slot[i] = slot[j];
+    if (slot[i] < 0)
+      slot[i] = distinct++;
+  }
+  int rc = r->prepare(r->user, g, d);
+  for (int s = 0; s < cs->num_samples && !rc; s++) {
+    for (int k = 0; k < g->num_inputs; k++)
+      inputs[k] = cs->inputs[k] + (size_t)s * (size_t)ir_tensor_numel(g->inputs[k]);
+    if ((rc = r->run(r->user, inputs, observed, d)))
+      break;
+    for (int i = 0; i < nn; i++)
+      if (run->is_obs[i]) {
+        const Tensor *t = g->nodes[i]->inputs[0];
+        calib_observer_update(&run->obs[i], observed[slot[i]], ir_tensor_numel(t));
+      }
+    if (ctx->progress)
+      ctx->progress(ctx->progress_user, s + 1, cs->num_samples);
+  }
+  r->finish(r->user);
+  free(slot);
+  free(observed);
+  free(inputs);
+  return rc;
 }
 
 int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
@@ -58,12 +101,14 @@ int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
                              d);
     run.is_obs[i] = rc == 0;
   }
-  Interp *ip = rc ? NULL : interp_create(g, d);
-  if (!ip)
+  if (!rc && ctx->runner)
+    rc = run_native(g, ctx, &run, d);
+  Interp *ip = rc || ctx->runner ? NULL : interp_create(g, d);
+  if (!ip && !ctx->runner)
     rc = -1;
-  else
+  else if (ip)
     interp_set_hook(ip, on_node, &run);
-  for (int s = 0; s < (rc ? 0 : cs->num_samples); s++) {
+  for (int s = 0; s < (rc || !ip ? 0 : cs->num_samples); s++) {
     for (int k = 0; k < g->num_inputs; k++) {
       int64_t numel = ir_tensor_numel(g->inputs[k]);
       interp_set_input(ip, k, cs->inputs[k] + (size_t)s * (size_t)numel);

@@ -19,6 +19,19 @@ typedef struct CalibSet {
 
 typedef void (*PassProgress)(void *user, int done, int total);
 
+/* Runs the observed graph natively during calibration (the driver builds
+ * one on the backend's JIT); without one, calibrate uses the reference
+ * interpreter. prepare() sees the observed graph once; run() computes one
+ * sample and points observed[k] at the values of the k-th distinct tensor
+ * that observe nodes watch, in node order (valid until the next run). */
+typedef struct CalibRunner {
+  void *user;
+  int (*prepare)(void *user, const Graph *g, Diag *d);
+  int (*run)(void *user, const float *const *inputs, const float **observed,
+             Diag *d);
+  void (*finish)(void *user);
+} CalibRunner;
+
 /* Options and results shared by the passes of one pipeline. Passes read
  * only the fields that concern them; pass_context_init sets the defaults. */
 typedef struct PassContext {
@@ -28,6 +41,7 @@ typedef struct PassContext {
   /* calibrate */
   const CalibSet *calib;
   RangeOptions range;
+  const CalibRunner *runner; /* may be NULL: the interpreter */
   PassProgress progress; /* may be NULL */
   void *progress_user;
   /* fold-scales */
