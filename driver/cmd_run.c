@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "driver.h"
 #include "fileio.h"
@@ -21,7 +22,9 @@ static void run_help(FILE *out) {
           "output; DIR is created if missing. Nothing is written on error.\n"
           "With --quant=static the model is calibrated, lowered to int8 and\n"
           "run by the int8 reference interpreter; outputs are dequantized to\n"
-          "f32 so they compare directly with a float run.\n\n%s",
+          "f32 so they compare directly with a float run.\n\n"
+          "  --repeat N   run N times and print the median time per run\n"
+          "               (benchmarks; outputs are those of the last run)\n\n%s",
           quant_cli_help);
 }
 
@@ -104,8 +107,14 @@ static int write_outputs(const Graph *g, const Interp *ip, const char *dir) {
   return 0;
 }
 
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
 int cmd_run(int argc, char **argv) {
   const char *model = NULL, *out_dir = NULL;
+  int repeat = 1;
   RunInput *given = calloc((size_t)argc, sizeof(RunInput));
   int num_given = 0, rc = 1;
   Graph *g = NULL;
@@ -139,6 +148,14 @@ int cmd_run(int argc, char **argv) {
       given[num_given++].path = eq + 1;
     } else if ((v = driver_option(argc, argv, &i, "--output-dir", &missing))) {
       out_dir = v;
+    } else if ((v = driver_option(argc, argv, &i, "--repeat", &missing))) {
+      char *end;
+      long r = strtol(v, &end, 10);
+      if (*end || r < 1 || r > 1000000) {
+        rc = driver_usage_error("run", "--repeat needs a count >= 1, got '%s'", v);
+        goto done;
+      }
+      repeat = (int)r;
     } else if (missing) {
       rc = driver_usage_error("run", "option '%s' needs a value", argv[i]);
       goto done;
@@ -177,10 +194,27 @@ int cmd_run(int argc, char **argv) {
   }
   for (int k = 0; k < g->num_inputs; k++)
     interp_set_input(ip, k, arrays[k].data);
-  if (interp_run(ip, &d)) {
-    driver_report(&d);
+  double *times = calloc((size_t)repeat, sizeof(double));
+  if (!times)
     goto done;
+  for (int r = 0; r < repeat; r++) {
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int failed = interp_run(ip, &d);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    times[r] = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    if (failed) {
+      driver_report(&d);
+      free(times);
+      goto done;
+    }
   }
+  if (repeat > 1) {
+    qsort(times, (size_t)repeat, sizeof(double), cmp_double);
+    printf("%s: median %.3f ms over %d runs (reference interpreter)\n", g->name,
+           times[repeat / 2] * 1e3, repeat);
+  }
+  free(times);
   rc = write_outputs(g, ip, out_dir);
   if (!rc)
     fprintf(stderr, "qcc run: %s: wrote %d output%s to %s\n", g->name,
