@@ -56,6 +56,8 @@ typedef struct BackendOutput {
   char *llvm_text;
   char *header;  /* <prefix>.h */
   int64_t workspace_size; /* bytes, a multiple of 64 */
+  int64_t workspace_naive; /* bytes if no buffer were shared */
+  int num_in_place;        /* results written over their input */
   int num_kernels;        /* node functions emitted */
 } BackendOutput;
 

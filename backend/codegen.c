@@ -408,7 +408,8 @@ static Tensor **entry_outputs(const Graph *g, const BackendOptions *opts,
  * *mod holds it and *m the facts the callers report. */
 static int build_module(const Graph *g, const BackendOptions *opts,
                         LLVMContextRef ctx, LLVMTargetMachineRef tm,
-                        LLVMModuleRef *mod_out, int64_t *workspace, Diag *d) {
+                        LLVMModuleRef *mod_out, int64_t *workspace,
+                        BackendOutput *facts, Diag *d) {
   for (int i = 0; i < g->num_inputs; i++)
     if (g->inputs[i]->dtype != DT_F32)
       return diag_error(d, g->inputs[i]->loc, "input '%s' must be f32",
@@ -439,8 +440,15 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   m.g = g;
   m.opts = opts;
   m.outs = entry_outputs(g, opts, &m.num_outs);
-  if (!rc && memplan_build(g, scratch, (const Tensor *const *)m.outs, m.num_outs, &m.plan))
+  bool *in_place = calloc((size_t)nn + 1, sizeof(bool));
+  if (!in_place)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < nn; i++)
+    in_place[i] = spec[i] && spec[i]->in_place;
+  if (!rc && memplan_build(g, scratch, (const Tensor *const *)m.outs, m.num_outs,
+                           in_place, &m.plan))
     rc = diag_error(d, srcloc(g->source_path, 0, 0), "workspace too large");
+  free(in_place);
   if (rc) {
     free(spec);
     free(scratch);
@@ -518,6 +526,10 @@ static int build_module(const Graph *g, const BackendOptions *opts,
     }
     *workspace = m.plan.size;
     *mod_out = mod;
+    if (facts) {
+      facts->workspace_naive = m.plan.naive_size;
+      facts->num_in_place = m.plan.num_in_place;
+    }
   } else {
     LLVMDisposeModule(mod);
   }
@@ -543,7 +555,7 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
   LLVMContextRef ctx = LLVMContextCreate();
   LLVMModuleRef mod = NULL;
   int64_t ws = 0;
-  int rc = build_module(g, opts, ctx, tm, &mod, &ws, d);
+  int rc = build_module(g, opts, ctx, tm, &mod, &ws, out, d);
   if (!rc) {
     if (emit & BACKEND_EMIT_LLVM) {
       char *t = LLVMPrintModuleToString(mod);
@@ -597,7 +609,7 @@ BackendJit *backend_jit_create(const Graph *g, const BackendOptions *opts,
   LLVMModuleRef mod = NULL;
   int64_t ws = 0;
   int rc = build_module(g, opts, LLVMOrcThreadSafeContextGetContext(tsc), tm,
-                        &mod, &ws, d);
+                        &mod, &ws, NULL, d);
   LLVMDisposeTargetMachine(tm);
   if (rc) {
     LLVMOrcDisposeThreadSafeContext(tsc);

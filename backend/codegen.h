@@ -42,6 +42,9 @@ typedef struct KernelSpec {
    * parallel extent; it sees the same scratch. */
   int64_t (*pre_extent)(const Node *n);
   int (*emit_pre)(KernelCtx *k, Diag *d);
+  /* Element i of the result depends only on element i of each input, read
+   * before it is written: the result may overwrite input 0. */
+  bool in_place;
 } KernelSpec;
 
 /* The kernel for n, or NULL when the backend has none (reported). */

@@ -26,7 +26,8 @@ static int by_offset(const void *a, const void *b) {
 }
 
 int memplan_build(const Graph *g, const int64_t *scratch,
-                  const Tensor *const *keep, int num_keep, MemPlan *p) {
+                  const Tensor *const *keep, int num_keep,
+                  const bool *in_place, MemPlan *p) {
   int nt = g->num_tensors, nn = g->num_nodes;
   p->tensor_offset = malloc(sizeof(int64_t) * ((size_t)nt + 1));
   p->scratch_offset = malloc(sizeof(int64_t) * ((size_t)nn + 1));
@@ -55,6 +56,32 @@ int memplan_build(const Graph *g, const int64_t *scratch,
   }
   for (int i = 0; i < num_keep; i++)
     last[keep[i]->id] = nn;
+  /* In place: the result joins its input's buffer (alias[result] = input,
+   * followed to the root), which then lives until the result dies. */
+  int *alias = malloc(sizeof(int) * ((size_t)nt + 1));
+  if (!alias)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < nt; i++)
+    alias[i] = i;
+  p->num_in_place = 0;
+  for (int i = 0; in_place && i < nn; i++) {
+    const Node *n = g->nodes[i];
+    if (!in_place[i] || n->num_outputs != 1 || n->num_inputs < 1)
+      continue;
+    const Tensor *x = n->inputs[0], *y = n->outputs[0];
+    if (x->kind != TK_VALUE || last[x->id] != i ||
+        ir_tensor_nbytes(x) != ir_tensor_nbytes(y) || x->dtype != y->dtype)
+      continue;
+    bool other_use = false; /* x also read as another operand of n */
+    for (int j = 1; j < n->num_inputs; j++)
+      other_use |= n->inputs[j] == x;
+    if (other_use)
+      continue;
+    int root = alias[x->id];
+    alias[y->id] = root;
+    last[root] = last[y->id];
+    p->num_in_place++;
+  }
   int nb = 0;
   int64_t naive = 0;
   for (int i = 0; i < nt; i++) {
@@ -62,8 +89,10 @@ int memplan_build(const Graph *g, const int64_t *scratch,
     if (t->kind != TK_VALUE || first[i] < 0)
       continue;
     int64_t bytes = (ir_tensor_nbytes(t) + ALIGN - 1) / ALIGN * ALIGN;
-    bufs[nb++] = (Buf){bytes, first[i], last[i], 0, i};
     naive += bytes;
+    if (alias[i] != i)
+      continue;
+    bufs[nb++] = (Buf){bytes, first[i], last[i], 0, i};
   }
   for (int i = 0; i < nn; i++)
     if (scratch && scratch[i] > 0) {
@@ -97,8 +126,12 @@ int memplan_build(const Graph *g, const int64_t *scratch,
     else
       p->scratch_offset[-1 - b->tensor] = at;
   }
+  for (int i = 0; i < nt; i++)
+    if (alias[i] != i)
+      p->tensor_offset[i] = p->tensor_offset[alias[i]];
   p->size = size;
   p->naive_size = naive;
+  free(alias);
   free(bufs);
   free(live);
   free(first);

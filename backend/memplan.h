@@ -2,7 +2,10 @@
  * gets a byte offset in one workspace the caller allocates, so generated
  * code never allocates. Two buffers share bytes only when their lifetimes
  * (first definition to last use, in the graph's topological order) do not
- * overlap. Offsets are multiples of 64. */
+ * overlap. Offsets are multiples of 64. A node whose kernel may write its
+ * result over its first input (in_place[i]: elementwise, same element
+ * size) does so when that input dies there and has the same size: the two
+ * tensors become one buffer. */
 #ifndef QCC_BACKEND_MEMPLAN_H
 #define QCC_BACKEND_MEMPLAN_H
 
@@ -15,6 +18,7 @@ typedef struct MemPlan {
   int64_t *scratch_offset; /* per node index; -1: no scratch */
   int64_t size;            /* bytes */
   int64_t naive_size;      /* bytes without reuse, for the report */
+  int num_in_place;        /* results written over their input */
 } MemPlan;
 
 /* Plans g (sorted). scratch[i] is node i's scratch need in bytes (0 for
@@ -22,7 +26,8 @@ typedef struct MemPlan {
  * in keep (the entry point's outputs) live to the end. Returns 0, or -1 if
  * the total overflows. */
 int memplan_build(const Graph *g, const int64_t *scratch,
-                  const Tensor *const *keep, int num_keep, MemPlan *p);
+                  const Tensor *const *keep, int num_keep,
+                  const bool *in_place, MemPlan *p);
 void memplan_free(MemPlan *p);
 
 #endif

@@ -199,10 +199,11 @@ int cmd_compile(int argc, char **argv) {
       unlink(paths[i]);
     goto done;
   }
-  fprintf(stderr, "qcc compile: %s: %d kernels for %s, workspace %lld bytes; "
-          "wrote %s, %s, %s\n", g->name, out.num_kernels,
-          backend_target_name(target), (long long)out.workspace_size, paths[0],
-          paths[2], paths[1]);
+  fprintf(stderr, "qcc compile: %s: %d kernels for %s; workspace %lld bytes "
+          "(%lld without reuse, %d results in place); wrote %s, %s, %s\n",
+          g->name, out.num_kernels, backend_target_name(target),
+          (long long)out.workspace_size, (long long)out.workspace_naive,
+          out.num_in_place, paths[0], paths[2], paths[1]);
   rc = 0;
 done:
   for (int i = 0; i < 5; i++)
