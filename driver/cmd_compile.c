@@ -2,6 +2,7 @@
  *   DIR/<name>.o        relocatable object (-fPIC), for static linking
  *   DIR/lib<name>.so    shared library (linked by the system's cc)
  *   DIR/<name>.h        the C API
+ *   DIR/<name>.report.md  the quantization report (when quantizing)
  * and, with --emit, DIR/<name>.ll and DIR/<name>.s. Every file is written
  * to a temporary name and renamed into place; on error nothing is left. */
 #include <errno.h>
@@ -91,6 +92,7 @@ int cmd_compile(int argc, char **argv) {
   Graph *g = NULL;
   BackendOutput out = {0};
   char *paths[5] = {0};
+  char *default_report = NULL;
   for (int i = 1; i < argc; i++) {
     bool missing = false;
     const char *v;
@@ -157,8 +159,15 @@ int cmd_compile(int argc, char **argv) {
     goto done;
   char hash[17];
   quant_graph_hash(g, hash);
+  char prefix[128];
+  backend_c_identifier(name ? name : g->name, prefix, sizeof prefix);
   if (qc.mode && strcmp(qc.mode, "none") != 0) {
     bool need_calib = strcmp(qc.mode, "static") == 0 && !qc.load_profile;
+    /* The quantization report is one of the artifacts. */
+    Diag dd;
+    diag_clear(&dd);
+    if (!qc.report && qcc_make_dirs(out_dir, &dd) == 0)
+      qc.report = default_report = path_in(out_dir, "", prefix, ".report.md");
     if (quant_cli_setup(&qc, g, &ctx, &calib, need_calib, "compile"))
       goto done;
     ctx.log = &log;
@@ -172,14 +181,14 @@ int cmd_compile(int argc, char **argv) {
       goto done;
     }
   }
-  char prefix[128];
-  backend_c_identifier(name ? name : g->name, prefix, sizeof prefix);
   BackendOptions bo = {.target = target, .symbol_prefix = prefix, .source = model,
                        .source_hash = hash, .opt_level = opt_level};
   Diag d;
   diag_clear(&d);
   if (backend_compile(g, &bo, emit, &out, &d) || qcc_make_dirs(out_dir, &d)) {
     driver_report(&d);
+    if (default_report)
+      unlink(default_report);
     goto done;
   }
   paths[0] = path_in(out_dir, "", prefix, ".o");
@@ -197,6 +206,8 @@ int cmd_compile(int argc, char **argv) {
     driver_report(&d);
     for (int i = 0; i < 5; i++)
       unlink(paths[i]);
+    if (default_report)
+      unlink(default_report);
     goto done;
   }
   fprintf(stderr, "qcc compile: %s: %d kernels for %s; workspace %lld bytes "
@@ -208,6 +219,7 @@ int cmd_compile(int argc, char **argv) {
 done:
   for (int i = 0; i < 5; i++)
     free(paths[i]);
+  free(default_report);
   backend_output_free(&out);
   ir_graph_destroy(g);
   calib_data_free(&calib);
