@@ -28,10 +28,13 @@ typedef enum TargetKind {
   TARGET_AVX512VNNI,          /* Cascade Lake+: vpdpbusd on zmm */
   TARGET_AVX512VNNI_EMULATED, /* the VNNI schedule, its dot step in plain IR */
   TARGET_NATIVE,              /* whatever the host has */
+  TARGET_MULTI,               /* avx512vnni + avx2 + generic in one library,
+                                 chosen per call by cpuid */
   TARGET_COUNT
 } TargetKind;
 
-/* "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native". */
+/* "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native",
+ * "multi". */
 const char *backend_target_name(TargetKind t);
 /* Returns 0 and sets *t, or -1 for an unknown name. */
 int backend_target_parse(const char *name, TargetKind *t);

@@ -86,7 +86,7 @@ const KernelSpec *kernel_for(const Node *n) {
 /* ---- targets --------------------------------------------------------------- */
 
 static const char *const target_names[TARGET_COUNT] = {
-    "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native"};
+    "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native", "multi"};
 
 const char *backend_target_name(TargetKind t) { return target_names[t]; }
 
@@ -99,11 +99,27 @@ int backend_target_parse(const char *name, TargetKind *t) {
   return -1;
 }
 
+/* The CPU and features each fixed target compiles for. avx512vnni asks
+ * for x86-64-v4 (AVX-512 F/BW/CD/DQ/VL) plus VNNI: Cascade Lake, Ice Lake,
+ * Sapphire Rapids and Zen 4 all have it. */
+static const char *target_cpu(TargetKind t) {
+  switch (t) {
+  case TARGET_AVX2:
+  case TARGET_AVX512VNNI_EMULATED: return "x86-64-v3";
+  case TARGET_AVX512VNNI: return "x86-64-v4";
+  default: return "x86-64";
+  }
+}
+static const char *target_features(TargetKind t) {
+  return t == TARGET_AVX512VNNI ? "+avx512vnni" : "";
+}
+
 static LLVMTargetMachineRef target_machine(TargetKind t, int opt, Diag *d) {
   LLVMInitializeX86TargetInfo();
   LLVMInitializeX86Target();
   LLVMInitializeX86TargetMC();
   LLVMInitializeX86AsmPrinter();
+  LLVMInitializeX86AsmParser(); /* inline asm: cpuid, xgetbv */
   const char *triple = "x86_64-pc-linux-gnu";
   LLVMTargetRef target;
   char *err = NULL;
@@ -114,13 +130,14 @@ static LLVMTargetMachineRef target_machine(TargetKind t, int opt, Diag *d) {
   }
   char *cpu = NULL, *features = NULL;
   switch (t) {
-  case TARGET_GENERIC: cpu = strdup("x86-64"); features = strdup(""); break;
+  case TARGET_GENERIC:
   case TARGET_AVX2:
   case TARGET_AVX512VNNI_EMULATED:
-    cpu = strdup("x86-64-v3");
-    features = strdup("");
+  case TARGET_AVX512VNNI:
+  case TARGET_MULTI: /* the baseline; variants raise it per function */
+    cpu = strdup(target_cpu(t));
+    features = strdup(target_features(t));
     break;
-  case TARGET_AVX512VNNI: cpu = strdup("cascadelake"); features = strdup(""); break;
   case TARGET_NATIVE: {
     char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
     cpu = strdup(c);
@@ -181,7 +198,8 @@ static LLVMValueRef tensor_ptr_in_entry(Module *m, LLVMValueRef ws,
 }
 
 /* Writes <prefix>_run or <prefix>_run_parallel. */
-static void entry_point(Module *m, bool parallel, LLVMValueRef *const_globals) {
+static LLVMValueRef entry_point(Module *m, bool parallel,
+                                LLVMValueRef *const_globals, const char *name) {
   Emit *e = &m->e;
   const Graph *g = m->g;
   int ni = g->num_inputs, no = m->num_outs;
@@ -189,9 +207,6 @@ static void entry_point(Module *m, bool parallel, LLVMValueRef *const_globals) {
   LLVMTypeRef *params = malloc(sizeof(LLVMTypeRef) * (size_t)np);
   for (int i = 0; i < np; i++)
     params[i] = e->ptr;
-  char name[256];
-  snprintf(name, sizeof name, "%s_run%s", m->opts->symbol_prefix,
-           parallel ? "_parallel" : "");
   LLVMValueRef fn = LLVMAddFunction(e->mod, name, LLVMFunctionType(e->i32, params, (unsigned)np, 0));
   free(params);
   em_begin_function(e, fn);
@@ -247,6 +262,144 @@ static void entry_point(Module *m, bool parallel, LLVMValueRef *const_globals) {
   }
   LLVMBuildRet(e->b, em_i32(e, 0));
   free(args);
+  return fn;
+}
+
+static void set_target_attrs(Emit *e, LLVMValueRef fn, TargetKind t) {
+  (void)e;
+  LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", target_cpu(t));
+  if (*target_features(t))
+    LLVMAddTargetDependentFunctionAttr(fn, "target-features", target_features(t));
+}
+
+/* cpuid(leaf, subleaf) -> {eax, ebx, ecx, edx}. */
+static LLVMValueRef cpuid(Emit *e, int leaf, int sub) {
+  LLVMTypeRef f4[4] = {e->i32, e->i32, e->i32, e->i32};
+  LLVMTypeRef st = LLVMStructTypeInContext(e->ctx, f4, 4, 0);
+  LLVMTypeRef in[2] = {e->i32, e->i32};
+  LLVMTypeRef ft = LLVMFunctionType(st, in, 2, 0);
+  const char *asm_s = "cpuid", *cons = "={ax},={bx},={cx},={dx},0,2";
+  LLVMValueRef fn = LLVMGetInlineAsm(ft, asm_s, strlen(asm_s), cons, strlen(cons),
+                                     0, 0, LLVMInlineAsmDialectATT, 0);
+  LLVMValueRef args[2] = {em_i32(e, leaf), em_i32(e, sub)};
+  return LLVMBuildCall2(e->b, ft, fn, args, 2, "cpuid");
+}
+
+static LLVMValueRef bits(Emit *e, LLVMValueRef reg, uint32_t mask) {
+  return LLVMBuildICmp(e->b, LLVMIntEQ,
+                       LLVMBuildAnd(e->b, reg, em_i32(e, (int64_t)mask), ""),
+                       em_i32(e, (int64_t)mask), "");
+}
+
+/* qcc.cpu_level(): 2 when the AVX-512 VNNI variant can run (x86-64-v4 +
+ * VNNI, with the OS saving zmm state), 1 for the AVX2 one (x86-64-v3 with
+ * AVX state saved), else 0. No state is kept: cpuid runs on every call. */
+static LLVMValueRef cpu_level_fn(Emit *e) {
+  LLVMValueRef fn = LLVMGetNamedFunction(e->mod, "qcc.cpu_level");
+  if (fn)
+    return fn;
+  fn = LLVMAddFunction(e->mod, "qcc.cpu_level", LLVMFunctionType(e->i32, NULL, 0, 0));
+  LLVMSetLinkage(fn, LLVMInternalLinkage);
+  em_begin_function(e, fn);
+  LLVMBasicBlockRef b_xsave = LLVMAppendBasicBlockInContext(e->ctx, fn, "xsave");
+  LLVMBasicBlockRef b_zero = LLVMAppendBasicBlockInContext(e->ctx, fn, "generic");
+  LLVMValueRef l0 = cpuid(e, 0, 0);
+  LLVMValueRef max_leaf = LLVMBuildExtractValue(e->b, l0, 0, "");
+  LLVMValueRef l1 = cpuid(e, 1, 0);
+  LLVMValueRef ecx1 = LLVMBuildExtractValue(e->b, l1, 2, "");
+  /* OSXSAVE (27) and AVX (28), FMA (12), MOVBE (22), F16C (29) */
+  LLVMValueRef ok = LLVMBuildAnd(e->b, bits(e, ecx1, (1u << 27) | (1u << 28)),
+                                 LLVMBuildICmp(e->b, LLVMIntUGE, max_leaf, em_i32(e, 7), ""), "");
+  LLVMBuildCondBr(e->b, ok, b_xsave, b_zero);
+  LLVMPositionBuilderAtEnd(e->b, b_zero);
+  LLVMBuildRet(e->b, em_i32(e, 0));
+  LLVMPositionBuilderAtEnd(e->b, b_xsave);
+  LLVMTypeRef f2[2] = {e->i32, e->i32};
+  LLVMTypeRef st2 = LLVMStructTypeInContext(e->ctx, f2, 2, 0);
+  LLVMTypeRef xt = LLVMFunctionType(st2, &e->i32, 1, 0);
+  const char *xs = "xgetbv", *xc = "={ax},={dx},{cx}";
+  LLVMValueRef xg = LLVMGetInlineAsm(xt, xs, strlen(xs), xc, strlen(xc), 1, 0,
+                                     LLVMInlineAsmDialectATT, 0);
+  LLVMValueRef zero = em_i32(e, 0);
+  LLVMValueRef xcr0 = LLVMBuildExtractValue(e->b, LLVMBuildCall2(e->b, xt, xg, &zero, 1, ""), 0, "");
+  LLVMValueRef l7 = cpuid(e, 7, 0);
+  LLVMValueRef ebx7 = LLVMBuildExtractValue(e->b, l7, 1, "");
+  LLVMValueRef ecx7 = LLVMBuildExtractValue(e->b, l7, 2, "");
+  LLVMValueRef lx = cpuid(e, (int)0x80000001u, 0);
+  LLVMValueRef ecxx = LLVMBuildExtractValue(e->b, lx, 2, "");
+  /* v3: AVX2 (ebx7 5), BMI1 (3), BMI2 (8); FMA, MOVBE, F16C; LZCNT
+   * (0x80000001 ecx 5); XCR0 SSE|AVX state. */
+  LLVMValueRef v3 = bits(e, ebx7, (1u << 5) | (1u << 3) | (1u << 8));
+  v3 = LLVMBuildAnd(e->b, v3, bits(e, ecx1, (1u << 12) | (1u << 22) | (1u << 29)), "");
+  v3 = LLVMBuildAnd(e->b, v3, bits(e, ecxx, 1u << 5), "");
+  v3 = LLVMBuildAnd(e->b, v3, bits(e, xcr0, 0x6), "");
+  /* v4 + VNNI: AVX512 F (16) DQ (17) CD (28) BW (30) VL (31), VNNI (ecx7
+   * 11); XCR0 opmask|ZMM_Hi256|Hi16_ZMM. */
+  LLVMValueRef v4 = LLVMBuildAnd(
+      e->b, v3, bits(e, ebx7, (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31)), "");
+  v4 = LLVMBuildAnd(e->b, v4, bits(e, ecx7, 1u << 11), "");
+  v4 = LLVMBuildAnd(e->b, v4, bits(e, xcr0, 0xE6), "");
+  LLVMValueRef level = LLVMBuildSelect(e->b, v4, em_i32(e, 2),
+                                       LLVMBuildSelect(e->b, v3, em_i32(e, 1), em_i32(e, 0), ""), "");
+  LLVMBuildRet(e->b, level);
+  return fn;
+}
+
+/* <prefix>_run[_parallel]: the variant the CPU can run (entries[0]: VNNI,
+ * [1]: AVX2, [2]: generic). */
+static void dispatcher(Module *m, int par, LLVMValueRef entries[3][2]) {
+  Emit *e = &m->e;
+  LLVMValueRef level_fn = cpu_level_fn(e);
+  LLVMTypeRef ft = LLVMGlobalGetValueType(entries[0][par]);
+  char name[200];
+  snprintf(name, sizeof name, "%s_run%s", m->opts->symbol_prefix, par ? "_parallel" : "");
+  LLVMValueRef fn = LLVMAddFunction(e->mod, name, ft);
+  em_begin_function(e, fn);
+  unsigned np = LLVMCountParams(fn);
+  LLVMValueRef *args = malloc(sizeof(LLVMValueRef) * (np + 1));
+  for (unsigned i = 0; i < np; i++)
+    args[i] = LLVMGetParam(fn, i);
+  LLVMValueRef level = LLVMBuildCall2(e->b, LLVMGlobalGetValueType(level_fn),
+                                      level_fn, NULL, 0, "level");
+  LLVMBasicBlockRef bb[3];
+  for (int v = 0; v < 3; v++)
+    bb[v] = LLVMAppendBasicBlockInContext(e->ctx, fn, backend_target_name(v == 0 ? TARGET_AVX512VNNI : v == 1 ? TARGET_AVX2 : TARGET_GENERIC));
+  LLVMValueRef sw = LLVMBuildSwitch(e->b, level, bb[2], 2);
+  LLVMAddCase(sw, em_i32(e, 2), bb[0]);
+  LLVMAddCase(sw, em_i32(e, 1), bb[1]);
+  for (int v = 0; v < 3; v++) {
+    LLVMPositionBuilderAtEnd(e->b, bb[v]);
+    LLVMBuildRet(e->b, LLVMBuildCall2(e->b, ft, entries[v][par], args, np, ""));
+  }
+  free(args);
+}
+
+static LLVMValueRef cstring(Emit *e, const char *prefix, const char *what,
+                            const char *s);
+
+/* const char *<prefix>_target(void): the code path calls run on: the
+ * fixed target, or for multi the variant this CPU gets. */
+static void target_query(Module *m) {
+  Emit *e = &m->e;
+  const char *p = m->opts->symbol_prefix;
+  char name[200];
+  snprintf(name, sizeof name, "%s_target", p);
+  LLVMValueRef level_fn = m->opts->target == TARGET_MULTI ? cpu_level_fn(e) : NULL;
+  LLVMValueRef fn = LLVMAddFunction(e->mod, name, LLVMFunctionType(e->ptr, NULL, 0, 0));
+  em_begin_function(e, fn);
+  if (!level_fn) {
+    LLVMBuildRet(e->b, cstring(e, p, "selected", backend_target_name(m->opts->target)));
+    return;
+  }
+  LLVMValueRef level = LLVMBuildCall2(e->b, LLVMGlobalGetValueType(level_fn),
+                                      level_fn, NULL, 0, "level");
+  LLVMValueRef s2 = cstring(e, p, "v2", backend_target_name(TARGET_AVX512VNNI));
+  LLVMValueRef s1 = cstring(e, p, "v1", backend_target_name(TARGET_AVX2));
+  LLVMValueRef s0 = cstring(e, p, "v0", backend_target_name(TARGET_GENERIC));
+  LLVMValueRef r = LLVMBuildSelect(e->b, LLVMBuildICmp(e->b, LLVMIntEQ, level, em_i32(e, 2), ""), s2,
+                                   LLVMBuildSelect(e->b, LLVMBuildICmp(e->b, LLVMIntEQ, level, em_i32(e, 1), ""),
+                                                   s1, s0, ""), "");
+  LLVMBuildRet(e->b, r);
 }
 
 /* <prefix>_run_args(ws, args): <prefix>_run with its data pointers taken
@@ -474,41 +627,80 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   if (!m.nodes || !m.extent || !m.pre || !m.pre_extent || !const_globals)
     QCC_DIE("out of memory");
   int int8_nodes = 0, kernels = 0;
-  for (int i = 0; i < nn && !rc; i++) {
-    const Node *n = g->nodes[i];
-    if (!spec[i])
-      continue; /* an observe node of a calibration build */
-    int8_nodes += is_int8_node(n);
-    kernels++;
-    for (int phase = spec[i]->emit_pre ? 0 : 1; phase < 2 && !rc; phase++) {
-      char name[300];
-      snprintf(name, sizeof name, "%s.node%d.%s%s", opts->symbol_prefix, i,
-               spec[i]->name, phase ? "" : ".pre");
-      LLVMValueRef fn = LLVMAddFunction(mod, name, m.node_fn_t);
-      LLVMSetLinkage(fn, LLVMInternalLinkage);
-      if (phase) {
-        m.nodes[i] = fn;
-        m.extent[i] = spec[i]->extent(n);
-      } else {
-        m.pre[i] = fn;
-        m.pre_extent[i] = spec[i]->pre_extent(n);
+  for (int i = 0; i < nn; i++)
+    if (spec[i]) {
+      int8_nodes += is_int8_node(g->nodes[i]);
+      kernels++;
+    }
+  /* One set of node functions and entry points per variant; multi emits
+   * three, each with its CPU and features as function attributes, and a
+   * cpuid dispatcher in front. */
+  TargetKind variants[3] = {opts->target};
+  int nv = 1;
+  if (opts->target == TARGET_MULTI) {
+    variants[0] = TARGET_AVX512VNNI;
+    variants[1] = TARGET_AVX2;
+    variants[2] = TARGET_GENERIC;
+    nv = 3;
+  }
+  LLVMValueRef entries[3][2] = {{NULL}};
+  for (int v = 0; v < nv && !rc; v++) {
+    char vprefix[160];
+    if (nv > 1)
+      snprintf(vprefix, sizeof vprefix, "%s.%s", opts->symbol_prefix,
+               backend_target_name(variants[v]));
+    else
+      snprintf(vprefix, sizeof vprefix, "%s", opts->symbol_prefix);
+    for (int i = 0; i < nn && !rc; i++) {
+      const Node *n = g->nodes[i];
+      m.nodes[i] = m.pre[i] = NULL;
+      if (!spec[i])
+        continue; /* an observe node of a calibration build */
+      for (int phase = spec[i]->emit_pre ? 0 : 1; phase < 2 && !rc; phase++) {
+        char name[300];
+        snprintf(name, sizeof name, "%s.node%d.%s%s", vprefix, i, spec[i]->name,
+                 phase ? "" : ".pre");
+        LLVMValueRef fn = LLVMAddFunction(mod, name, m.node_fn_t);
+        LLVMSetLinkage(fn, LLVMInternalLinkage);
+        if (nv > 1)
+          set_target_attrs(e, fn, variants[v]);
+        if (phase) {
+          m.nodes[i] = fn;
+          m.extent[i] = spec[i]->extent(n);
+        } else {
+          m.pre[i] = fn;
+          m.pre_extent[i] = spec[i]->pre_extent(n);
+        }
+        em_begin_function(e, fn);
+        KernelCtx k = {e, n, variants[v], &m.plan, g, LLVMGetParam(fn, 0),
+                       LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), NULL,
+                       const_globals, opts->symbol_prefix};
+        if (m.plan.scratch_offset[i] >= 0) {
+          LLVMValueRef ws = LLVMBuildLoad2(e->b, e->ptr, k.frame, "ws");
+          k.scratch = em_elem(e, e->i8, ws, em_i64(e, m.plan.scratch_offset[i]));
+        }
+        rc = phase ? spec[i]->emit(&k, d) : spec[i]->emit_pre(&k, d);
+        LLVMBuildRetVoid(e->b);
       }
-      em_begin_function(e, fn);
-      KernelCtx k = {e, n, opts->target, &m.plan, g, LLVMGetParam(fn, 0),
-                     LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), NULL,
-                     const_globals, opts->symbol_prefix};
-      if (m.plan.scratch_offset[i] >= 0) {
-        LLVMValueRef ws = LLVMBuildLoad2(e->b, e->ptr, k.frame, "ws");
-        k.scratch = em_elem(e, e->i8, ws, em_i64(e, m.plan.scratch_offset[i]));
+    }
+    if (rc)
+      break;
+    for (int par = 0; par < 2; par++) {
+      char name[200];
+      snprintf(name, sizeof name, "%s_run%s", vprefix, par ? "_parallel" : "");
+      entries[v][par] = entry_point(&m, par, const_globals, name);
+      if (nv > 1) {
+        LLVMSetLinkage(entries[v][par], LLVMInternalLinkage);
+        set_target_attrs(e, entries[v][par], variants[v]);
       }
-      rc = phase ? spec[i]->emit(&k, d) : spec[i]->emit_pre(&k, d);
-      LLVMBuildRetVoid(e->b);
     }
   }
   if (!rc) {
-    entry_point(&m, false, const_globals);
-    entry_point(&m, true, const_globals);
+    if (nv > 1)
+      for (int par = 0; par < 2; par++)
+        dispatcher(&m, par, entries);
     entry_point_args(&m);
+    target_query(&m);
     descriptor(&m, int8_nodes, kernels - int8_nodes);
     char *msg = NULL;
     if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))

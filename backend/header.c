@@ -132,6 +132,9 @@ char *backend_header_text(const Graph *g, const BackendOptions *opts,
       put(&t, ",\n    %s *%s", i < g->num_inputs ? "const float" : "float", names[i]);
     put(&t, ");\n");
   }
+  put(&t, "\n/* The code path the run functions take on this CPU: the target compiled\n"
+          " * for, or with --target=multi the variant cpuid selects. */\n"
+          "const char *%s_target(void);\n", p);
   put(&t, "\nextern const qcc_model_info %s_info;\n", p);
   put(&t, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
   free(names);

@@ -6,7 +6,9 @@
 #   %t   a fresh scratch path   %qcc  the driver    FileCheck  llvm's FileCheck
 #   %{src} the source tree root   %python  Debian's python3 (with numpy)
 # "not CMD" inverts CMD's status but still fails when CMD died of a signal,
-# so a crash never passes as an expected error.
+# so a crash never passes as an expected error. A RUN line that exits 77
+# skips the test (ctest reports it as skipped, with the line's message):
+# only for tests that need hardware this machine lacks.
 # Usage: lit.sh TEST QCC FILECHECK TMPROOT
 set -u
 test_file=$1 qcc=$2 filecheck=$3 tmproot=$4
@@ -46,7 +48,13 @@ while IFS= read -r line; do
   cmd=${cmd//FileCheck/$filecheck}
   n=$((n + 1))
   echo "RUN[$n]: $cmd"
-  if ! (cd "$dir" && bash -o pipefail -c "$cmd"); then
+  (cd "$dir" && bash -o pipefail -c "$cmd")
+  rc=$?
+  if [ $rc -eq 77 ]; then
+    echo "lit: SKIPPED: $test_file (RUN line $n asked to skip; see its output)"
+    exit 77
+  fi
+  if [ $rc -ne 0 ]; then
     echo "lit: FAILED: $test_file (RUN line $n)"
     exit 1
   fi

@@ -146,9 +146,12 @@ int main(int argc, char **argv) {
       return fail("%s returned an error", sym);
   }
   qsort(times, (size_t)repeat, sizeof(double), cmp_double);
+  snprintf(sym, sizeof sym, "%s_target", prefix);
+  const char *(*target)(void) = (const char *(*)(void))dlsym(h, sym);
   if (repeat > 1)
-    printf("%s: median %.3f ms over %d runs (%d thread%s)\n", info->name,
-           times[repeat / 2] * 1e3, repeat, threads, threads == 1 ? "" : "s");
+    printf("%s: median %.3f ms over %d runs (%d thread%s, %s code)\n", info->name,
+           times[repeat / 2] * 1e3, repeat, threads, threads == 1 ? "" : "s",
+           target ? target() : "?");
   if (qcc_make_dirs(out_dir, &d))
     return fail("cannot create %s", out_dir);
   for (int k = 0; k < info->num_outputs; k++) {
