@@ -193,21 +193,42 @@ static void emit_tile(KernelCtx *k, const DotStep *s, const Geom *g, int mr,
   em_loop_end(e, &lq);
   em_loop_end(e, &lkw);
   em_loop_end(e, &lkh);
-  /* Requantize lane by lane into NCHW; lanes past O are dropped. */
+  /* Requantize each pixel's NR lanes as one vector, then store each lane
+   * to its NCHW place; lanes past O are skipped. */
+  unsigned nl = (unsigned)s->lanes;
+  LLVMValueRef mv = LLVMBuildLoad2(e->b, LLVMVectorType(e->f32, nl),
+                                   em_elem(e, e->f32, mp, em_mulc(e, ob, s->lanes)), "");
+  LLVMSetAlignment(mv, 4);
+  LLVMValueRef lane_c[16];
+  for (unsigned j = 0; j < nl; j++)
+    lane_c[j] = em_i64(e, j);
+  LLVMValueRef lanes_v = LLVMConstVector(lane_c, nl);
+  LLVMTypeRef v64 = LLVMVectorType(e->i64, nl);
+  LLVMValueRef obv = LLVMBuildInsertElement(e->b, LLVMGetUndef(v64), em_mulc(e, ob, s->lanes), em_i32(e, 0), "");
+  LLVMValueRef zeros = LLVMConstNull(LLVMVectorType(e->i32, nl));
+  obv = LLVMBuildShuffleVector(e->b, obv, LLVMGetUndef(v64), zeros, "");
+  LLVMValueRef ov = LLVMBuildAdd(e->b, obv, lanes_v, "o");
+  LLVMValueRef okay = NULL;
+  if (g->O % s->lanes) {
+    LLVMValueRef lim = LLVMBuildInsertElement(e->b, LLVMGetUndef(v64), em_i64(e, g->O), em_i32(e, 0), "");
+    lim = LLVMBuildShuffleVector(e->b, lim, LLVMGetUndef(v64), zeros, "");
+    okay = LLVMBuildICmp(e->b, LLVMIntSLT, ov, lim, "");
+  }
+  /* element (b, o, oh, ow) = ((b*O + o)*OH + oh)*OW + ow */
+  int64_t plane = g->OH * g->OW;
+  LLVMValueRef rowbase = em_add(e, em_mulc(e, b, g->O * plane), em_mulc(e, oh, g->OW));
   for (int m = 0; m < mr; m++) {
     LLVMValueRef a = LLVMBuildLoad2(e->b, vt, acc[m], "");
-    LLVMValueRef ow = em_addc(e, ow0, m);
-    for (int j = 0; j < s->lanes; j++) {
-      LLVMValueRef o = em_addc(e, em_mulc(e, ob, s->lanes), j);
+    LLVMValueRef codes = requant_out_vector(e, os, a, mv, nl);
+    LLVMValueRef base = em_add(e, rowbase, em_addc(e, ow0, m));
+    for (unsigned j = 0; j < nl; j++) {
+      LLVMValueRef o = em_addc(e, em_mulc(e, ob, s->lanes), (int64_t)j);
       If f = {0};
-      bool partial = g->O % s->lanes != 0;
-      if (partial)
-        em_if(e, &f, LLVMBuildICmp(e->b, LLVMIntSLT, o, em_i64(e, g->O), ""));
-      LLVMValueRef lane = LLVMBuildExtractElement(e->b, a, em_i32(e, j), "");
-      LLVMValueRef code = requant_out_value(e, os, lane, em_load_at(e, e->f32, mp, o));
-      LLVMValueRef at = em_add(e, em_mulc(e, em_madc(e, em_madc(e, b, g->O, o), g->OH, oh), g->OW), ow);
-      em_store_at(e, code, e->i8, y, at);
-      if (partial)
+      if (okay)
+        em_if(e, &f, LLVMBuildExtractElement(e->b, okay, em_i32(e, j), ""));
+      em_store_at(e, LLVMBuildExtractElement(e->b, codes, em_i32(e, j), ""), e->i8, y,
+                  em_add(e, base, em_mulc(e, o, plane)));
+      if (okay)
         em_if_end(e, &f);
     }
   }

@@ -53,3 +53,44 @@ LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
     return em_load_at(e, e->i8, s->table, LLVMBuildZExt(e->b, q, e->i64, ""));
   return LLVMBuildTrunc(e->b, q, e->i8, "");
 }
+
+static LLVMValueRef splat_f32(Emit *e, float v, unsigned n) {
+  LLVMValueRef *c = malloc(sizeof(LLVMValueRef) * n);
+  for (unsigned i = 0; i < n; i++)
+    c[i] = em_f32(e, v);
+  LLVMValueRef r = LLVMConstVector(c, n);
+  free(c);
+  return r;
+}
+
+static LLVMValueRef splat_i32(Emit *e, int32_t v, unsigned n) {
+  LLVMValueRef *c = malloc(sizeof(LLVMValueRef) * n);
+  for (unsigned i = 0; i < n; i++)
+    c[i] = em_i32(e, v);
+  LLVMValueRef r = LLVMConstVector(c, n);
+  free(c);
+  return r;
+}
+
+LLVMValueRef requant_out_vector(Emit *e, const OutStage *s, LLVMValueRef acc,
+                                LLVMValueRef m, unsigned lanes) {
+  LLVMTypeRef vf = LLVMVectorType(e->f32, lanes);
+  LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, vf, ""), m, "");
+  v = em_rne(e, v);
+  LLVMValueRef flo = splat_f32(e, (float)(s->lo - s->z), lanes);
+  LLVMValueRef fhi = splat_f32(e, (float)(s->hi - s->z), lanes);
+  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo, v, "");
+  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi, v, "");
+  LLVMValueRef q = LLVMBuildFPToSI(e->b, v, LLVMVectorType(e->i32, lanes), "");
+  if (s->z)
+    q = LLVMBuildAdd(e->b, q, splat_i32(e, s->z, lanes), "");
+  if (!s->table)
+    return LLVMBuildTrunc(e->b, q, LLVMVectorType(e->i8, lanes), "");
+  LLVMValueRef r = LLVMGetUndef(LLVMVectorType(e->i8, lanes));
+  for (unsigned j = 0; j < lanes; j++) {
+    LLVMValueRef idx = LLVMBuildExtractElement(e->b, q, em_i32(e, j), "");
+    LLVMValueRef b = em_load_at(e, e->i8, s->table, LLVMBuildZExt(e->b, idx, e->i64, ""));
+    r = LLVMBuildInsertElement(e->b, r, b, em_i32(e, j), "");
+  }
+  return r;
+}

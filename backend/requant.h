@@ -22,4 +22,11 @@ float *requant_multipliers_padded(const Node *n, float s_target, int64_t padded)
 LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
                                LLVMValueRef m);
 
+/* The same for a vector of accumulators (<N x i32>) with a vector of
+ * multipliers (<N x float>): <N x i8> codes. Accumulators are integers, so
+ * no NaN can arise (the scalar path's NaN rule is moot) and the results
+ * equal requant_out_value lane by lane. */
+LLVMValueRef requant_out_vector(Emit *e, const OutStage *s, LLVMValueRef acc,
+                                LLVMValueRef m, unsigned lanes);
+
 #endif
