@@ -10,6 +10,7 @@ packages=(
   llvm-19-dev llvm-19-tools           # LLVM C API; FileCheck for the tests
   libyaml-dev libcmocka-dev           # frontend; unit tests
   python3 python3-numpy python3-yaml  # example/golden generators, NumPy references
+  valgrind pkg-config                 # tests/backend: app.test (valgrind), cmake_package.test (.pc)
 )
 
 missing=()
