@@ -75,6 +75,8 @@ const KernelSpec *kernel_for(const Node *n) {
   if (!s)
     s = kernel_qconv_blocked(n);
   if (!s)
+    s = kernel_conv_blocked_f32(n);
+  if (!s)
     s = kernel_conv(n);
   if (!s)
     s = kernel_window(n);
