@@ -1,4 +1,5 @@
-/* qconv2d (groups = 1) as a blocked schedule around the target's int8 dot
+/* qconv2d (groups = 1) and qlinear (as a 1x1 conv over [rows][K][1][1])
+ * as a blocked schedule around the target's int8 dot
  * step (dot_step.h):
  *
  *  pre   pack the input to [N][H + pads][W + pads][C4] u8 (channels
@@ -35,6 +36,12 @@ typedef struct Geom {
 
 static void geom(const Node *n, int lanes, Geom *g) {
   const Tensor *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
+  if (n->op == OP_QLINEAR) { /* a 1x1 conv over [rows][K][1][1] */
+    *g = (Geom){x->dims[0], x->dims[1], 1, 1, w->dims[0], 1, 1, 1, 1,
+                1, 1, 1, 1, 0, 0, 0, 0, 1, 1, (x->dims[1] + 3) / 4 * 4,
+                (w->dims[0] + lanes - 1) / lanes};
+    return;
+  }
   int cnt;
   const int64_t *s = ir_attr_ints(n, ATTR_STRIDE, &cnt);
   const int64_t *p = ir_attr_ints(n, ATTR_PADDING, &cnt);
@@ -274,6 +281,8 @@ static const KernelSpec blocked_k = {.name = "qu8_conv_c4",
                                      .emit_pre = emit_pack};
 
 const KernelSpec *kernel_qconv_blocked(const Node *n) {
+  if (n->op == OP_QLINEAR)
+    return &blocked_k;
   if (n->op != OP_QCONV2D || ir_attr_int(n, ATTR_GROUPS) != 1)
     return NULL;
   return &blocked_k;
