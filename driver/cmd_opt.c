@@ -39,7 +39,7 @@ int cmd_opt(int argc, char **argv) {
   PipelineOptions opts = {0};
   QuantCli qc = {0};
   for (int i = 1; i < argc; i++) {
-    bool missing;
+    bool missing = false;
     const char *v;
     int q = quant_cli_option(&qc, argc, argv, &i, "opt");
     if (q < 0)

@@ -127,7 +127,7 @@ int cmd_run(int argc, char **argv) {
   QuantLog log = {0};
   CalibData calib = {0};
   for (int i = 1; i < argc; i++) {
-    bool missing;
+    bool missing = false;
     const char *v;
     int q = quant_cli_option(&qc, argc, argv, &i, "run");
     if (q < 0)

@@ -28,7 +28,8 @@ const char *driver_option(int argc, char **argv, int *i, const char *name,
                           bool *missing_value) {
   size_t n = strlen(name);
   const char *a = argv[*i];
-  *missing_value = false;
+  /* Only ever set: callers chain several calls on one argument, and a
+   * later non-matching call must not clear what an earlier one found. */
   if (strncmp(a, name, n) != 0)
     return NULL;
   if (a[n] == '=')

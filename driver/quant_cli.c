@@ -324,15 +324,19 @@ static int write_report(const QuantCli *q, const Graph *float_g, Graph *g,
   diag_clear(&d);
   QuantReport r;
   int rc = quant_report_build(&r, float_g, g, ctx->log, ctx, 1 << 30, &d);
+  r.dynamic = q->mode && strcmp(q->mode, "dynamic") == 0;
   if (!rc) {
     char *text = ends_with(q->report, ".json") ? quant_report_json(&r)
                                                 : quant_report_markdown(&r);
     rc = qcc_write_file_atomic(q->report, text, strlen(text), &d);
     free(text);
-    if (!rc)
+    if (!rc && r.samples)
       fprintf(stderr, "qcc %s: model output SQNR %.1f dB on %d calibration "
               "samples; report written to %s\n", sub, r.output_sqnr_db,
               r.samples, q->report);
+    else if (!rc)
+      fprintf(stderr, "qcc %s: report written to %s (no SQNR: no calibration "
+              "data given)\n", sub, q->report);
   }
   quant_report_free(&r);
   if (rc)
@@ -404,20 +408,22 @@ static int save_profile(const char *path, const char *hash, const Graph *g,
 }
 
 /* The passes that turn calibrated ranges into the int8 graph. */
-static const char *lowering(const QuantCli *q) {
-  return q->no_bias_correction ? "fold-scales,lower-int8"
-                               : "fold-scales,correct-bias,lower-int8";
+static const char *lowering(const QuantCli *q, const PassContext *ctx) {
+  return q->no_bias_correction || !ctx->calib
+             ? "fold-scales,lower-int8"
+             : "fold-scales,correct-bias,lower-int8";
 }
 
-/* Samples the --max-drop search measures each candidate on. */
-enum { SEARCH_SAMPLES = 8 };
+/* Samples the --max-drop search ranks candidates on; its decisions are
+ * measured on the whole calibration set, as the report is. */
+enum { RANK_SAMPLES = 8, ALL_SAMPLES = 1 << 30 };
 
 /* Output SQNR of the int8 graph lowered from a copy of `calibrated` with
  * the nodes `keep` in f32. */
 static int try_lowering(const QuantCli *q, const Graph *calibrated,
                         const Graph *float_g, const PassContext *ctx,
-                        const char *const *keep, int num_keep, double *sqnr,
-                        Diag *d) {
+                        const char *const *keep, int num_keep, int samples,
+                        double *sqnr, Diag *d) {
   Graph *c = clone_graph(calibrated, d);
   if (!c)
     return -1;
@@ -428,10 +434,10 @@ static int try_lowering(const QuantCli *q, const Graph *calibrated,
   local.num_auto_keep = num_keep;
   local.progress = NULL;
   PipelineOptions opts = {0};
-  int rc = pass_pipeline_run(c, lowering(q), &local, &opts, d);
+  int rc = pass_pipeline_run(c, lowering(q, ctx), &local, &opts, d);
   if (!rc) {
     QuantReport r;
-    rc = quant_report_build(&r, float_g, c, &log, &local, SEARCH_SAMPLES, d);
+    rc = quant_report_build(&r, float_g, c, &log, &local, samples, d);
     *sqnr = r.output_sqnr_db;
     quant_report_free(&r);
   }
@@ -458,7 +464,7 @@ static int max_drop_search(const QuantCli *q, const Graph *g,
                            const Graph *float_g, PassContext *ctx,
                            const char **keep, const char *sub, Diag *d) {
   double base;
-  if (try_lowering(q, g, float_g, ctx, NULL, 0, &base, d))
+  if (try_lowering(q, g, float_g, ctx, NULL, 0, ALL_SAMPLES, &base, d))
     return -1;
   if (base >= q->max_drop) {
     fprintf(stderr, "qcc %s: --max-drop=%g: every layer int8 already gives "
@@ -486,10 +492,10 @@ static int max_drop_search(const QuantCli *q, const Graph *g,
         }
     if (uses == 1 && (op_info(act->op)->flags & (OPF_UNARY_ACT | OPF_EPILOGUE)))
       c->names[1] = act->name;
-    double v;
-    rc = try_lowering(q, g, float_g, ctx, c->names, c->names[1] ? 2 : 1, &v,
-                      d);
-    c->gain = v - base;
+    double v = 0;
+    rc = try_lowering(q, g, float_g, ctx, c->names, c->names[1] ? 2 : 1,
+                      RANK_SAMPLES, &v, d);
+    c->gain = v; /* ranked by the SQNR reached, all on the same samples */
     nc++;
   }
   qsort(cand, (size_t)nc, sizeof *cand, by_gain);
@@ -498,7 +504,7 @@ static int max_drop_search(const QuantCli *q, const Graph *g,
   for (int i = 0; i < nc && !rc && v < q->max_drop; i++) {
     for (int k = 0; k < 2 && cand[i].names[k]; k++)
       keep[nk++] = cand[i].names[k];
-    rc = try_lowering(q, g, float_g, ctx, keep, nk, &v, d);
+    rc = try_lowering(q, g, float_g, ctx, keep, nk, ALL_SAMPLES, &v, d);
   }
   free(cand);
   if (rc)
@@ -532,9 +538,13 @@ static int static_pipeline(const QuantCli *q, Graph *g, const Graph *float_g,
       save_profile(q->save_profile, hash, g, ctx,
                    q->calib_method ? q->calib_method : "minmax", d))
     return -1;
+  if (!ctx->calib && !q->no_bias_correction)
+    fprintf(stderr, "qcc %s: bias correction skipped: it measures on "
+            "calibration data, and none was given (--load-profile without "
+            "--calib)\n", sub);
   if (q->max_drop > 0 && max_drop_search(q, g, float_g, ctx, keep, sub, d))
     return -1;
-  return pass_pipeline_run(g, lowering(q), ctx, opts, d);
+  return pass_pipeline_run(g, lowering(q, ctx), ctx, opts, d);
 }
 
 int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
@@ -592,8 +602,7 @@ int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
         fprintf(stderr, "  %s '%s': %s\n", log->entries[i].op,
                 log->entries[i].node, log->entries[i].detail);
   }
-  rc = float_g && ctx->calib && q->report ? write_report(q, float_g, g, ctx, sub)
-                                          : 0;
+  rc = float_g && q->report ? write_report(q, float_g, g, ctx, sub) : 0;
   ir_graph_destroy(float_g);
   free(keep);
   ctx->auto_keep = NULL;

@@ -8,7 +8,7 @@
  * the layer's own weights only, so correcting them all at once does not
  * over-correct downstream.
  * Applies to conv2d/linear whose weight has i8 parameters and whose input
- * has u8 parameters (what fold-scales leaves). Requires: fold-scales and
+ * has u8 parameters (what fold-scales leaves), except those kept in f32. Requires: fold-scales and
  * ctx->calib. Preserves: the graph's structure; biases change by the
  * measured shift (a bias is added where there was none). */
 #include "pass.h"
@@ -88,8 +88,8 @@ int pass_correct_bias(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   int64_t most = 1;
   for (int i = 0; i < nn; i++) {
     Node *n = g->nodes[i];
-    if (!correctable(n))
-      continue;
+    if (!correctable(n) || pass_kept_float(ctx, n))
+      continue; /* a layer kept in f32 has no weight rounding to correct */
     err[i] = weight_error(n->inputs[1]);
     sum[i] = calloc((size_t)n->inputs[1]->dims[0], sizeof(double));
     if (!sum[i])

@@ -91,7 +91,10 @@ static bool class_has_other_member(Classes *c, int nt, int id) {
 
 /* Merges concat `n` with its inputs' classes, or gives a narrow input that
  * is also used elsewhere its own requantize node (see the header). */
-static void unify_concat(Graph *g, Classes *c, Node *n) {
+static void unify_concat(Graph *g, Classes *c, Node *n,
+                         const PassContext *ctx) {
+  if (pass_kept_float(ctx, n))
+    return; /* runs in f32: its inputs keep their own parameters */
   int out = n->outputs[0]->id;
   float lo = 0, hi = 0;
   bool any = false, pinned = c->pinned[find(c->parent, out)] >= 0;
@@ -174,7 +177,7 @@ int pass_fold_scales(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   int nn = g->num_nodes;
   for (int i = 0; i < nn; i++) {
     Node *n = g->nodes[i];
-    if (shares_params(n) && n->op != OP_CONCAT)
+    if (shares_params(n) && n->op != OP_CONCAT && !pass_kept_float(ctx, n))
       for (int j = 0; j < n->num_inputs + n->num_outputs; j++) {
         const Tensor *t = j < n->num_inputs ? n->inputs[j]
                                             : n->outputs[j - n->num_inputs];
@@ -189,7 +192,7 @@ int pass_fold_scales(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   }
   for (int i = 0; i < nn; i++)
     if (shares_params(g->nodes[i]) && g->nodes[i]->op == OP_CONCAT) {
-      unify_concat(g, &c, g->nodes[i]);
+      unify_concat(g, &c, g->nodes[i], ctx);
       any = true;
     }
   /* Per class: the pinned parameters if a member has them, else the union

@@ -44,13 +44,7 @@ enum { QCC_FUSED_TABLE = 1024 };
 static bool is_fusable_act(const Node *n);
 
 static bool kept_float(const PassContext *ctx, const Node *n) {
-  for (int i = 0; i < ctx->num_keep_float; i++)
-    if (fnmatch(ctx->keep_float[i], n->name, 0) == 0)
-      return true;
-  for (int i = 0; i < ctx->num_auto_keep; i++)
-    if (strcmp(ctx->auto_keep[i], n->name) == 0)
-      return true;
-  return false;
+  return pass_kept_float(ctx, n);
 }
 
 static bool act_u8(const Tensor *t) {

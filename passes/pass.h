@@ -59,6 +59,11 @@ typedef struct PassContext {
 
 void pass_context_init(PassContext *ctx);
 
+/* Whether node n is to stay in f32: it matches a --keep-float glob or the
+ * --max-drop search chose it. Every pass that treats such nodes
+ * differently asks this one function. */
+bool pass_kept_float(const PassContext *ctx, const Node *n);
+
 typedef struct Pass {
   const char *name;
   const char *summary;

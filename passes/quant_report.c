@@ -234,8 +234,15 @@ char *quant_report_markdown(const QuantReport *r) {
   Text t = {0};
   char b[32];
   put(&t, "# Quantization report: %s\n\n", r->model);
-  put(&t, "- mode: static post-training quantization (u8 activations, i8 weights)\n");
-  put(&t, "- calibration: %s, %d samples\n", r->method, r->samples);
+  if (r->dynamic)
+    put(&t, "- mode: dynamic quantization (linear: i8 weights, activation "
+            "scale computed at run time; everything else f32)\n");
+  else
+    put(&t, "- mode: static post-training quantization (u8 activations, i8 weights)\n");
+  if (r->samples)
+    put(&t, "- calibration: %s, %d samples\n", r->method, r->samples);
+  else
+    put(&t, "- SQNR: not measured (no calibration data given)\n");
   put(&t, "- graph hash: %s\n", r->hash);
   put(&t, "- nodes: %d int8, %d f32\n", r->num_int8, r->num_f32);
   put(&t, "- model output SQNR: %s dB\n\n", db(r->output_sqnr_db, b, sizeof b));
@@ -285,7 +292,7 @@ char *quant_report_json(const QuantReport *r) {
   Text t = {0};
   put(&t, "{\n  \"model\": ");
   put_json_string(&t, r->model);
-  put(&t, ",\n  \"mode\": \"static\",\n  \"calibration_method\": ");
+  put(&t, ",\n  \"mode\": \"%s\",\n  \"calibration_method\": ", r->dynamic ? "dynamic" : "static");
   put_json_string(&t, r->method);
   put(&t, ",\n  \"calibration_samples\": %d,\n  \"graph_hash\": \"%s\",\n",
       r->samples, r->hash);

@@ -19,6 +19,7 @@ typedef struct QuantReportRow {
 
 typedef struct QuantReport {
   char model[128];
+  bool dynamic; /* set by the caller: --quant=dynamic */
   char method[64];
   char hash[17];
   int samples;

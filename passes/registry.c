@@ -1,6 +1,7 @@
 /* The pass registry and the pipeline runner behind `qcc opt --passes=`. */
 #include "pass.h"
 
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,18 @@ void pass_context_init(PassContext *ctx) {
   ctx->range.method = RANGE_MINMAX;
   ctx->range.percentile = 99.99;
   ctx->range.num_quant_levels = 256;
+}
+
+bool pass_kept_float(const PassContext *ctx, const Node *n) {
+  if (!ctx)
+    return false;
+  for (int i = 0; i < ctx->num_keep_float; i++)
+    if (fnmatch(ctx->keep_float[i], n->name, 0) == 0)
+      return true;
+  for (int i = 0; i < ctx->num_auto_keep; i++)
+    if (strcmp(ctx->auto_keep[i], n->name) == 0)
+      return true;
+  return false;
 }
 
 const Pass *const *pass_list(int *count) {
