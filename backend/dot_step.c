@@ -102,18 +102,21 @@ LLVMValueRef dot_step_emit(Emit *e, const DotStep *s, LLVMValueRef acc,
     return x86_call(e, "llvm.x86.avx512.vpdpbusd.512", v16, pt, 3, args);
   }
   case STEP_AVX2: {
-    /* x0 x1 | x2 x3 as i16 pairs repeated over 8 lanes, times the two
-     * pre-widened weight slabs: vpmaddwd sums each lane's pair exactly. */
+    /* (x0, x1) and (x2, x3) as two i16 pairs, each pair one i32 word made
+     * with scalar shifts, broadcast to 8 lanes; times the two pre-widened
+     * weight slabs: vpmaddwd sums each lane's pair exactly. */
     LLVMTypeRef v16i16 = vec(e->i16, 16), v8 = vec(e->i32, 8);
-    LLVMValueRef xw = LLVMBuildZExt(e->b, LLVMBuildBitCast(e->b, x4, vec(e->i8, 4), ""),
-                                    vec(e->i16, 4), "");
+    LLVMValueRef ff = em_i32(e, 0xFF);
+    LLVMValueRef x0 = LLVMBuildAnd(e->b, x4, ff, "");
+    LLVMValueRef x1 = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, x4, em_i32(e, 8), ""), ff, "");
+    LLVMValueRef x2 = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, x4, em_i32(e, 16), ""), ff, "");
+    LLVMValueRef x3 = LLVMBuildLShr(e->b, x4, em_i32(e, 24), "");
+    LLVMValueRef pair[2] = {
+        LLVMBuildOr(e->b, x0, LLVMBuildShl(e->b, x1, em_i32(e, 16), ""), ""),
+        LLVMBuildOr(e->b, x2, LLVMBuildShl(e->b, x3, em_i32(e, 16), ""), "")};
     LLVMValueRef sum = acc;
     for (int p = 0; p < 2; p++) {
-      LLVMValueRef idx[16];
-      for (int j = 0; j < 16; j++)
-        idx[j] = em_i32(e, 2 * p + (j & 1));
-      LLVMValueRef xp = LLVMBuildShuffleVector(e->b, xw, LLVMGetUndef(vec(e->i16, 4)),
-                                               LLVMConstVector(idx, 16), "");
+      LLVMValueRef xp = LLVMBuildBitCast(e->b, splat(e, pair[p], 8), v16i16, "");
       LLVMValueRef wv = LLVMBuildLoad2(e->b, v16i16,
                                        em_elem(e, e->i8, wptr, em_i64(e, 32 * p)), "w");
       LLVMSetAlignment(wv, 2);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <llvm-c/DebugInfo.h>
+
 void em_init(Emit *e, LLVMContextRef ctx, LLVMModuleRef mod) {
   memset(e, 0, sizeof *e);
   e->ctx = ctx;
@@ -60,12 +62,29 @@ LLVMValueRef em_loop_n(Emit *e, Loop *l, int64_t n, const char *name) {
   return em_loop(e, l, em_i64(e, 0), em_i64(e, n), name);
 }
 
-void em_loop_end(Emit *e, Loop *l) {
+static LLVMValueRef loop_back_edge(Emit *e, Loop *l) {
   LLVMValueRef next = LLVMBuildAdd(e->b, l->iv, em_i64(e, 1), "");
   LLVMBasicBlockRef from = LLVMGetInsertBlock(e->b);
   LLVMAddIncoming(l->iv, &next, &from, 1);
-  LLVMBuildBr(e->b, l->head);
+  LLVMValueRef br = LLVMBuildBr(e->b, l->head);
   LLVMPositionBuilderAtEnd(e->b, l->exit);
+  return br;
+}
+
+void em_loop_end(Emit *e, Loop *l) { loop_back_edge(e, l); }
+
+void em_loop_end_rolled(Emit *e, Loop *l) {
+  LLVMValueRef br = loop_back_edge(e, l);
+  /* !llvm.loop !0, !0 = !{!0, !1}, !1 = !{!"llvm.loop.unroll.disable"} */
+  const char *key = "llvm.loop.unroll.disable";
+  LLVMMetadataRef s = LLVMMDStringInContext2(e->ctx, key, strlen(key));
+  LLVMMetadataRef opt = LLVMMDNodeInContext2(e->ctx, &s, 1);
+  LLVMMetadataRef tmp = LLVMTemporaryMDNode(e->ctx, NULL, 0);
+  LLVMMetadataRef ops[2] = {tmp, opt};
+  LLVMMetadataRef id = LLVMMDNodeInContext2(e->ctx, ops, 2);
+  LLVMMetadataReplaceAllUsesWith(tmp, id);
+  LLVMSetMetadata(br, LLVMGetMDKindIDInContext(e->ctx, "llvm.loop", 9),
+                  LLVMMetadataAsValue(e->ctx, id));
 }
 
 void em_if(Emit *e, If *f, LLVMValueRef cond) {

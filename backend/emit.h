@@ -46,6 +46,11 @@ LLVMValueRef em_loop(Emit *e, Loop *l, LLVMValueRef lo, LLVMValueRef hi,
                      const char *name);
 LLVMValueRef em_loop_n(Emit *e, Loop *l, int64_t n, const char *name);
 void em_loop_end(Emit *e, Loop *l);
+/* The same, and asks LLVM not to unroll this loop (llvm.loop.unroll.
+ * disable): for the outer loops of kernels whose inner loops unroll, so
+ * that nested full unrolling does not multiply code size (and compile
+ * time) for nothing. */
+void em_loop_end_rolled(Emit *e, Loop *l);
 
 /* if (cond) { ... }: the builder is left in the then-block; em_if_end
  * continues after it. */

@@ -134,8 +134,8 @@ static void emit_tile(KernelCtx *k, const Geom *g, int lanes, int mr,
     LLVMBuildStore(e->b, em_intrinsic(e, "llvm.fmuladd", vt, args, 3), acc[m]);
   }
   em_loop_end(e, &lc);
-  em_loop_end(e, &lkw);
-  em_loop_end(e, &lkh);
+  em_loop_end_rolled(e, &lkw);
+  em_loop_end_rolled(e, &lkh);
   int64_t plane = g->OH * g->OW;
   LLVMValueRef rowbase = em_add(e, em_mulc(e, b, g->O * plane), em_mulc(e, oh, g->OW));
   for (int m = 0; m < mr; m++) {
@@ -192,15 +192,15 @@ static int emit_main(KernelCtx *k, Diag *d) {
   if (tiles > 0) {
     LLVMValueRef t = em_loop_n(e, &lt, tiles, "tile");
     emit_tile(k, &g, lanes, MR, b, oh, ob, em_mulc(e, t, MR), wp, bp, y);
-    em_loop_end(e, &lt);
+    em_loop_end_rolled(e, &lt);
   }
   if (g.OW % MR) {
     LLVMValueRef ow = em_loop(e, &lr, em_i64(e, tiles * MR), em_i64(e, g.OW), "rest");
     emit_tile(k, &g, lanes, 1, b, oh, ob, ow, wp, bp, y);
-    em_loop_end(e, &lr);
+    em_loop_end_rolled(e, &lr);
   }
-  em_loop_end(e, &lb);
-  em_loop_end(e, &l);
+  em_loop_end_rolled(e, &lb);
+  em_loop_end_rolled(e, &l);
   return 0;
 }
 

@@ -198,8 +198,8 @@ static void emit_tile(KernelCtx *k, const DotStep *s, const Geom *g, int mr,
     LLVMBuildStore(e->b, dot_step_emit(e, s, cur, x4, wptr), acc[m]);
   }
   em_loop_end(e, &lq);
-  em_loop_end(e, &lkw);
-  em_loop_end(e, &lkh);
+  em_loop_end_rolled(e, &lkw);
+  em_loop_end_rolled(e, &lkh);
   /* Requantize each pixel's NR lanes as one vector, then store each lane
    * to its NCHW place; lanes past O are skipped. */
   unsigned nl = (unsigned)s->lanes;
@@ -261,15 +261,15 @@ static int emit_main(KernelCtx *k, Diag *d) {
   if (tiles > 0) {
     LLVMValueRef t = em_loop_n(e, &lt, tiles, "tile");
     emit_tile(k, &s, &g, MR, b, oh, ob, em_mulc(e, t, MR), wp, bp, mp, &os, y);
-    em_loop_end(e, &lt);
+    em_loop_end_rolled(e, &lt);
   }
   if (g.OW % MR) {
     LLVMValueRef ow = em_loop(e, &lr, em_i64(e, tiles * MR), em_i64(e, g.OW), "rest");
     emit_tile(k, &s, &g, 1, b, oh, ob, ow, wp, bp, mp, &os, y);
-    em_loop_end(e, &lr);
+    em_loop_end_rolled(e, &lr);
   }
-  em_loop_end(e, &lb);
-  em_loop_end(e, &l);
+  em_loop_end_rolled(e, &lb);
+  em_loop_end_rolled(e, &l);
   return 0;
 }
 

@@ -119,8 +119,10 @@ static int emit_pool(KernelCtx *k, Diag *d) {
     }
   }
   em_store_at(e, r, et, yp, em_madc(e, oh, p.OW, ow));
-  em_loop_end(e, &lw);
-  em_loop_end(e, &lh);
+  /* Rolled: unrolling the output loops around the window loops made the
+   * u8 maxpools 18k lines each and the compile 3x slower for ~10%. */
+  em_loop_end_rolled(e, &lw);
+  em_loop_end_rolled(e, &lh);
   em_loop_end(e, &l);
   return 0;
 }
