@@ -74,3 +74,7 @@ configure_file(${PROJECT_SOURCE_DIR}/runtime/qcc_runtime.pc.in
                ${CMAKE_CURRENT_BINARY_DIR}/qcc_runtime.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/qcc_runtime.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# qcc import runs this script (driver/cmd_import.c looks in ../share/qcc).
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/tools/onnx_import.py
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/qcc)

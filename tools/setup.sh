@@ -11,6 +11,7 @@ packages=(
   libyaml-dev libcmocka-dev           # frontend; unit tests
   python3 python3-numpy python3-yaml  # example/golden generators, NumPy references
   valgrind pkg-config                 # tests/backend: app.test (valgrind), cmake_package.test (.pc)
+  python3-onnx libonnx-testdata       # qcc import (tools/onnx_import.py); ONNX conformance (tests/onnx)
 )
 
 missing=()

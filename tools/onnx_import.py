@@ -1,0 +1,1907 @@
+#!/usr/bin/python3
+"""qcc import: an ONNX model -> the YAML model format plus .npy weights.
+
+    onnx_import.py MODEL.onnx -o OUT.yaml [--name NAME] [--shape NAME=D0,D1,...]
+                   [--check-with QCC]
+
+Writes OUT.yaml (../shared/spec/model-format.md) and, when some constant is
+too large to inline, OUT.weights/ beside it (the YAML's `file:` paths are
+relative to its folder). Nothing is written unless the whole import
+succeeds: both are written under a temporary folder beside OUT.yaml, checked
+(with `QCC check` when --check-with is given) and renamed into place.
+
+Errors are one line `FILE: error: ...` and a non-zero exit. Every node the
+model format cannot express is listed in that one line, with its name and
+the reason. docs/onnx.md has the op mapping and what is rejected and why.
+
+Uses Debian's python3-onnx and python3-numpy only; `qcc import` runs it.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+PROG = "qcc import"
+INLINE_MAX = 16  # constants of at most this many elements go in `data:`
+
+
+class Fail(Exception):
+    """A fatal error: one line, nothing written."""
+
+
+class Unsupported(Exception):
+    """A node (or input) the model format cannot express; collected."""
+
+
+def die(where, msg):
+    sys.stderr.write("%s: error: %s\n" % (where, msg))
+    sys.exit(1)
+
+
+def need_modules():
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        die(PROG, "the Python module 'numpy' is missing: install Debian's "
+            "python3-numpy (apt-get install python3-numpy)")
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        die(PROG, "the Python module 'onnx' is missing: install Debian's "
+            "python3-onnx (apt-get install python3-onnx)")
+
+
+# Filled by main() once the modules are known to be there.
+np = None
+onnx = None
+numpy_helper = None
+FLT_MAX = 3.4028234663852886e38
+
+NAME_RE = re.compile(r"[^A-Za-z0-9_.:/-]")
+PLAIN_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+YAML_WORDS = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+              "true", "True", "TRUE", "false", "False", "FALSE", "on", "On",
+              "ON", "off", "Off", "OFF", "null", "Null", "NULL"}
+
+
+def yname(s):
+    """A name as a YAML scalar: plain where unambiguous, else quoted."""
+    if PLAIN_RE.match(s) and s not in YAML_WORDS:
+        return s
+    return '"%s"' % s  # sanitized names hold no '"' or '\\'
+
+
+def fnum(x):
+    x = float(x)
+    if x != x or x in (float("inf"), float("-inf")):
+        raise Unsupported("non-finite attribute value %r" % x)
+    return repr(x)
+
+
+def yvalue(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(yvalue(e) for e in v) + "]"
+    if isinstance(v, float):
+        return fnum(v)
+    if isinstance(v, int):
+        return str(v)
+    return str(v)  # enum names
+
+
+def attr_dict(node):
+    out = {}
+    for a in node.attribute:
+        v = onnx.helper.get_attribute_value(a)
+        if isinstance(v, bytes):
+            v = v.decode("utf-8", "replace")
+        elif isinstance(v, list) and v and isinstance(v[0], bytes):
+            v = [e.decode("utf-8", "replace") for e in v]
+        out[a.name] = v
+    return out
+
+
+def elem_name(t):
+    try:
+        return onnx.TensorProto.DataType.Name(t)
+    except ValueError:
+        return "type %d" % t
+
+
+def np_dtype(t):
+    return onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[t]
+
+
+# ---- constant folding (numpy) -----------------------------------------------
+
+def _axes(a, vals, idx):
+    if "axes" in a:
+        return list(a["axes"])
+    if len(vals) > idx and vals[idx] is not None:
+        return [int(e) for e in vals[idx].reshape(-1)]
+    return None
+
+
+def _slice(x, starts, ends, axes, steps):
+    if axes is None:
+        axes = list(range(len(starts)))
+    if steps is None:
+        steps = [1] * len(starts)
+    sl = [slice(None)] * x.ndim
+    for s, e, ax, st in zip(starts, ends, axes, steps):
+        ax = ax + x.ndim if ax < 0 else ax
+        big = 2 ** 62
+        s = max(min(s, big), -big)
+        e = max(min(e, big), -big)
+        sl[ax] = slice(s, e, st)
+    return x[tuple(sl)]
+
+
+def fold(op, a, vals, opset):
+    """Evaluates op on constant inputs; None where it does not know how."""
+    v = vals
+    if op == "Identity":
+        return [v[0]]
+    if op == "Cast":
+        return [v[0].astype(np_dtype(a["to"]))]
+    if op == "Gather":
+        return [np.take(v[0], v[1].astype(np.int64), axis=a.get("axis", 0))]
+    if op == "Unsqueeze":
+        axes = _axes(a, v, 1)
+        r = v[0].ndim + len(axes)
+        axes = sorted(ax + r if ax < 0 else ax for ax in axes)
+        out = v[0]
+        for ax in axes:
+            out = np.expand_dims(out, ax)
+        return [out]
+    if op == "Squeeze":
+        axes = _axes(a, v, 1)
+        if axes is None:
+            return [np.squeeze(v[0])]
+        return [np.squeeze(v[0], axis=tuple(ax % v[0].ndim for ax in axes))]
+    if op == "Concat":
+        return [np.concatenate(v, axis=a["axis"])]
+    if op == "Slice":
+        if opset < 10:
+            return [_slice(v[0], a["starts"], a["ends"], a.get("axes"), None)]
+        ints = [None if e is None else [int(k) for k in e.reshape(-1)]
+                for e in (v + [None] * 5)[1:5]]
+        return [_slice(v[0], ints[0], ints[1], ints[2], ints[3])]
+    if op in ("Add", "Sub", "Mul", "Div") and v[0].dtype == v[1].dtype:
+        x, y = v[0], v[1]
+        if op == "Add":
+            r = x + y
+        elif op == "Sub":
+            r = x - y
+        elif op == "Mul":
+            r = x * y
+        elif np.issubdtype(x.dtype, np.integer):
+            q = np.abs(x) // np.abs(y)
+            r = np.where((x < 0) != (y < 0), -q, q)
+        else:
+            r = x / y
+        return [np.asarray(r).astype(x.dtype)]
+    if op == "Neg":
+        return [-v[0]]
+    if op == "Reshape":
+        shape = [int(e) for e in (v[1].reshape(-1) if len(v) > 1
+                                  else a["shape"])]
+        if not a.get("allowzero", 0):
+            shape = [v[0].shape[i] if s == 0 else s
+                     for i, s in enumerate(shape)]
+        return [v[0].reshape(shape)]
+    if op == "Transpose":
+        perm = a.get("perm")
+        return [np.transpose(v[0], perm)]
+    if op == "Flatten":
+        ax = a.get("axis", 1)
+        ax = ax + v[0].ndim if ax < 0 else ax
+        lead = int(np.prod(v[0].shape[:ax]))
+        return [v[0].reshape(lead, -1 if v[0].size else 0)]
+    if op == "ConstantOfShape":
+        val = a.get("value")
+        val = numpy_helper.to_array(val) if val is not None \
+            else np.zeros(1, np.float32)
+        return [np.full([int(e) for e in v[0].reshape(-1)], val.reshape(-1)[0],
+                        dtype=val.dtype)]
+    if op == "Range":
+        return [np.arange(v[0].item(), v[1].item(), v[2].item()).astype(
+            v[0].dtype)]
+    if op == "Expand":
+        shape = np.broadcast_shapes(v[0].shape,
+                                    tuple(int(e) for e in v[1].reshape(-1)))
+        return [np.broadcast_to(v[0], shape).copy()]
+    if op in ("Min", "Max") and len(v) >= 1:
+        r = v[0]
+        for e in v[1:]:
+            r = np.minimum(r, e) if op == "Min" else np.maximum(r, e)
+        return [r]
+    if op in ("Floor", "Ceil", "Sqrt", "Relu"):
+        f = {"Floor": np.floor, "Ceil": np.ceil, "Sqrt": np.sqrt,
+             "Relu": lambda x: np.maximum(x, 0).astype(x.dtype)}[op]
+        return [f(v[0])]
+    if op == "Equal":
+        return [np.equal(v[0], v[1])]
+    if op == "Where":
+        return [np.where(v[0], v[1], v[2])]
+    return None
+
+
+FOLDABLE = {"Identity", "Cast", "Gather", "Unsqueeze", "Squeeze", "Concat",
+            "Slice", "Add", "Sub", "Mul", "Div", "Neg", "Reshape",
+            "Transpose", "Flatten", "ConstantOfShape", "Range", "Expand",
+            "Min", "Max", "Floor", "Ceil", "Sqrt", "Relu", "Equal", "Where"}
+
+
+def constant_node_value(a):
+    if "value" in a:
+        return numpy_helper.to_array(a["value"])
+    if "value_float" in a:
+        return np.array(a["value_float"], dtype=np.float32)
+    if "value_floats" in a:
+        return np.array(a["value_floats"], dtype=np.float32)
+    if "value_int" in a:
+        return np.array(a["value_int"], dtype=np.int64)
+    if "value_ints" in a:
+        return np.array(a["value_ints"], dtype=np.int64)
+    return None
+
+
+# ---- the importer ---------------------------------------------------------------------
+
+class Importer:
+    def __init__(self, model, path, shapes):
+        self.path = path
+        self.model = model
+        self.g = model.graph
+        self.opset = 1
+        for o in model.opset_import:
+            if o.domain in ("", "ai.onnx"):
+                self.opset = o.version
+        self.shape_overrides = shapes
+        self.notes = []      # YAML comments
+        self.warnings = []   # also on stderr
+        self.problems = []   # (what, reason)
+        self.const = {}      # onnx name -> numpy array
+        self.pins = {}       # onnx name -> (dtype, scales, zps, axis)
+        self.derived_pins = {}  # yaml name -> the same, rearranged
+        self.vi = {}         # onnx name -> (elem_type, shape tuple or None)
+        self.alias = {}      # onnx name -> onnx name (elided ops)
+        # The YAML model being built.
+        self.y_inputs = []
+        self.y_consts = {}   # yaml name -> f32 np array
+        self.y_const_of = {}  # onnx const name -> yaml name
+        self.y_nodes = []
+        self.y_outputs = []
+        self.produced = set()  # yaml tensor names defined (inputs, outputs)
+        self.tnames = {}     # onnx tensor name -> yaml name
+        self.taken_t = set()
+        self.taken_n = set()
+        self.renamed = []
+
+    # -- names --
+
+    def _sanitize(self, s, taken, fallback):
+        base = NAME_RE.sub("_", s) or fallback
+        name, k = base, 2
+        while name in taken:
+            name = "%s_%d" % (base, k)
+            k += 1
+        taken.add(name)
+        if name != s:
+            self.renamed.append((s, name))
+        return name
+
+    def tname(self, onnx_name):
+        if onnx_name not in self.tnames:
+            self.tnames[onnx_name] = self._sanitize(onnx_name, self.taken_t,
+                                                    "tensor")
+        return self.tnames[onnx_name]
+
+    def fresh_tensor(self, base):
+        base = NAME_RE.sub("_", base)
+        name, k = base, 2
+        while name in self.taken_t or name in self.all_onnx_names:
+            name = "%s_%d" % (base, k)
+            k += 1
+        self.taken_t.add(name)
+        return name
+
+    def nname(self, node, suffix=""):
+        if suffix:
+            base = self.node_names[id(node)] + suffix
+            name, k = base, 2
+            while name in self.taken_n:
+                name = "%s_%d" % (base, k)
+                k += 1
+            self.taken_n.add(name)
+            return name
+        return self.node_names[id(node)]
+
+    # -- tensors --
+
+    def resolve(self, name):
+        seen = 0
+        while name in self.alias and seen < 10000:
+            name = self.alias[name]
+            seen += 1
+        return name
+
+    def is_const(self, name):
+        return self.resolve(name) in self.const
+
+    def cval(self, name):
+        return self.const[self.resolve(name)]
+
+    def info(self, name):
+        name = self.resolve(name)
+        if name in self.const:
+            c = self.const[name]
+            return c.dtype, tuple(c.shape)
+        et, shape = self.vi.get(name, (0, None))
+        dt = np_dtype(et) if et else None
+        return dt, shape
+
+    def shp(self, name):
+        dt, shape = self.info(name)
+        if shape is None:
+            raise Unsupported("the shape of '%s' is not static (dynamic "
+                              "shapes are not supported)" % name)
+        return shape
+
+    def check_float(self, name):
+        dt, _ = self.info(name)
+        if dt is not None and dt != np.float32:
+            raise Unsupported("tensor '%s' is %s; the model format computes "
+                              "in f32 only" % (name, np.dtype(dt).name))
+
+    def use(self, name):
+        """The YAML tensor for a float data input (a constant is emitted)."""
+        name = self.resolve(name)
+        if name in self.const:
+            return self.emit_const(name, self.const[name])
+        self.check_float(name)
+        return self.tname(name)
+
+    def emit_const(self, onnx_name, value, yaml_name=None):
+        """Emits a constant (once per ONNX name unless yaml_name is given)."""
+        if yaml_name is None and onnx_name in self.y_const_of:
+            return self.y_const_of[onnx_name]
+        v = np.asarray(value)
+        if v.dtype in (np.float16, np.float64):
+            v = v.astype(np.float32)
+        if v.dtype != np.float32:
+            raise Unsupported("constant '%s' is %s where a float tensor is "
+                              "expected" % (onnx_name, v.dtype.name))
+        if v.size == 0:
+            raise Unsupported("constant '%s' is empty (the model format has "
+                              "no empty tensors)" % onnx_name)
+        name = yaml_name or self.tname(onnx_name)
+        self.y_consts[name] = np.ascontiguousarray(v)
+        self.produced.add(name)
+        if yaml_name is None:
+            self.y_const_of[onnx_name] = name
+        return name
+
+    def new_const(self, base, value):
+        return self.emit_const(None, value, self.fresh_tensor(base))
+
+    def define(self, onnx_name):
+        name = self.tname(onnx_name)
+        self.produced.add(name)
+        return name
+
+    def emit(self, name, op, inputs, outputs, attrs=None):
+        self.y_nodes.append({"name": name, "op": op, "inputs": inputs,
+                             "outputs": outputs, "attrs": attrs or {}})
+
+    def problem(self, what, reason):
+        self.problems.append((what, reason))
+
+    # -- loading, input shapes, constants, shape inference --
+
+    def collect_inputs(self):
+        inits = {i.name for i in self.g.initializer}
+        for init in self.g.initializer:
+            self.const[init.name] = numpy_helper.to_array(init)
+        for sp in getattr(self.g, "sparse_initializer", []):
+            self.problem("initializer '%s'" % sp.values.name,
+                         "sparse initializers are not supported")
+        self.real_inputs = []
+        for vi in self.g.input:
+            if vi.name in inits:
+                continue
+            tt = vi.type.tensor_type
+            if not vi.type.HasField("tensor_type"):
+                self.problem("input '%s'" % vi.name,
+                             "not a tensor (sequences, maps and optionals are "
+                             "not supported)")
+                continue
+            if tt.elem_type != onnx.TensorProto.FLOAT:
+                self.problem("input '%s'" % vi.name,
+                             "is %s; the model format's inputs are f32"
+                             % elem_name(tt.elem_type))
+            dims = []
+            if vi.name in self.shape_overrides:
+                dims = list(self.shape_overrides.pop(vi.name))
+            elif not tt.HasField("shape"):
+                self.problem("input '%s'" % vi.name,
+                             "has no shape; give --shape %s=D0,D1,..."
+                             % vi.name)
+            else:
+                for i, d in enumerate(tt.shape.dim):
+                    if d.HasField("dim_value") and d.dim_value > 0:
+                        dims.append(d.dim_value)
+                    elif d.HasField("dim_value"):
+                        self.problem("input '%s'" % vi.name,
+                                     "dim %d is %d (the model format has no "
+                                     "empty tensors)" % (i, d.dim_value))
+                        dims.append(1)
+                    elif i == 0:
+                        label = d.dim_param or "?"
+                        msg = ("input '%s': dynamic batch dim '%s' set to 1"
+                               % (vi.name, label))
+                        self.warnings.append(msg)
+                        self.notes.append(msg)
+                        dims.append(1)
+                    else:
+                        self.problem("input '%s'" % vi.name,
+                                     "dim %d is dynamic ('%s'); give --shape "
+                                     "%s=D0,D1,..." % (i, d.dim_param or "?",
+                                                       vi.name))
+                        dims.append(1)
+            self.real_inputs.append((vi.name, dims))
+        self.input_names = {n for n, _ in self.real_inputs}
+        for name in self.shape_overrides:
+            raise Fail("--shape %s: the model has no input '%s'" % (name, name))
+
+    def fixed_graph(self, nodes):
+        """A copy of the graph for shape inference: static input shapes,
+        folded constants as initializers (float ones as typed inputs)."""
+        g = onnx.helper.make_graph(nodes, self.g.name or "g", [], [])
+        for name, dims in self.real_inputs:
+            g.input.append(onnx.helper.make_tensor_value_info(
+                name, onnx.TensorProto.FLOAT, dims))
+        used = set()
+        for n in nodes:
+            used.update(n.input)
+        for name in used:
+            if name in self.const:
+                c = self.const[name]
+                if c.dtype.kind in "iub" and c.size <= 4096:
+                    g.initializer.append(numpy_helper.from_array(c, name))
+                else:
+                    et = onnx.mapping.NP_TYPE_TO_TENSOR_TYPE.get(c.dtype)
+                    if et is not None:
+                        g.input.append(onnx.helper.make_tensor_value_info(
+                            name, et, list(c.shape)))
+        for o in self.g.output:  # types only: inference gives the shapes
+            g.output.append(onnx.helper.make_tensor_value_info(
+                o.name, o.type.tensor_type.elem_type or onnx.TensorProto.FLOAT,
+                None))
+        m = onnx.helper.make_model(g, opset_imports=self.model.opset_import,
+                                   ir_version=max(self.model.ir_version, 4))
+        return m
+
+    def infer(self, nodes):
+        m = self.fixed_graph(nodes)
+        try:
+            m = onnx.shape_inference.infer_shapes(m, check_type=False,
+                                                  strict_mode=False,
+                                                  data_prop=True)
+        except Exception as e:  # inference is best effort
+            self.warnings.append("shape inference failed: %s"
+                                 % str(e).splitlines()[0])
+        self.vi = {}
+        for vi in list(m.graph.input) + list(m.graph.value_info) + \
+                list(m.graph.output):
+            if not vi.type.HasField("tensor_type"):
+                continue
+            tt = vi.type.tensor_type
+            shape = None
+            if tt.HasField("shape"):
+                dims = [d.dim_value if d.HasField("dim_value") else None
+                        for d in tt.shape.dim]
+                if all(d is not None for d in dims):
+                    shape = tuple(dims)
+            self.vi[vi.name] = (tt.elem_type, shape)
+
+    def fold_pass(self, nodes):
+        """Folds every node whose inputs are constants; returns the rest."""
+        rest = []
+        changed = False
+        for n in nodes:
+            a = attr_dict(n)
+            out = None
+            if n.domain not in ("", "ai.onnx"):
+                rest.append(n)
+                continue
+            try:
+                if n.op_type == "Constant":
+                    out = [constant_node_value(a)]
+                    if out[0] is None:
+                        out = None
+                elif n.op_type == "Shape" and n.input[0] not in self.const:
+                    _, s = self.vi.get(n.input[0], (0, None))
+                    if s is not None:
+                        s = np.array(s, dtype=np.int64)
+                        out = [s[a.get("start", 0):a["end"]] if "end" in a
+                               else s[a.get("start", 0):]]
+                elif n.op_type == "Shape":
+                    out = [np.array(self.const[n.input[0]].shape, np.int64)]
+                elif n.op_type == "DequantizeLinear":
+                    out = self.fold_dequantize(n, a)
+                elif (n.op_type in FOLDABLE and n.input and
+                      all(i == "" or i in self.const for i in n.input)):
+                    vals = [self.const[i] if i else None for i in n.input]
+                    out = fold(n.op_type, a, vals, self.opset)
+            except Exception:  # an odd constant: leave the node as is
+                out = None
+            if out is None:
+                rest.append(n)
+                continue
+            for name, v in zip(n.output, out):
+                if name:
+                    self.const[name] = np.asarray(v)
+            changed = True
+        return rest, changed
+
+    def qparams(self, node, a, n_in):
+        """(scale array, zero point array, axis) of a Q/DQ node's constant
+        parameters; None when they are not constants."""
+        if not self.is_const(node.input[1]):
+            return None
+        s = self.cval(node.input[1]).astype(np.float32)
+        zp_name = node.input[2] if len(node.input) > 2 else ""
+        if zp_name and not self.is_const(zp_name):
+            return None
+        zp = self.cval(zp_name) if zp_name else np.zeros(s.shape, np.uint8)
+        axis = a.get("axis", 1) if s.size > 1 else None
+        return s, zp, axis
+
+    def fold_dequantize(self, n, a):
+        """DequantizeLinear of a constant (QDQ weights and biases): the
+        float constant, with its parameters pinned; Q(const) -> DQ keeps
+        the float constant as it was."""
+        p = self.qparams(n, a, 3)
+        if p is None:
+            return None
+        s, zp, axis = p
+        x = n.input[0]
+        if x in self.const:
+            q = self.const[x]
+            if q.dtype not in (np.int8, np.uint8, np.int32):
+                return None
+            shape = [1] * q.ndim
+            if axis is not None:
+                axis = axis + q.ndim if axis < 0 else axis
+                shape[axis] = -1
+            real = ((q.astype(np.float32) - zp.astype(np.float32).reshape(
+                shape)) * s.reshape(shape)).astype(np.float32)
+            self.pins[n.output[0]] = (q.dtype, s, zp, axis)
+            return [real]
+        qn = self.producer.get(x)
+        if qn is None or qn.op_type != "QuantizeLinear" or \
+                qn.input[0] not in self.const:
+            return None
+        qp = self.qparams(qn, attr_dict(qn), 3)
+        if qp is None or not same_qparams(qp, p):
+            return None
+        w = self.const[qn.input[0]]
+        if w.dtype != np.float32:
+            return None
+        if axis is not None:
+            axis = axis + w.ndim if axis < 0 else axis
+        self.pins[n.output[0]] = (zp.dtype, s, zp, axis)
+        return [w]
+
+    # -- graph-level passes --
+
+    def live_nodes(self, nodes):
+        needed = {o.name for o in self.g.output}
+        live = []
+        for n in reversed(nodes):
+            if any(o and o in needed for o in n.output):
+                live.append(n)
+                needed.update(i for i in n.input if i)
+        live.reverse()
+        dead = len(nodes) - len(live)
+        return live, dead
+
+    def prepare(self):
+        self.producer = {}
+        for n in self.g.node:
+            for o in n.output:
+                if o:
+                    self.producer[o] = n
+        self.all_onnx_names = set(self.producer) | {
+            i.name for i in self.g.input} | set(self.const)
+        # Stable node names: the ONNX name, sanitized; else OpType_index.
+        self.node_names = {}
+        for i, n in enumerate(self.g.node):
+            self.node_names[id(n)] = self._sanitize(
+                n.name or "%s_%d" % (n.op_type, i), self.taken_n, "node")
+        # Input names first, so they keep theirs on a clash.
+        for name, _ in self.real_inputs:
+            self.tname(name)
+        nodes = list(self.g.node)
+        for _ in range(16):
+            self.infer(nodes)
+            nodes, changed = self.fold_pass(nodes)
+            if not changed:
+                break
+        self.infer(nodes)
+        folded = len(self.g.node) - len(nodes)
+        nodes, dead = self.live_nodes(nodes)
+        if folded:
+            self.notes.append("%d node%s computing constants folded"
+                              % (folded, " was" if folded == 1 else "s were"))
+        if dead:
+            self.notes.append("%d node%s that no output needs dropped"
+                              % (dead, " was" if dead == 1 else "s were"))
+        self.nodes = nodes
+        self.consumers = {}
+        for n in nodes:
+            for i, name in enumerate(n.input):
+                if name:
+                    self.consumers.setdefault(name, []).append((n, i))
+        self.graph_outputs = {o.name for o in self.g.output}
+
+    def only_consumer(self, name, node):
+        c = self.consumers.get(name, [])
+        return (name not in self.graph_outputs and len(c) == 1 and
+                c[0][0] is node)
+
+    def find_patterns(self):
+        """Mul(x, Sigmoid(x)) -> silu, Mul(x, HardSigmoid(x)) -> hardswish,
+        MatMul + Add(constant) -> linear with bias, Q -> DQ pairs."""
+        self.skip = set()      # ids of nodes folded into another
+        self.pad_alias = {}
+        self.fused = {}        # id(node) -> extra info
+        prod = {o: n for n in self.nodes for o in n.output if o}
+        for n in self.nodes:
+            if n.op_type == "Mul" and len(n.input) == 2:
+                for k in (0, 1):
+                    src = prod.get(n.input[k])
+                    other = n.input[1 - k]
+                    if src is None or not src.input or src.input[0] != other:
+                        continue
+                    a = attr_dict(src)
+                    if src.op_type == "Sigmoid":
+                        kind = "silu"
+                    elif (src.op_type == "HardSigmoid" and
+                          np.float32(a.get("alpha", 0.2)) == np.float32(1 / 6)
+                          and np.float32(a.get("beta", 0.5)) == 0.5):
+                        kind = "hardswish"
+                    else:
+                        continue
+                    self.fused[id(n)] = (kind, other, src)
+                    if self.only_consumer(n.input[k], n):
+                        self.skip.add(id(src))
+                    break
+            if n.op_type == "MatMul" and len(n.output) == 1:
+                c = self.consumers.get(n.output[0], [])
+                if not self.only_consumer(n.output[0], c[0][0] if c else None):
+                    continue
+                add = c[0][0]
+                if add.op_type != "Add" or id(add) in self.skip:
+                    continue
+                b = add.input[1 - c[0][1]]
+                if b not in self.const or not self.is_const(n.input[1]):
+                    continue
+                bv, w = self.const[b], self.cval(n.input[1])
+                if (w.ndim != 2 or bv.dtype != np.float32 or
+                        bv.size != w.shape[1] or
+                        any(d != 1 for d in bv.shape[:-1]) or
+                        (bv.ndim and bv.shape[-1] != w.shape[1])):
+                    continue
+                self.fused[id(n)] = ("bias", b, add)
+                self.skip.add(id(add))
+        # Pad (zeros, on H and W only) read only by Convs: their padding.
+        self.extra_pads = {}
+        for n in self.nodes:
+            if n.op_type == "Pad":
+                self.match_pad(n)
+        # Q -> DQ pairs on tensors (weights were folded in fold_pass).
+        self.qdq_alias = {}
+        for n in self.nodes:
+            if n.op_type != "DequantizeLinear":
+                continue
+            qn = prod.get(n.input[0])
+            if qn is None or qn.op_type != "QuantizeLinear":
+                continue
+            p, qp = (self.qparams(n, attr_dict(n), 3),
+                     self.qparams(qn, attr_dict(qn), 3))
+            if p is None or qp is None or not same_qparams(p, qp):
+                continue
+            users = self.consumers.get(n.input[0], [])
+            if n.input[0] in self.graph_outputs or any(
+                    u.op_type != "DequantizeLinear" for u, _ in users):
+                continue
+            x = qn.input[0]
+            s, zp, axis = p
+            if axis is not None and axis < 0:
+                shape = self.info(x)[1]
+                if shape is None:
+                    continue
+                axis += len(shape)
+            pin = (zp.dtype, s, zp, axis)
+            if x in self.pins and not same_pin(self.pins[x], pin):
+                continue  # conflicting parameters: left unsupported
+            self.pins[x] = pin
+            self.qdq_alias[n.output[0]] = x
+            self.skip.add(id(n))
+            self.skip.add(id(qn))
+
+    def match_pad(self, n):
+        a = attr_dict(n)
+        if a.get("mode", "constant") != "constant":
+            return
+        if self.opset < 11:
+            pads, value = a.get("pads", a.get("paddings")), a.get("value", 0.0)
+        else:
+            if not self.is_const(n.input[1]):
+                return
+            pads = [int(v) for v in self.cval(n.input[1]).reshape(-1)]
+            value = 0.0
+            if len(n.input) > 2 and n.input[2]:
+                if not self.is_const(n.input[2]):
+                    return
+                value = float(self.cval(n.input[2]).reshape(-1)[0])
+            if len(n.input) > 3 and n.input[3]:
+                return  # axes (opset 18)
+        if pads is None or len(pads) != 8 or value != 0.0:
+            return
+        if any(pads[i] for i in (0, 1, 4, 5)) or any(v < 0 for v in pads):
+            return
+        users = self.consumers.get(n.output[0], [])
+        if (not users or n.output[0] in self.graph_outputs or
+                any(u.op_type != "Conv" or k != 0 for u, k in users)):
+            return
+        shape = self.vi.get(n.output[0], (0, None))[1]
+        if shape is None:
+            return
+        for u, _ in users:
+            self.extra_pads[id(u)] = ([pads[2], pads[3], pads[6], pads[7]],
+                                      shape, n)
+        self.skip.add(id(n))
+        self.pad_alias[n.output[0]] = n.input[0]
+
+    # -- conversion --
+
+    def run(self):
+        self.prepare()
+        self.find_patterns()
+        for name, dims in self.real_inputs:
+            y = self.define(name)
+            self.y_inputs.append((y, dims))
+        for name, src in list(self.qdq_alias.items()) + list(
+                self.pad_alias.items()):
+            self.alias[name] = src
+        for n in self.nodes:
+            if id(n) in self.skip:
+                continue
+            what = "%s '%s'" % (n.op_type, n.name or self.nname(n))
+            try:
+                if n.domain not in ("", "ai.onnx"):
+                    raise Unsupported("op of domain '%s' (only the default "
+                                      "ONNX domain is supported)" % n.domain)
+                f = getattr(self, "op_" + n.op_type, None)
+                if f is None:
+                    raise Unsupported(UNSUPPORTED_WHY.get(
+                        n.op_type, "not in the model format"))
+                f(n, attr_dict(n))
+            except Unsupported as e:
+                self.problem(what, str(e))
+        for o in self.g.output:
+            self.finish_output(o)
+        self.finish_pins()
+
+    def finish_output(self, o):
+        if not o.type.tensor_type.elem_type == onnx.TensorProto.FLOAT:
+            self.problem("output '%s'" % o.name, "is %s; the model format's "
+                         "outputs are f32" % elem_name(
+                             o.type.tensor_type.elem_type))
+            return
+        src = self.resolve(o.name)
+        if src == o.name and o.name in self.input_names:
+            self.problem("output '%s'" % o.name, "is also a graph input")
+            return
+        if src in self.const:
+            self.problem("output '%s'" % o.name, "is a constant (the model "
+                         "format's outputs are produced by nodes)")
+            return
+        y = self.tname(o.name)
+        if src != o.name:
+            # An elided op (Identity, QDQ...) produced it: copy explicitly.
+            try:
+                shape = list(self.shp(src))
+            except Unsupported as e:
+                self.problem("output '%s'" % o.name, str(e))
+                return
+            self.define(o.name)
+            self.emit(self.fresh_node("copy:" + y), "reshape",
+                      [self.use(src)], [y], {"shape": shape or [1]})
+            self.notes.append("output '%s' is a copy of '%s' (the ops "
+                              "between them were elided)" % (y, self.tname(src)))
+        self.y_outputs.append(y)
+
+    def fresh_node(self, base):
+        base = NAME_RE.sub("_", base)
+        name, k = base, 2
+        while name in self.taken_n:
+            name = "%s_%d" % (base, k)
+            k += 1
+        self.taken_n.add(name)
+        return name
+
+    def finish_pins(self):
+        """Pins from QDQ pairs, in the conventions of docs/quantization.md:
+        activations u8 per tensor (i8 shifted by 128, same real values),
+        weights i8 with zero point 0, biases i32; anything else is dropped
+        with a note (the float graph does not need it)."""
+        self.y_quant = {}
+        role = {}
+        for nd in self.y_nodes:
+            if nd["op"] in ("conv2d", "linear"):
+                for k, t in enumerate(nd["inputs"][1:3]):
+                    role.setdefault(t, "weight" if k == 0 else "bias")
+        todo = {}
+        for onnx_name, pin in self.pins.items():
+            src = self.resolve(onnx_name)
+            if src in self.const:
+                y = self.y_const_of.get(src)
+            else:
+                y = self.tnames.get(src)
+            if y is not None and y in self.produced:
+                todo[y] = pin
+        todo.update(self.derived_pins)
+        for y, (dt, s, zp, axis) in todo.items():
+            r = role.get(y, "activation")
+            dt = np.dtype(dt)
+            zp = zp.astype(np.int64).reshape(-1)
+            s = s.astype(np.float32).reshape(-1)
+            why = None
+            if not np.all(s > 0) or not np.all(np.isfinite(s)):
+                why = "a scale is not positive"
+            elif r == "weight":
+                if dt != np.int8 or np.any(zp != 0):
+                    why = ("weights are pinned i8 with zero point 0 only "
+                           "(found %s, zero point %s)" % (dt.name,
+                                                          zp.tolist()[:4]))
+                qdt = "i8"
+            elif r == "bias":
+                if dt != np.int32:
+                    why = "biases are pinned i32 only"
+                qdt = "i32"
+            else:
+                if axis is not None:
+                    why = "activations are pinned per tensor only"
+                elif dt == np.int8:
+                    zp = zp + 128
+                    self.notes.append("quant '%s': ONNX int8 zero point %d "
+                                      "becomes u8 zero point %d (same real "
+                                      "values)" % (y, zp[0] - 128, zp[0]))
+                elif dt != np.uint8:
+                    why = "activations are pinned u8 or i8 only"
+                qdt = "u8"
+            if why:
+                self.notes.append("quant '%s' not pinned: %s" % (y, why))
+                self.warnings.append("quant '%s' not pinned: %s" % (y, why))
+                continue
+            entry = {"dtype": qdt}
+            if axis is not None:
+                entry["axis"] = int(axis)
+                entry["scale"] = [float(v) for v in s]
+                entry["zero_point"] = (int(zp[0]) if np.all(zp == zp[0])
+                                       else [int(v) for v in zp])
+            else:
+                entry["scale"] = float(s[0])
+                entry["zero_point"] = int(zp[0])
+            self.y_quant[y] = entry
+
+    # ---- op converters: each emits YAML nodes or raises Unsupported ------------
+
+    def simple(self, n, op, attrs=None):
+        self.check_float(n.input[0])
+        self.emit(self.nname(n), op, [self.use(n.input[0])],
+                  [self.define(n.output[0])], attrs)
+
+    def elide(self, n):
+        """Identity-like: the output is another name for the input."""
+        self.alias[n.output[0]] = self.resolve(n.input[0])
+
+    def op_Relu(self, n, a):
+        self.simple(n, "relu")
+
+    def op_Sigmoid(self, n, a):
+        self.simple(n, "sigmoid")
+
+    def op_Tanh(self, n, a):
+        self.simple(n, "tanh")
+
+    def op_HardSwish(self, n, a):
+        self.simple(n, "hardswish")
+
+    def op_LeakyRelu(self, n, a):
+        self.simple(n, "leaky_relu",
+                    {"alpha": float(np.float32(a.get("alpha", 0.01)))})
+
+    def op_HardSigmoid(self, n, a):
+        # ONNX's defaults (0.2, 0.5) differ from the format's: always given.
+        self.simple(n, "hardsigmoid",
+                    {"alpha": float(np.float32(a.get("alpha", 0.2))),
+                     "beta": float(np.float32(a.get("beta", 0.5)))})
+
+    def op_Identity(self, n, a):
+        self.elide(n)
+
+    def op_Dropout(self, n, a):
+        if len(n.output) > 1 and n.output[1] and (
+                n.output[1] in self.consumers or
+                n.output[1] in self.graph_outputs):
+            raise Unsupported("its mask output is used (training only)")
+        if len(n.input) > 2 and n.input[2]:
+            if not self.is_const(n.input[2]) or bool(self.cval(n.input[2])):
+                raise Unsupported("training mode")
+        if a.get("is_test", 1) == 0 and self.opset < 7:
+            raise Unsupported("training mode (is_test = 0)")
+        self.elide(n)
+
+    def op_Cast(self, n, a):
+        dt, _ = self.info(n.input[0])
+        if a["to"] == onnx.TensorProto.FLOAT and dt == np.float32:
+            self.elide(n)
+            return
+        raise Unsupported("Cast from %s to %s: the model format computes in "
+                          "f32 only" % (np.dtype(dt).name if dt else "?",
+                                        elem_name(a["to"])))
+
+    def op_Constant(self, n, a):
+        raise Unsupported("a Constant of a kind that cannot be read "
+                          "(sparse or string)")
+
+    def op_Clip(self, n, a):
+        lo = hi = None
+        if self.opset < 11:
+            lo, hi = a.get("min"), a.get("max")
+        else:
+            for k in (1, 2):
+                if len(n.input) > k and n.input[k]:
+                    if not self.is_const(n.input[k]):
+                        raise Unsupported("min/max must be constants")
+                    v = self.cval(n.input[k])
+                    if v.size != 1:
+                        raise Unsupported("min/max must be scalars")
+                    if k == 1:
+                        lo = v.reshape(-1)[0]
+                    else:
+                        hi = v.reshape(-1)[0]
+        self.check_float(n.input[0])
+        lo = None if lo is None else float(np.float32(lo))
+        hi = None if hi is None else float(np.float32(hi))
+        if lo is not None and lo <= -FLT_MAX:
+            lo = None
+        if hi is not None and hi >= FLT_MAX:
+            hi = None
+        if lo is None and hi is None:
+            self.elide(n)
+        elif lo == 0 and hi is None:
+            self.simple(n, "relu")
+        elif lo == 0 and hi == 6:
+            self.simple(n, "relu6")
+        else:
+            lo = -FLT_MAX if lo is None else lo
+            hi = FLT_MAX if hi is None else hi
+            if lo > hi:
+                raise Unsupported("min %g > max %g (the format's clip needs "
+                                  "min <= max)" % (lo, hi))
+            self.simple(n, "clip", {"min": lo, "max": hi})
+
+    def binary(self, n, a, op):
+        x, y = n.input[0], n.input[1]
+        self.check_float(x)
+        self.check_float(y)
+        if self.opset < 7 and a.get("broadcast", 0) and "axis" in a:
+            # Legacy broadcasting: B's dims line up with A's from `axis`.
+            ra, rb = len(self.shp(x)), len(self.shp(y))
+            axis = a["axis"] + ra if a["axis"] < 0 else a["axis"]
+            trail = ra - axis - rb
+            if trail > 0:
+                if not self.is_const(y):
+                    raise Unsupported("legacy broadcast with axis on a "
+                                      "non-constant input")
+                v = self.cval(y)
+                yv = v.reshape(v.shape + (1,) * trail)
+                yname_ = self.new_const(self.tname(y) + ":bcast", yv)
+                self.emit(self.nname(n), op, [self.use(x), yname_],
+                          [self.define(n.output[0])])
+                return
+        self.emit(self.nname(n), op, [self.use(x), self.use(y)],
+                  [self.define(n.output[0])])
+
+    def op_Add(self, n, a):
+        self.binary(n, a, "add")
+
+    def op_Sub(self, n, a):
+        self.binary(n, a, "sub")
+
+    def op_Mul(self, n, a):
+        f = self.fused.get(id(n))
+        if f:
+            kind, x, _ = f
+            self.check_float(x)
+            self.emit(self.nname(n), kind, [self.use(x)],
+                      [self.define(n.output[0])])
+            return
+        self.binary(n, a, "mul")
+
+    def op_Div(self, n, a):
+        x, y = n.input[0], n.input[1]
+        if not self.is_const(y):
+            raise Unsupported("Div by a non-constant tensor (the format has "
+                              "no division; a constant divisor becomes a "
+                              "multiplication by its reciprocal)")
+        v = self.cval(y)
+        if v.dtype != np.float32:
+            raise Unsupported("Div on %s" % v.dtype.name)
+        self.check_float(x)
+        r = (1.0 / v.astype(np.float64)).astype(np.float32)
+        rn = self.new_const(self.tname(y) + ":reciprocal", r)
+        self.emit(self.nname(n), "mul", [self.use(x), rn],
+                  [self.define(n.output[0])])
+
+    def op_Sum(self, n, a):
+        if len(n.input) == 1:
+            self.elide(n)
+            return
+        if len(n.input) == 2:
+            self.binary(n, {}, "add")
+            return
+        # A chain of adds, left to right.
+        for i in n.input:
+            self.check_float(i)
+        out = self.define(n.output[0])
+        acc = self.use(n.input[0])
+        for k, i in enumerate(n.input[1:], 1):
+            last = k == len(n.input) - 1
+            t = out if last else self.fresh_tensor("%s:sum%d" % (out, k))
+            self.emit(self.nname(n) if last else self.nname(n, "/add%d" % k),
+                      "add", [acc, self.use(i)], [t])
+            acc = t
+
+    # -- conv, pools --
+
+    def pads(self, a, in_hw, k, s, d):
+        auto = a.get("auto_pad", "NOTSET")
+        if auto in ("NOTSET", ""):
+            p = list(a.get("pads", [0, 0, 0, 0]))
+            if len(p) != 4:
+                raise Unsupported("pads has %d values, expected 4" % len(p))
+            if any(v < 0 for v in p):
+                raise Unsupported("negative pads")
+            return p
+        if auto == "VALID":
+            return [0, 0, 0, 0]
+        if auto not in ("SAME_UPPER", "SAME_LOWER"):
+            raise Unsupported("auto_pad %s" % auto)
+        lo, hi = [], []
+        for i in range(2):
+            out = -(-in_hw[i] // s[i])
+            total = max(0, (out - 1) * s[i] + (k[i] - 1) * d[i] + 1 - in_hw[i])
+            small = total // 2
+            big = total - small
+            lo.append(small if auto == "SAME_UPPER" else big)
+            hi.append(big if auto == "SAME_UPPER" else small)
+        return [lo[0], lo[1], hi[0], hi[1]]
+
+    def op_Conv(self, n, a):
+        x, w = n.input[0], n.input[1]
+        extra = self.extra_pads.get(id(n))
+        xs = extra[1] if extra else self.shp(x)
+        if len(xs) != 4:
+            raise Unsupported("%d-D convolution (the model format has conv2d "
+                              "only)" % (len(xs) - 2))
+        ws = self.shp(w)
+        k = list(a.get("kernel_shape", ws[2:]))
+        if list(ws[2:]) != k:
+            raise Unsupported("kernel_shape %s differs from the weight's %s"
+                              % (k, list(ws[2:])))
+        s = list(a.get("strides", [1, 1]))
+        d = list(a.get("dilations", [1, 1]))
+        pads = self.pads(a, xs[2:], k, s, d)
+        if extra:
+            pads = [p + q for p, q in zip(pads, extra[0])]
+            self.notes.append("Pad '%s' became padding of Conv '%s'"
+                              % (self.nname(extra[2]), self.nname(n)))
+        ins = [self.use(x), self.use(w)]
+        if len(n.input) > 2 and n.input[2]:
+            ins.append(self.use(n.input[2]))
+        self.emit(self.nname(n), "conv2d", ins, [self.define(n.output[0])],
+                  {"stride": s, "padding": pads, "dilation": d,
+                   "groups": int(a.get("group", 1))})
+
+    def pool(self, n, a, op):
+        x = n.input[0]
+        xs = self.shp(x)
+        if len(xs) != 4:
+            raise Unsupported("%d-D pooling (the model format pools 2-D "
+                              "only)" % (len(xs) - 2))
+        if len(n.output) > 1 and n.output[1] and (
+                n.output[1] in self.consumers or
+                n.output[1] in self.graph_outputs):
+            raise Unsupported("the Indices output is used")
+        k = list(a["kernel_shape"])
+        s = list(a.get("strides", [1, 1]))
+        if any(v != 1 for v in a.get("dilations", [1, 1])):
+            raise Unsupported("dilations %s (the format's pools have no "
+                              "dilation)" % list(a["dilations"]))
+        pads = self.pads(a, xs[2:], k, s, [1, 1])
+        if any(pads[i] >= k[i % 2] for i in range(4)):
+            raise Unsupported("padding %s is not smaller than the kernel %s"
+                              % (pads, k))
+        ceil = bool(a.get("ceil_mode", 0))
+        self.check_pool_shape(n, xs, k, s, pads, ceil)
+        attrs = {"kernel": k, "stride": s, "padding": pads,
+                 "ceil_mode": ceil}
+        if op == "avgpool2d":
+            attrs["count_include_pad"] = bool(a.get("count_include_pad", 0))
+        self.check_float(x)
+        self.emit(self.nname(n), op, [self.use(x)],
+                  [self.define(n.output[0])], attrs)
+
+    def check_pool_shape(self, n, xs, k, s, pads, ceil):
+        """The format's ceil_mode drops a last window that would start in
+        the bottom/right padding (PyTorch); ONNX's shape may keep it."""
+        want = self.vi.get(n.output[0], (0, None))[1]
+        got = []
+        for i in range(2):
+            span = xs[2 + i] + pads[i] + pads[i + 2] - k[i]
+            o = (-(-span // s[i]) if ceil else span // s[i]) + 1
+            if ceil and (o - 1) * s[i] >= xs[2 + i] + pads[i]:
+                o -= 1
+            got.append(o)
+        if want is not None and list(want[2:]) != got:
+            raise Unsupported("output size %s, the format's pooling rule "
+                              "gives %s" % (list(want[2:]), got))
+
+    def op_MaxPool(self, n, a):
+        self.pool(n, a, "maxpool2d")
+
+    def op_AveragePool(self, n, a):
+        self.pool(n, a, "avgpool2d")
+
+    def op_GlobalAveragePool(self, n, a):
+        if len(self.shp(n.input[0])) != 4:
+            raise Unsupported("input of rank %d (the format's global_avgpool "
+                              "is 2-D)" % len(self.shp(n.input[0])))
+        self.simple(n, "global_avgpool")
+
+    def op_BatchNormalization(self, n, a):
+        if a.get("training_mode", 0):
+            raise Unsupported("training mode")
+        if len(n.output) > 1 and any(
+                o and (o in self.consumers or o in self.graph_outputs)
+                for o in n.output[1:]):
+            raise Unsupported("training-mode outputs (running mean/var) are "
+                              "used")
+        if self.opset < 9 and a.get("spatial", 1) == 0:
+            raise Unsupported("spatial = 0")
+        if self.opset < 7 and a.get("is_test", 1) == 0:
+            raise Unsupported("training mode (is_test = 0)")
+        xs = self.shp(n.input[0])
+        for i in range(1, 5):
+            if tuple(self.shp(n.input[i])) != (xs[1],):
+                raise Unsupported("parameter '%s' has shape %s, expected [%d]"
+                                  % (n.input[i], list(self.shp(n.input[i])),
+                                     xs[1]))
+        self.emit(self.nname(n), "batch_norm",
+                  [self.use(i) for i in n.input[:5]],
+                  [self.define(n.output[0])],
+                  {"eps": float(np.float32(a.get("epsilon", 1e-5)))})
+
+    # -- linear --
+
+    def op_Gemm(self, n, a):
+        A, B = n.input[0], n.input[1]
+        C = n.input[2] if len(n.input) > 2 and n.input[2] else None
+        alpha = float(np.float32(a.get("alpha", 1.0)))
+        beta = float(np.float32(a.get("beta", 1.0)))
+        if not self.is_const(B):
+            raise Unsupported("B is not a constant (the format's linear "
+                              "takes constant weights)")
+        bv = self.cval(B)
+        if bv.dtype != np.float32 or bv.ndim != 2:
+            raise Unsupported("B must be a 2-D float constant")
+        w = bv if a.get("transB", 0) else bv.T
+        if alpha != 1.0:
+            w = (w.astype(np.float64) * alpha).astype(np.float32)
+        M, K = w.shape
+        As = self.shp(A)
+        if len(As) != 2:
+            raise Unsupported("A has rank %d, expected 2" % len(As))
+        N = As[1] if a.get("transA", 0) else As[0]
+        wname = self.weight_const(B, w, n, bv, "weight",
+                                  transposed=not a.get("transB", 0),
+                                  factor=alpha)
+        node_name = self.nname(n)
+        xa = self.use(A)
+        if a.get("transA", 0):
+            t = self.fresh_tensor(self.tname(n.output[0]) + ":a_t")
+            self.emit(self.nname(n, "/transpose_a"), "transpose", [xa], [t],
+                      {"perm": [1, 0]})
+            xa = t
+        out = self.define(n.output[0])
+        if C is None or beta == 0.0:
+            self.emit(node_name, "linear", [xa, wname], [out])
+            return
+        if self.is_const(C):
+            cv = self.cval(C)
+            if cv.dtype != np.float32:
+                raise Unsupported("C must be float")
+            if beta != 1.0:
+                cv = (cv * np.float32(beta)).astype(np.float32)
+            try:
+                full = np.broadcast_to(cv, (N, M))
+            except ValueError:
+                raise Unsupported("C of shape %s does not broadcast to [%d, %d]"
+                                  % (list(cv.shape), N, M))
+            if cv.ndim < 2 or cv.shape[0] == 1:
+                bias = np.ascontiguousarray(full[0])
+                bname = self.weight_const(C, bias, n, self.cval(C), "bias",
+                                          factor=beta)
+                self.emit(node_name, "linear", [xa, wname, bname], [out])
+                return
+            tmp = self.fresh_tensor(out + ":matmul")
+            self.emit(node_name, "linear", [xa, wname], [tmp])
+            cname = self.weight_const(C, np.ascontiguousarray(full), n,
+                                      self.cval(C), "bias", factor=beta)
+            self.emit(self.nname(n, "/add_c"), "add", [tmp, cname], [out])
+            return
+        tmp = self.fresh_tensor(out + ":matmul")
+        self.emit(node_name, "linear", [xa, wname], [tmp])
+        c = self.use(C)
+        if beta != 1.0:
+            bc = self.new_const(node_name + ":beta", np.float32(beta))
+            cb = self.fresh_tensor(out + ":beta_c")
+            self.emit(self.nname(n, "/beta_c"), "mul", [c, bc], [cb])
+            c = cb
+        self.emit(self.nname(n, "/add_c"), "add", [tmp, c], [out])
+
+    def weight_const(self, onnx_name, value, node, original, what,
+                     transposed=False, factor=1.0):
+        """A constant derived from an ONNX one: keeps its name when the
+        value is unchanged or the ONNX constant has no other reader.
+        A pin (QDQ) follows the rearrangement."""
+        src = self.resolve(onnx_name)
+        if value.shape == original.shape and np.array_equal(value, original):
+            return self.emit_const(src, value)
+        users = self.consumers.get(onnx_name, [])
+        if (all(u is node for u, _ in users) and
+                onnx_name not in self.graph_outputs and
+                src not in self.y_const_of and src == onnx_name):
+            self.notes.append("constant '%s': %s of %s '%s', rearranged "
+                              "(transposed, scaled or broadcast)"
+                              % (self.tname(src), what, node.op_type,
+                                 self.nname(node)))
+            y = self.emit_const(src, value)
+        else:
+            y = self.new_const(self.tname(src) + ":" + what, value)
+        pin = self.pins.get(src)
+        if pin is not None:
+            dt, s, zp, axis = pin
+            if axis is not None:
+                if transposed and original.ndim == 2:
+                    axis = 1 - axis
+                elif (value.ndim == 1 and
+                      original.shape[axis] == value.shape[0]):
+                    axis = 0
+                elif value.shape != original.shape:
+                    self.notes.append("quant '%s' not pinned: the constant "
+                                      "was broadcast" % y)
+                    return y
+            s = (s.astype(np.float64) * factor).astype(np.float32)
+            self.derived_pins[y] = (dt, s, zp, axis)
+        return y
+
+    def op_MatMul(self, n, a):
+        A, B = n.input[0], n.input[1]
+        if not self.is_const(B):
+            raise Unsupported("the second input is not a constant (the "
+                              "format's linear takes constant weights)")
+        bv = self.cval(B)
+        if bv.dtype != np.float32 or bv.ndim != 2:
+            raise Unsupported("the second input must be a 2-D float "
+                              "constant (batched MatMul is not supported)")
+        K, M = bv.shape
+        w = np.ascontiguousarray(bv.T)
+        wname = self.weight_const(B, w, n, bv, "weight", transposed=True)
+        As = list(self.shp(A))
+        f = self.fused.get(id(n))
+        out_onnx = n.output[0]
+        ins_bias = []
+        if f:
+            _, b, add = f
+            bias = np.ascontiguousarray(self.const[b].reshape(-1))
+            ins_bias = [self.weight_const(b, bias, add, self.const[b],
+                                          "bias")]
+            out_onnx = add.output[0]
+            self.notes.append("Add '%s' became the bias of linear '%s'"
+                              % (self.nname(add), self.nname(n)))
+        x = self.use(A)
+        out = self.define(out_onnx)
+        if len(As) == 2:
+            self.emit(self.nname(n), "linear", [x, wname] + ins_bias, [out])
+            return
+        if len(As) == 0:
+            raise Unsupported("a scalar first input")
+        lead = int(np.prod(As[:-1])) if len(As) > 1 else 1
+        t1 = self.fresh_tensor(out + ":2d")
+        self.emit(self.nname(n, "/to_2d"), "reshape", [x], [t1],
+                  {"shape": [lead, K]})
+        t2 = self.fresh_tensor(out + ":linear")
+        self.emit(self.nname(n), "linear", [t1, wname] + ins_bias, [t2])
+        self.emit(self.nname(n, "/from_2d"), "reshape", [t2], [out],
+                  {"shape": As[:-1] + [M]})
+
+    # -- data movement --
+
+    def op_Concat(self, n, a):
+        axis = a.get("axis", 1)
+        ins = [i for i in n.input if i]
+        for i in ins:
+            if 0 in self.shp(i):
+                raise Unsupported("an empty input (the model format has no "
+                                  "empty tensors)")
+        self.emit(self.nname(n), "concat", [self.use(i) for i in ins],
+                  [self.define(n.output[0])], {"axis": int(axis)})
+
+    def op_Split(self, n, a):
+        xs = self.shp(n.input[0])
+        axis = a.get("axis", 0)
+        axis = axis + len(xs) if axis < 0 else axis
+        if "split" in a:
+            sizes = list(a["split"])
+        elif len(n.input) > 1 and n.input[1]:
+            if not self.is_const(n.input[1]):
+                raise Unsupported("split sizes are not a constant")
+            sizes = [int(v) for v in self.cval(n.input[1]).reshape(-1)]
+        else:
+            parts = len(n.output)
+            if xs[axis] % parts:
+                raise Unsupported("axis size %d does not split into %d equal "
+                                  "parts" % (xs[axis], parts))
+            sizes = [xs[axis] // parts] * parts
+        if any(v <= 0 for v in sizes):
+            raise Unsupported("a split size is 0 (the model format has no "
+                              "empty tensors)")
+        self.check_float(n.input[0])
+        self.emit(self.nname(n), "split", [self.use(n.input[0])],
+                  [self.define(o) for o in n.output],
+                  {"axis": int(axis), "sizes": sizes})
+
+    def reshape_to(self, n, shape, attr_shape=None):
+        self.check_float(n.input[0])
+        self.emit(self.nname(n), "reshape", [self.use(n.input[0])],
+                  [self.define(n.output[0])],
+                  {"shape": list(attr_shape if attr_shape is not None
+                                 else shape)})
+
+    def op_Reshape(self, n, a):
+        if self.opset < 5:
+            shape = list(a["shape"])
+        else:
+            if not self.is_const(n.input[1]):
+                raise Unsupported("the shape is not a constant")
+            shape = [int(v) for v in self.cval(n.input[1]).reshape(-1)]
+        if a.get("allowzero", 0) and 0 in shape:
+            raise Unsupported("allowzero with a 0 in the shape (the model "
+                              "format has no empty tensors)")
+        if not shape:
+            raise Unsupported("reshape to a scalar")
+        if 0 in self.shp(n.input[0]):
+            raise Unsupported("an empty input")
+        self.reshape_to(n, None, shape)
+
+    def op_Flatten(self, n, a):
+        xs = list(self.shp(n.input[0]))
+        axis = a.get("axis", 1)
+        axis = axis + len(xs) if axis < 0 else axis
+        if axis == 1 and len(xs) >= 2:
+            self.simple(n, "flatten", {"axis": 1})
+            return
+        lead = int(np.prod(xs[:axis])) if axis else 1
+        self.reshape_to(n, [lead, int(np.prod(xs)) // lead])
+
+    def op_Squeeze(self, n, a):
+        self.reshape_to(n, self.out_shape(n))
+
+    def op_Unsqueeze(self, n, a):
+        self.reshape_to(n, self.out_shape(n))
+
+    def out_shape(self, n):
+        shape = self.vi.get(n.output[0], (0, None))[1]
+        if shape is None:
+            raise Unsupported("the output shape is not static")
+        if not shape:
+            raise Unsupported("a scalar output")
+        return list(shape)
+
+    def op_Transpose(self, n, a):
+        r = len(self.shp(n.input[0]))
+        perm = list(a.get("perm", range(r - 1, -1, -1)))
+        self.simple(n, "transpose", {"perm": perm})
+
+    def op_Softmax(self, n, a):
+        xs = list(self.shp(n.input[0]))
+        r = len(xs)
+        if self.opset >= 13:
+            self.simple(n, "softmax", {"axis": int(a.get("axis", -1))})
+            return
+        # Before opset 13: the input is coerced to 2-D at `axis` (default 1)
+        # and the softmax runs over the whole second dim.
+        axis = a.get("axis", 1)
+        axis = axis + r if axis < 0 else axis
+        if axis == r - 1:
+            self.simple(n, "softmax", {"axis": -1})
+            return
+        lead = int(np.prod(xs[:axis])) if axis else 1
+        x = self.use(n.input[0])
+        out = self.define(n.output[0])
+        t1 = self.fresh_tensor(out + ":2d")
+        t2 = self.fresh_tensor(out + ":softmax")
+        self.emit(self.nname(n, "/to_2d"), "reshape", [x], [t1],
+                  {"shape": [lead, int(np.prod(xs)) // lead]})
+        self.emit(self.nname(n), "softmax", [t1], [t2], {"axis": 1})
+        self.emit(self.nname(n, "/from_2d"), "reshape", [t2], [out],
+                  {"shape": xs})
+
+    # -- resize --
+
+    def op_Resize(self, n, a):
+        x = n.input[0]
+        xs = self.shp(x)
+        if len(xs) != 4:
+            raise Unsupported("input of rank %d (the format resizes 4-D "
+                              "NCHW)" % len(xs))
+        mode = a.get("mode", "nearest")
+        if self.opset < 11:
+            coord = "asymmetric"
+            nearest = "floor"
+            scales_in, sizes_in = n.input[1], ""
+        else:
+            coord = a.get("coordinate_transformation_mode", "half_pixel")
+            nearest = a.get("nearest_mode", "round_prefer_floor")
+            scales_in = n.input[2] if len(n.input) > 2 else ""
+            sizes_in = n.input[3] if len(n.input) > 3 else ""
+        scales = sizes = None
+        if sizes_in:
+            if not self.is_const(sizes_in):
+                raise Unsupported("sizes is not a constant")
+            sizes = [int(v) for v in self.cval(sizes_in).reshape(-1)]
+        if scales_in and sizes is None:
+            if not self.is_const(scales_in):
+                raise Unsupported("scales is not a constant")
+            sv = self.cval(scales_in).astype(np.float32).reshape(-1)
+            if sv.size:
+                scales = [float(v) for v in sv]
+        self.resize(n, mode, coord, nearest, scales, sizes, a)
+
+    def op_Upsample(self, n, a):
+        if self.opset < 9:
+            scales = [float(np.float32(v)) for v in a["scales"]]
+        else:
+            if not self.is_const(n.input[1]):
+                raise Unsupported("scales is not a constant")
+            scales = [float(v) for v in
+                      self.cval(n.input[1]).astype(np.float32).reshape(-1)]
+        xs = self.shp(n.input[0])
+        if len(xs) != 4:
+            raise Unsupported("input of rank %d (the format resizes 4-D "
+                              "NCHW)" % len(xs))
+        self.resize(n, a.get("mode", "nearest"), "asymmetric", "floor",
+                    scales, None, a)
+
+    def resize(self, n, mode, coord, nearest, scales, sizes, a):
+        xs = self.shp(n.input[0])
+        if mode not in ("nearest", "linear", "bilinear"):
+            raise Unsupported("mode %s (the format has nearest and bilinear)"
+                              % mode)
+        if coord not in ("asymmetric", "half_pixel", "align_corners",
+                         "pytorch_half_pixel"):
+            raise Unsupported("coordinate_transformation_mode %s (the format "
+                              "has asymmetric, half_pixel, align_corners and "
+                              "pytorch_half_pixel)" % coord)
+        if scales is None and sizes is None:
+            raise Unsupported("neither scales nor sizes")
+        if scales is not None:
+            if len(scales) != 4 or scales[0] != 1 or scales[1] != 1:
+                raise Unsupported("scales %s: only H and W may be scaled"
+                                  % scales)
+            hw = [scales[2], scales[3]]
+            out = [int(np.floor(xs[2 + i] * hw[i])) for i in range(2)]
+            attrs = {"scale": hw}
+        else:
+            if len(sizes) != 4 or sizes[0] != xs[0] or sizes[1] != xs[1]:
+                raise Unsupported("sizes %s: only H and W may change" % sizes)
+            out = sizes[2:]
+            hw = [out[i] / xs[2 + i] for i in range(2)]
+            attrs = {"size": out}
+        if min(out) < 1:
+            raise Unsupported("an empty output")
+        want = self.vi.get(n.output[0], (0, None))[1]
+        if want is not None and list(want[2:]) != out:
+            raise Unsupported("ONNX's output size %s differs from the "
+                              "format's %s" % (list(want[2:]), out))
+        fmt_mode = "nearest" if mode == "nearest" else "bilinear"
+        # The format has one rule per coord mode and nearest is always
+        # floor; ONNX has more. Shapes are static, so any form of the
+        # format that maps every output index to the same source pixels
+        # (nearest) or coordinates (bilinear) on both axes computes the
+        # same result: ONNX's own form first, then the others.
+        forms = []
+        if scales is not None:
+            forms.append(("scale", hw))
+        forms.append(("size", [out[i] / xs[2 + i] for i in range(2)]))
+        coords = [coord] + [c for c in FORMAT_COORDS if c != coord]
+        first_why, chosen = None, None
+        for c in coords:
+            for form, fhw in forms:
+                why = None
+                for i in range(2):
+                    why = why or resize_mismatch(
+                        fmt_mode, coord, nearest, xs[2 + i], out[i], hw[i],
+                        scales is not None, c, fhw[i])
+                if first_why is None:
+                    first_why = why
+                if why is None:
+                    chosen = (c, form)
+                    break
+            if chosen:
+                break
+        if chosen is None:
+            raise Unsupported(first_why + "; no coordinate mode of the "
+                              "format matches at this size")
+        c, form = chosen
+        attrs = {"scale": hw} if form == "scale" else {"size": out}
+        attrs["mode"] = fmt_mode
+        attrs["coord"] = c
+        if (c, form) != (coord, "scale" if scales is not None else "size") \
+                or (mode == "nearest" and nearest != "floor"):
+            self.notes.append(
+                "%s '%s': ONNX's %s%s with %s is computed as %s with %s "
+                "(the same source %s at this size)"
+                % (n.op_type, self.nname(n), coord,
+                   "/" + nearest if mode == "nearest" else "",
+                   "scales" if scales is not None else "sizes", c, form,
+                   "pixels" if mode == "nearest" else "coordinates"))
+        self.check_float(n.input[0])
+        self.emit(self.nname(n), "resize", [self.use(n.input[0])],
+                  [self.define(n.output[0])], attrs)
+
+    # -- QDQ left over --
+
+    def op_QuantizeLinear(self, n, a):
+        raise Unsupported("not followed by a DequantizeLinear with the same "
+                          "parameters (the format's tensors are float; QDQ "
+                          "pairs become pinned quant parameters)")
+
+    def op_DequantizeLinear(self, n, a):
+        raise Unsupported("its input is neither a constant nor a "
+                          "QuantizeLinear with the same parameters (the "
+                          "format's tensors are float)")
+
+
+UNSUPPORTED_WHY = {
+    "QLinearConv": "integer-domain op (the model format is float with pinned "
+                   "quant parameters: use a QDQ model)",
+    "QLinearMatMul": "integer-domain op (use a QDQ model)",
+    "ConvInteger": "integer-domain op (use a QDQ model)",
+    "MatMulInteger": "integer-domain op (use a QDQ model)",
+    "ConvTranspose": "not in the model format (no transposed convolution)",
+    "Shape": "the shape of its input is not static",
+    "Pad": "not in the model format (a Pad of zeros on H and W that only "
+           "Convs read becomes their padding)",
+}
+
+
+def same_qparams(p, q):
+    (s1, z1, a1), (s2, z2, a2) = p, q
+    return (s1.shape == s2.shape and np.array_equal(s1, s2) and
+            z1.dtype == z2.dtype and np.array_equal(z1, z2) and
+            (a1 == a2 or s1.size == 1))
+
+
+def same_pin(p, q):
+    return (np.dtype(p[0]) == np.dtype(q[0]) and p[3] == q[3] and
+            np.array_equal(p[1], q[1]) and np.array_equal(p[2], q[2]))
+
+
+FORMAT_COORDS = ("asymmetric", "half_pixel", "pytorch_half_pixel",
+                 "align_corners")
+
+
+def onnx_source(coord, o, inn, scale, by_scale):
+    """ONNX's reference source coordinate of output index o: its output
+    length is scale * in, unrounded (f32 when scales are given)."""
+    length = float(np.float32(scale) * inn) if by_scale else scale * inn
+    if coord == "asymmetric":
+        return o / scale
+    if coord == "half_pixel":
+        return (o + 0.5) / scale - 0.5
+    if coord == "pytorch_half_pixel":
+        return -0.5 if length == 1 else (o + 0.5) / scale - 0.5
+    return 0.0 if length == 1 else o * (inn - 1) / (length - 1)
+
+
+def format_source(coord, o, inn, out, scale):
+    """The format's source coordinate (docs/ops.md, resize)."""
+    if coord == "asymmetric":
+        return o / scale
+    if coord == "half_pixel":
+        return (o + 0.5) / scale - 0.5
+    if coord == "pytorch_half_pixel":
+        return (o + 0.5) / scale - 0.5 if out > 1 else 0.0
+    return o * (inn - 1) / (out - 1) if out > 1 else 0.0
+
+
+def resize_mismatch(mode, coord, nearest, inn, out, scale, by_scale,
+                    fcoord, fscale):
+    """Why the format's resize (coord fcoord, scale fscale) differs from
+    ONNX's (coord, nearest_mode, scale) along one axis; None when it picks
+    the same pixels (nearest) or the same clamped coordinates (bilinear)."""
+    import math
+    for o in range(out):
+        xo = onnx_source(coord, o, inn, scale, by_scale)
+        xf = format_source(fcoord, o, inn, out, fscale)
+        if mode == "nearest":
+            i_f = min(max(math.floor(xf), 0), inn - 1)
+            fl = math.floor(xo)
+            r = xo - fl
+            if r == 0:
+                i_o = fl
+            elif nearest == "round_prefer_floor":
+                i_o = fl + (r > 0.5)
+            elif nearest == "round_prefer_ceil":
+                i_o = fl + (r >= 0.5)
+            elif nearest == "floor":
+                i_o = fl
+            elif nearest == "ceil":
+                i_o = fl + 1
+            else:
+                return "nearest_mode %s" % nearest
+            i_o = min(max(i_o, 0), inn - 1)
+            if i_o != i_f:
+                return ("nearest_mode %s with %s picks pixel %d for output %d "
+                        "where the format's floor picks %d (size %d -> %d)"
+                        % (nearest, coord, i_o, o, i_f, inn, out))
+        else:
+            cf = min(max(xf, 0.0), inn - 1.0)
+            co = min(max(xo, 0.0), inn - 1.0)
+            if abs(cf - co) > 1e-6 * max(1.0, abs(co)):
+                return ("%s: ONNX's source coordinate %.6g for output %d "
+                        "differs from the format's %.6g (size %d -> %d%s)"
+                        % (coord, co, o, cf, inn, out,
+                           "; ONNX uses the unrounded length in * scale"
+                           if coord in ("align_corners", "pytorch_half_pixel")
+                           else ""))
+    return None
+
+
+# ---- writing ------------------------------------------------------------------------------
+
+def model_name(imp, path, given):
+    if given:
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", given):
+            raise Fail("--name %s: not a C identifier" % given)
+        return given
+    for cand in (imp.g.name, os.path.splitext(os.path.basename(path))[0]):
+        s = re.sub(r"[^A-Za-z0-9_]", "_", cand or "")
+        s = re.sub(r"_+", "_", s).strip("_")
+        if s:
+            return "m_" + s if s[0].isdigit() else s
+    return "model"
+
+
+def npy_file_name(name, taken):
+    base = re.sub(r"[^A-Za-z0-9_.-]", "_", name).lstrip(".") or "tensor"
+    f, k = base + ".npy", 2
+    while f.lower() in taken:
+        f = "%s_%d.npy" % (base, k)
+        k += 1
+    taken.add(f.lower())
+    return f
+
+
+def render(imp, name, src, weights_dir):
+    """The YAML text and the {file name: array} to write in weights_dir."""
+    producer = " ".join(p for p in (imp.model.producer_name,
+                                    imp.model.producer_version) if p)
+    lines = ["# Imported from %s by qcc import (ONNX opset %d%s)."
+             % (os.path.basename(src), imp.opset,
+                ", producer " + producer if producer else "")]
+    if imp.renamed:
+        lines.append("# Names renamed (the format allows only "
+                     "[A-Za-z0-9_.:/-]):")
+        for old, new in imp.renamed:
+            lines.append("#   %r -> %s" % (old, new))
+    for note in imp.notes:
+        lines.append("# " + note)
+    lines += ["format: 1", "name: %s" % name, "inputs:"]
+    for n, dims in imp.y_inputs:
+        lines.append("  - {name: %s, shape: %s}" % (yname(n), yvalue(dims)))
+    lines.append("outputs: [%s]" % ", ".join(yname(o) for o in imp.y_outputs))
+    files = {}
+    if imp.y_consts:
+        lines.append("constants:")
+        taken = set()
+        dtn = {np.dtype(np.float32): "f32", np.dtype(np.int8): "i8",
+               np.dtype(np.uint8): "u8", np.dtype(np.int32): "i32"}
+        for cname, v in imp.y_consts.items():
+            dt = dtn[v.dtype]
+            head = "  %s: {dtype: %s, shape: %s, " % (yname(cname), dt,
+                                                       yvalue(list(v.shape)))
+            if v.size <= INLINE_MAX and np.all(np.isfinite(v)):
+                vals = [fnum(e) if dt == "f32" else str(int(e))
+                        for e in v.reshape(-1)]
+                lines.append(head + "data: [%s]}" % ", ".join(vals))
+            else:
+                f = npy_file_name(cname, taken)
+                files[f] = v
+                lines.append(head + 'file: "%s/%s"}' % (weights_dir, f))
+    lines.append("nodes:")
+    for nd in imp.y_nodes:
+        parts = ["name: %s" % yname(nd["name"]), "op: %s" % nd["op"],
+                 "inputs: [%s]" % ", ".join(yname(i) for i in nd["inputs"]),
+                 "outputs: [%s]" % ", ".join(yname(o) for o in nd["outputs"])]
+        if nd["attrs"]:
+            parts.append("attrs: {%s}" % ", ".join(
+                "%s: %s" % (k, yvalue(v)) for k, v in nd["attrs"].items()))
+        lines.append("  - {%s}" % ", ".join(parts))
+    if imp.y_quant:
+        lines.append("quant:")
+        for t, e in imp.y_quant.items():
+            lines.append("  %s: {%s}" % (yname(t), ", ".join(
+                "%s: %s" % (k, yvalue(v)) for k, v in e.items())))
+    return "\n".join(lines) + "\n", files
+
+
+def write_model(out, text, files, weights_dir, check_with):
+    """Writes OUT.yaml and its weights folder under a temporary folder
+    beside OUT.yaml, checks them, then renames both into place."""
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise Fail("folder '%s' does not exist" % os.path.dirname(out))
+    final_w = os.path.join(folder, weights_dir)
+    if os.path.lexists(final_w) and not (
+            os.path.isdir(final_w) and not os.path.islink(final_w) and
+            all(f.endswith(".npy") for f in os.listdir(final_w))):
+        raise Fail("'%s' exists and is not a weights folder written by qcc "
+                   "import (only .npy files); remove it or choose another -o"
+                   % final_w)
+    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out) + ".tmp.",
+                           dir=folder)
+    try:
+        tmp_yaml = os.path.join(tmp, os.path.basename(out))
+        if files:
+            os.mkdir(os.path.join(tmp, weights_dir))
+            for f, v in files.items():
+                np.save(os.path.join(tmp, weights_dir, f), v,
+                        allow_pickle=False)
+        with open(tmp_yaml, "w") as fh:
+            fh.write(text)
+        if check_with:
+            r = subprocess.run([check_with, "check", tmp_yaml],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+            if r.returncode != 0:
+                first = (r.stderr.strip().splitlines() or ["?"])[0]
+                first = first.replace(tmp_yaml, out)
+                raise Fail("the imported model does not load (an importer "
+                           "bug): %s" % first)
+        old = None
+        if os.path.lexists(final_w):
+            old = os.path.join(tmp, "old-weights")
+            os.rename(final_w, old)
+        if files:
+            os.rename(os.path.join(tmp, weights_dir), final_w)
+        os.rename(tmp_yaml, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def parse_shape(s):
+    if "=" not in s:
+        raise Fail("--shape needs NAME=D0,D1,..., got '%s'" % s)
+    name, dims = s.rsplit("=", 1)
+    try:
+        d = [int(v) for v in dims.split(",")]
+    except ValueError:
+        raise Fail("--shape %s: dims must be integers" % s)
+    if not name or not d or any(v < 1 for v in d):
+        raise Fail("--shape %s: dims must be positive integers" % s)
+    return name, d
+
+
+class ArgParser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 1, as qcc's do
+        self.print_usage(sys.stderr)
+        die(self.prog, message)
+
+
+def main(argv):
+    global PROG, np, onnx, numpy_helper
+    ap = ArgParser(
+        prog=PROG, description="Converts an ONNX model to the YAML model "
+        "format (OUT.yaml) plus .npy weights in OUT.weights/ beside it. "
+        "Nothing is written on error; every node the model format cannot "
+        "express is listed in one error. See docs/onnx.md.")
+    ap.add_argument("model", metavar="MODEL.onnx")
+    ap.add_argument("-o", dest="out", metavar="OUT.yaml", required=True,
+                    help="the YAML model to write")
+    ap.add_argument("--name", help="the model name (a C identifier; default: "
+                    "the ONNX graph name or the file name)")
+    ap.add_argument("--shape", action="append", default=[],
+                    metavar="NAME=D0,D1,...",
+                    help="static shape for an input with dynamic dims")
+    ap.add_argument("--check-with", metavar="QCC",
+                    help="run 'QCC check' on the result before writing it")
+    ap.add_argument("--prog", help=argparse.SUPPRESS)
+    if "--prog" in argv[1:2] and len(argv) > 2:
+        PROG = argv[2]
+        ap.prog = PROG
+    args = ap.parse_args(argv[1:])
+    need_modules()
+    import numpy
+    import onnx as onnx_mod
+    from onnx import numpy_helper as nh
+    np, onnx, numpy_helper = numpy, onnx_mod, nh
+    src = args.model
+    out = args.out
+    if not out.endswith(".yaml") and not out.endswith(".yml"):
+        die(PROG, "-o %s: the output must end in .yaml" % out)
+    try:
+        shapes = dict(parse_shape(s) for s in args.shape)
+        try:
+            model = onnx.load(src)
+        except FileNotFoundError:
+            raise Fail("no such file")
+        except Exception as e:
+            raise Fail("not a readable ONNX model: %s"
+                       % (str(e).splitlines() or ["?"])[0])
+        imp = Importer(model, src, shapes)
+        imp.collect_inputs()
+        imp.run()
+        if imp.problems:
+            items = ["%s: %s" % p for p in imp.problems]
+            raise Fail("unsupported: %d problem%s: %s"
+                       % (len(items), "" if len(items) == 1 else "s",
+                          "; ".join(items)))
+        name = model_name(imp, src, args.name)
+        stem = os.path.basename(out).rsplit(".", 1)[0]
+        weights_dir = (re.sub(r"[^A-Za-z0-9_.-]", "_", stem).lstrip(".") or
+                       "model") + ".weights"
+        text, files = render(imp, name, src, weights_dir)
+        try:
+            write_model(out, text, files, weights_dir, args.check_with)
+        except OSError as e:
+            die(out, "cannot write: %s" % e)
+    except Fail as e:
+        die(src, str(e))
+    except Exception as e:  # a bug: still one line, unless debugging
+        if os.environ.get("QCC_IMPORT_DEBUG"):
+            raise
+        die(src, "internal error in the importer (%s: %s); set "
+            "QCC_IMPORT_DEBUG=1 for a traceback" % (type(e).__name__, e))
+    for w in imp.warnings:
+        sys.stderr.write("%s: warning: %s\n" % (src, w))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
