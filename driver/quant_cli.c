@@ -14,6 +14,7 @@
 
 #include "driver.h"
 #include "fileio.h"
+#include "image.h"
 #include "jit_calib.h"
 #include "npy.h"
 #include "profile.h"
@@ -28,6 +29,11 @@ const char quant_cli_help[] =
     "  --calib NAME=PATH      calibration data for input NAME: a .npy of shape\n"
     "                         [S, *input shape], or a folder of .npy files of\n"
     "                         the input's shape (one per sample)\n"
+    "  --calib-images [NAME=]DIR  photos (png, jpg, ...) as calibration set,\n"
+    "                         preprocessed by --preprocess\n"
+    "  --preprocess=RECIPE    e.g. size=416x416,mean=103.53:116.28:123.675,\n"
+    "                         std=57.375:57.12:58.395,bgr (also rgb, stretch,\n"
+    "                         pad: pad to a square at the bottom/right first)\n"
     "  --calib-engine=E       jit (default: the observed model compiled for\n"
     "                         this host, samples run natively) or interp (the\n"
     "                         reference interpreter)\n"
@@ -77,6 +83,12 @@ int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
     if (!strchr(v, '=') || q->num_calib == QUANT_CLI_MAX)
       return bad_value(sub, "--calib (NAME=PATH)", v);
     q->calib[q->num_calib++] = v;
+  } else if ((v = driver_option(argc, argv, i, "--calib-images", &missing))) {
+    if (q->num_calib_images == QUANT_CLI_MAX)
+      return bad_value(sub, "--calib-images", v);
+    q->calib_images[q->num_calib_images++] = v;
+  } else if ((v = driver_option(argc, argv, i, "--preprocess", &missing))) {
+    q->preprocess = v;
   } else if ((v = driver_option(argc, argv, i, "--calib-engine", &missing))) {
     if (strcmp(v, "jit") && strcmp(v, "interp"))
       return bad_value(sub, "--calib-engine (jit or interp)", v);
@@ -220,6 +232,79 @@ void calib_data_free(CalibData *data) {
   memset(data, 0, sizeof *data);
 }
 
+/* [NAME=]DIR: every photo in DIR (sorted by name), preprocessed to input
+ * NAME's shape [1, 3, H, W]. Returns the sample count or -1 (printed). */
+static int load_calib_images(const QuantCli *q, const char *spec,
+                             const Graph *g, CalibData *data, const char *sub) {
+  const char *eq = strchr(spec, '=');
+  const char *dir = eq ? eq + 1 : spec;
+  int idx = -1;
+  for (int k = 0; k < g->num_inputs; k++)
+    if (eq ? (strlen(g->inputs[k]->name) == (size_t)(eq - spec) &&
+              strncmp(g->inputs[k]->name, spec, (size_t)(eq - spec)) == 0)
+           : g->num_inputs == 1)
+      idx = k;
+  if (idx < 0)
+    return driver_usage_error(sub, "--calib-images: name the input (NAME=DIR); "
+                              "model '%s' has no such single input", g->name), -1;
+  const Tensor *t = g->inputs[idx];
+  if (data->arrays[idx])
+    return driver_usage_error(sub, "--calib-images: input '%s' given twice",
+                              t->name), -1;
+  if (t->rank != 4 || t->dims[0] != 1 || t->dims[1] != 3)
+    return driver_usage_error(sub, "--calib-images: input '%s' is not one RGB "
+                              "image [1, 3, H, W]", t->name), -1;
+  Diag d;
+  diag_clear(&d);
+  ImagePrep prep;
+  if (image_prep_parse(q->preprocess ? q->preprocess : "", &prep, "--preprocess", &d)) {
+    driver_report(&d);
+    return -1;
+  }
+  if (prep.width == 0) {
+    prep.width = (int)t->dims[3];
+    prep.height = (int)t->dims[2];
+  }
+  if (prep.width != t->dims[3] || prep.height != t->dims[2])
+    return driver_usage_error(sub, "--preprocess size=%dx%d does not match input "
+                              "'%s' (%lldx%lld)", prep.width, prep.height,
+                              t->name, (long long)t->dims[3],
+                              (long long)t->dims[2]), -1;
+  struct dirent **list = NULL;
+  int n = scandir(dir, &list, NULL, alphasort);
+  if (n < 0)
+    return driver_usage_error(sub, "--calib-images: cannot read folder '%s'", dir), -1;
+  int64_t numel = ir_tensor_numel(t);
+  int count = 0;
+  for (int i = 0; i < n; i++)
+    count += image_is_image_file(list[i]->d_name);
+  float *arr = count ? malloc(sizeof(float) * (size_t)(numel * count)) : NULL;
+  int s = 0, rc = count ? 0 : -1;
+  if (!count)
+    driver_usage_error(sub, "--calib-images: no photos (png, jpg, ...) in '%s'", dir);
+  for (int i = 0; i < n; i++) {
+    if (!rc && image_is_image_file(list[i]->d_name)) {
+      size_t len = strlen(dir) + strlen(list[i]->d_name) + 2;
+      char *path = malloc(len);
+      snprintf(path, len, "%s/%s", dir, list[i]->d_name);
+      if (image_load(path, &prep, arr + (size_t)s * (size_t)numel, &d)) {
+        driver_report(&d);
+        rc = -1;
+      }
+      s++;
+      free(path);
+    }
+    free(list[i]);
+  }
+  free(list);
+  if (rc) {
+    free(arr);
+    return -1;
+  }
+  data->arrays[idx] = arr;
+  return s;
+}
+
 int quant_cli_setup(const QuantCli *q, const Graph *g, PassContext *ctx,
                     CalibData *data, bool need_calib, const char *sub) {
   pass_context_init(ctx);
@@ -268,7 +353,16 @@ int quant_cli_setup(const QuantCli *q, const Graph *g, PassContext *ctx,
                                 data->set.num_samples);
     data->set.num_samples = s;
   }
-  if (q->num_calib == 0 && !need_calib)
+  for (int i = 0; i < q->num_calib_images; i++) {
+    int s = load_calib_images(q, q->calib_images[i], g, data, sub);
+    if (s < 0)
+      return 1;
+    if (data->set.num_samples && s != data->set.num_samples)
+      return driver_usage_error(sub, "--calib-images: %d samples, %d for "
+                                "another input", s, data->set.num_samples);
+    data->set.num_samples = s;
+  }
+  if (q->num_calib == 0 && q->num_calib_images == 0 && !need_calib)
     return 0;
   for (int k = 0; k < g->num_inputs; k++)
     if (!data->arrays[k])

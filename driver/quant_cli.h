@@ -14,6 +14,9 @@ typedef struct QuantCli {
   const char *mode; /* "none" (default), "static" */
   const char *calib[QUANT_CLI_MAX]; /* NAME=PATH */
   int num_calib;
+  const char *calib_images[QUANT_CLI_MAX]; /* [NAME=]DIR of photos */
+  int num_calib_images;
+  const char *preprocess; /* recipe for the photos (frontend/image.h) */
   const char *calib_method; /* minmax, percentile:P, entropy, mse */
   const char *calib_engine; /* jit (default), interp */
   const char *observer;     /* minmax, moving-minmax, histogram */

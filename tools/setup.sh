@@ -9,6 +9,7 @@ packages=(
   gcc make cmake ninja-build          # build
   llvm-19-dev llvm-19-tools           # LLVM C API; FileCheck for the tests
   libyaml-dev libcmocka-dev           # frontend; unit tests
+  libstb-dev                          # photos: stb_image (calibration, apps)
   python3 python3-numpy python3-yaml  # example/golden generators, NumPy references
   valgrind pkg-config                 # tests/backend: app.test (valgrind), cmake_package.test (.pc)
   python3-onnx libonnx-testdata       # qcc import (tools/onnx_import.py); ONNX conformance (tests/onnx)
