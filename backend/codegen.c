@@ -200,6 +200,21 @@ static LLVMValueRef tensor_ptr_in_entry(Module *m, LLVMValueRef ws,
 }
 
 /* Writes <prefix>_run or <prefix>_run_parallel. */
+/* Below this many multiply-adds (or elements moved) a phase is not worth
+ * handing to other threads: on the order of 10 us of work. */
+enum { PARALLEL_MIN_WORK = 1 << 17 };
+
+/* Rough work of a node: output elements times the reduction length. */
+static int64_t work_of(const Node *n) {
+  if (n->num_outputs == 0)
+    return 0;
+  int64_t out = ir_tensor_numel(n->outputs[0]);
+  if (n->op == OP_CONV2D || n->op == OP_QCONV2D || n->op == OP_LINEAR ||
+      n->op == OP_QLINEAR || n->op == OP_DQLINEAR)
+    return out * (ir_tensor_numel(n->inputs[1]) / n->inputs[1]->dims[0]);
+  return out;
+}
+
 static LLVMValueRef entry_point(Module *m, bool parallel,
                                 LLVMValueRef *const_globals, const char *name) {
   Emit *e = &m->e;
@@ -249,7 +264,9 @@ static LLVMValueRef entry_point(Module *m, bool parallel,
     int64_t extent = i % 2 ? m->extent[i / 2] : m->pre_extent[i / 2];
     if (!kf)
       continue;
-    if (par) {
+    /* A phase too small to repay waking other threads runs on the caller
+     * (the split never changes results, only who computes them). */
+    if (par && extent > 1 && work_of(g->nodes[i / 2]) >= PARALLEL_MIN_WORK) {
       LLVMValueRef a[4] = {pool, kf, frame, em_i64(e, extent)};
       LLVMBuildCall2(e->b, pf_t, pf, a, 4, "");
     } else {
