@@ -9,6 +9,7 @@
 #include "driver.h"
 #include "fileio.h"
 #include "interp.h"
+#include "image.h"
 #include "npy.h"
 #include "quant_cli.h"
 
@@ -23,6 +24,8 @@ static void run_help(FILE *out) {
           "With --quant=static the model is calibrated, lowered to int8 and\n"
           "run by the int8 reference interpreter; outputs are dequantized to\n"
           "f32 so they compare directly with a float run.\n\n"
+          "An --input may also be a photo (png, jpg, ...): it is decoded and\n"
+          "preprocessed by the --preprocess recipe (see --calib-images).\n\n"
           "  --repeat N   run N times and print the median time per run\n"
           "               (benchmarks; outputs are those of the last run)\n\n%s",
           quant_cli_help);
@@ -33,8 +36,35 @@ typedef struct RunInput {
 } RunInput;
 
 /* Reads and checks every input; fills arrays[] indexed like g->inputs. */
+/* A photo as input: decoded and preprocessed (frontend/image.h) into an
+ * f32 array of the input's shape [1, 3, H, W]. */
+static int load_photo(const Tensor *t, const char *path, const char *recipe,
+                      NpyArray *a, Diag *d) {
+  if (t->rank != 4 || t->dims[0] != 1 || t->dims[1] != 3)
+    return diag_error(d, srcloc(path, 0, 0), "input '%s' is not one RGB image "
+                      "[1, 3, H, W]", t->name);
+  ImagePrep prep;
+  if (image_prep_parse(recipe ? recipe : "", &prep, "--preprocess", d))
+    return -1;
+  if (prep.width == 0) {
+    prep.width = (int)t->dims[3];
+    prep.height = (int)t->dims[2];
+  }
+  if (prep.width != t->dims[3] || prep.height != t->dims[2])
+    return diag_error(d, srcloc("--preprocess", 0, 0), "size=%dx%d does not "
+                      "match input '%s'", prep.width, prep.height, t->name);
+  a->dtype = DT_F32;
+  a->rank = 4;
+  memcpy(a->dims, t->dims, sizeof(int64_t) * 4);
+  a->numel = ir_tensor_numel(t);
+  a->data = malloc(sizeof(float) * (size_t)a->numel);
+  if (!a->data)
+    QCC_DIE("out of memory");
+  return image_load(path, &prep, a->data, d);
+}
+
 static int load_inputs(const Graph *g, const RunInput *given, int num_given,
-                       NpyArray *arrays) {
+                       NpyArray *arrays, const char *recipe) {
   Diag d;
   diag_clear(&d);
   for (int i = 0; i < num_given; i++) {
@@ -47,7 +77,9 @@ static int load_inputs(const Graph *g, const RunInput *given, int num_given,
                                 g->name, given[i].name);
     if (arrays[idx].data)
       return driver_usage_error("run", "input '%s' given twice", given[i].name);
-    if (npy_read(given[i].path, &arrays[idx], &d)) {
+    if (image_is_image_file(given[i].path)
+            ? load_photo(g->inputs[idx], given[i].path, recipe, &arrays[idx], &d)
+            : npy_read(given[i].path, &arrays[idx], &d)) {
       driver_report(&d);
       return 1;
     }
@@ -176,7 +208,7 @@ int cmd_run(int argc, char **argv) {
   if (!(g = driver_load_model(model)))
     goto done;
   arrays = calloc((size_t)g->num_inputs + 1, sizeof(NpyArray));
-  if (!arrays || load_inputs(g, given, num_given, arrays))
+  if (!arrays || load_inputs(g, given, num_given, arrays, qc.preprocess))
     goto done;
   if (qc.mode && strcmp(qc.mode, "none") != 0) {
     bool need_calib = strcmp(qc.mode, "static") == 0 && !qc.load_profile;
