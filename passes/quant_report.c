@@ -6,10 +6,11 @@
 #include "quant_report.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "strbuf.h"
 
 #include "interp.h"
 
@@ -197,29 +198,6 @@ int quant_report_build(QuantReport *r, const Graph *float_g, const Graph *q_g,
 
 /* ---- rendering ---------------------------------------------------------- */
 
-typedef struct Text {
-  char *p;
-  size_t len, cap;
-} Text;
-
-static void put(Text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(Text *t, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (t->len + (size_t)n + 1 > t->cap) {
-    t->cap = (t->len + (size_t)n + 1) * 2;
-    t->p = realloc(t->p, t->cap);
-    if (!t->p)
-      QCC_DIE("out of memory");
-  }
-  va_start(ap, fmt);
-  vsnprintf(t->p + t->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  t->len += (size_t)n;
-}
-
 static const char *db(double v, char *buf, size_t n) {
   if (isnan(v))
     snprintf(buf, n, "-");
@@ -231,95 +209,95 @@ static const char *db(double v, char *buf, size_t n) {
 }
 
 char *quant_report_markdown(const QuantReport *r) {
-  Text t = {0};
+  StrBuf t = {0};
   char b[32];
-  put(&t, "# Quantization report: %s\n\n", r->model);
+  strbuf_printf(&t, "# Quantization report: %s\n\n", r->model);
   if (r->dynamic)
-    put(&t, "- mode: dynamic quantization (linear: i8 weights, activation "
+    strbuf_printf(&t, "- mode: dynamic quantization (linear: i8 weights, activation "
             "scale computed at run time; everything else f32)\n");
   else
-    put(&t, "- mode: static post-training quantization (u8 activations, i8 weights)\n");
+    strbuf_printf(&t, "- mode: static post-training quantization (u8 activations, i8 weights)\n");
   if (r->samples)
-    put(&t, "- calibration: %s, %d samples\n", r->method, r->samples);
+    strbuf_printf(&t, "- calibration: %s, %d samples\n", r->method, r->samples);
   else
-    put(&t, "- SQNR: not measured (no calibration data given)\n");
-  put(&t, "- graph hash: %s\n", r->hash);
-  put(&t, "- nodes: %d int8, %d f32\n", r->num_int8, r->num_f32);
-  put(&t, "- model output SQNR: %s dB\n\n", db(r->output_sqnr_db, b, sizeof b));
+    strbuf_printf(&t, "- SQNR: not measured (no calibration data given)\n");
+  strbuf_printf(&t, "- graph hash: %s\n", r->hash);
+  strbuf_printf(&t, "- nodes: %d int8, %d f32\n", r->num_int8, r->num_f32);
+  strbuf_printf(&t, "- model output SQNR: %s dB\n\n", db(r->output_sqnr_db, b, sizeof b));
   if (r->num_f32) {
-    put(&t, "## Kept in f32\n\n");
+    strbuf_printf(&t, "## Kept in f32\n\n");
     for (int i = 0; i < r->num_rows; i++)
       if (!r->rows[i].int8)
-        put(&t, "- %s '%s': %s\n", r->rows[i].op, r->rows[i].node,
+        strbuf_printf(&t, "- %s '%s': %s\n", r->rows[i].op, r->rows[i].node,
             r->rows[i].detail);
-    put(&t, "\n");
+    strbuf_printf(&t, "\n");
   }
-  put(&t, "## Nodes\n\n| node | op | precision | input | output | weights | "
+  strbuf_printf(&t, "## Nodes\n\n| node | op | precision | input | output | weights | "
           "SQNR dB | note |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
   for (int i = 0; i < r->num_rows; i++) {
     const QuantReportRow *w = &r->rows[i];
-    put(&t, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", w->node, w->op,
+    strbuf_printf(&t, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", w->node, w->op,
         w->int8 ? "int8" : "f32", w->in_params, w->out_params, w->weights,
         db(w->sqnr_db, b, sizeof b), w->detail);
   }
-  return t.p;
+  return strbuf_take(&t);
 }
 
-static void put_json_string(Text *t, const char *s) {
-  put(t, "\"");
+static void put_json_string(StrBuf *t, const char *s) {
+  strbuf_printf(t, "\"");
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
     if (c == '"' || c == '\\')
-      put(t, "\\%c", c);
+      strbuf_printf(t, "\\%c", c);
     else if (c < 0x20)
-      put(t, "\\u%04x", c);
+      strbuf_printf(t, "\\u%04x", c);
     else
-      put(t, "%c", c);
+      strbuf_printf(t, "%c", c);
   }
-  put(t, "\"");
+  strbuf_printf(t, "\"");
 }
 
-static void put_json_number(Text *t, double v) {
+static void put_json_number(StrBuf *t, double v) {
   if (isnan(v))
-    put(t, "null");
+    strbuf_printf(t, "null");
   else if (isinf(v))
-    put(t, "\"inf\"");
+    strbuf_printf(t, "\"inf\"");
   else
-    put(t, "%.4f", v);
+    strbuf_printf(t, "%.4f", v);
 }
 
 char *quant_report_json(const QuantReport *r) {
-  Text t = {0};
-  put(&t, "{\n  \"model\": ");
+  StrBuf t = {0};
+  strbuf_printf(&t, "{\n  \"model\": ");
   put_json_string(&t, r->model);
-  put(&t, ",\n  \"mode\": \"%s\",\n  \"calibration_method\": ", r->dynamic ? "dynamic" : "static");
+  strbuf_printf(&t, ",\n  \"mode\": \"%s\",\n  \"calibration_method\": ", r->dynamic ? "dynamic" : "static");
   put_json_string(&t, r->method);
-  put(&t, ",\n  \"calibration_samples\": %d,\n  \"graph_hash\": \"%s\",\n",
+  strbuf_printf(&t, ",\n  \"calibration_samples\": %d,\n  \"graph_hash\": \"%s\",\n",
       r->samples, r->hash);
-  put(&t, "  \"int8_nodes\": %d,\n  \"f32_nodes\": %d,\n  \"output_sqnr_db\": ",
+  strbuf_printf(&t, "  \"int8_nodes\": %d,\n  \"f32_nodes\": %d,\n  \"output_sqnr_db\": ",
       r->num_int8, r->num_f32);
   put_json_number(&t, r->output_sqnr_db);
-  put(&t, ",\n  \"nodes\": [\n");
+  strbuf_printf(&t, ",\n  \"nodes\": [\n");
   for (int i = 0; i < r->num_rows; i++) {
     const QuantReportRow *w = &r->rows[i];
-    put(&t, "    {\"node\": ");
+    strbuf_printf(&t, "    {\"node\": ");
     put_json_string(&t, w->node);
-    put(&t, ", \"op\": ");
+    strbuf_printf(&t, ", \"op\": ");
     put_json_string(&t, w->op);
-    put(&t, ", \"precision\": \"%s\", \"input\": ", w->int8 ? "int8" : "f32");
+    strbuf_printf(&t, ", \"precision\": \"%s\", \"input\": ", w->int8 ? "int8" : "f32");
     put_json_string(&t, w->in_params);
-    put(&t, ", \"output\": ");
+    strbuf_printf(&t, ", \"output\": ");
     put_json_string(&t, w->out_params);
-    put(&t, ", \"weights\": ");
+    strbuf_printf(&t, ", \"weights\": ");
     put_json_string(&t, w->weights);
-    put(&t, ", \"sqnr_db\": ");
+    strbuf_printf(&t, ", \"sqnr_db\": ");
     put_json_number(&t, w->sqnr_db);
-    put(&t, ", \"%s\": ", w->int8 ? "note" : "why");
+    strbuf_printf(&t, ", \"%s\": ", w->int8 ? "note" : "why");
     put_json_string(&t, w->detail);
-    put(&t, "}%s\n", i + 1 < r->num_rows ? "," : "");
+    strbuf_printf(&t, "}%s\n", i + 1 < r->num_rows ? "," : "");
   }
-  put(&t, "  ]\n}\n");
-  return t.p;
+  strbuf_printf(&t, "  ]\n}\n");
+  return strbuf_take(&t);
 }
 
 void quant_report_free(QuantReport *r) {
