@@ -37,17 +37,21 @@ LLVMValueRef kc_const(KernelCtx *k, const char *what, const void *data,
   return em_const_bytes(k->e, name, data, n);
 }
 
+/* The private global holding constant t, created once per module. */
+static LLVMValueRef const_global(Emit *e, const char *prefix,
+                                 LLVMValueRef *globals, const Tensor *t) {
+  if (!globals[t->id]) {
+    char name[256];
+    snprintf(name, sizeof name, "%s.const.%s", prefix, t->name);
+    globals[t->id] = em_const_bytes(e, name, t->data, (size_t)ir_tensor_nbytes(t));
+  }
+  return globals[t->id];
+}
+
 LLVMValueRef kc_tensor(KernelCtx *k, const Tensor *t) {
   Emit *e = k->e;
-  if (t->kind == TK_CONST) {
-    if (!k->const_globals[t->id]) {
-      char name[256];
-      snprintf(name, sizeof name, "%s.const.%s", k->prefix, t->name);
-      k->const_globals[t->id] =
-          em_const_bytes(e, name, t->data, (size_t)ir_tensor_nbytes(t));
-    }
-    return k->const_globals[t->id];
-  }
+  if (t->kind == TK_CONST)
+    return const_global(e, k->prefix, k->const_globals, t);
   if (t->kind == TK_INPUT) {
     for (int i = 0; i < k->g->num_inputs; i++)
       if (k->g->inputs[i] == t)
@@ -187,15 +191,8 @@ static LLVMValueRef tensor_ptr_in_entry(Module *m, LLVMValueRef ws,
       if (m->g->inputs[i] == t)
         return in_args[i];
   }
-  if (t->kind == TK_CONST) {
-    if (!const_globals[t->id]) {
-      char name[256];
-      snprintf(name, sizeof name, "%s.const.%s", m->opts->symbol_prefix, t->name);
-      const_globals[t->id] =
-          em_const_bytes(e, name, t->data, (size_t)ir_tensor_nbytes(t));
-    }
-    return const_globals[t->id];
-  }
+  if (t->kind == TK_CONST)
+    return const_global(e, m->opts->symbol_prefix, const_globals, t);
   return em_elem(e, e->i8, ws, em_i64(e, m->plan.tensor_offset[t->id]));
 }
 

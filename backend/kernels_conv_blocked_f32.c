@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "codegen.h"
+#include "pack.h"
 
 enum { MR = 4 };
 
@@ -70,33 +71,10 @@ static int64_t main_extent(const Node *n) {
 
 static int emit_pack(KernelCtx *k, Diag *d) {
   (void)d;
-  Emit *e = k->e;
-  const Node *n = k->n;
   Geom g;
-  geom(n, lanes_for(k->target), &g);
-  LLVMValueRef x = kc_tensor(k, n->inputs[0]);
-  Loop l, lw, lc;
-  LLVMValueRef r = kernel_range(k, &l);
-  LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, g.PH), "");
-  LLVMValueRef ih = em_addc(e, LLVMBuildURem(e->b, r, em_i64(e, g.PH), ""), -g.pt);
-  LLVMValueRef row_in = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, ih, em_i64(e, 0), ""),
-                                     LLVMBuildICmp(e->b, LLVMIntSLT, ih, em_i64(e, g.H), ""), "");
-  LLVMValueRef dst = em_elem(e, e->f32, k->scratch, em_mulc(e, r, g.PW * g.C));
-  LLVMValueRef pw = em_loop_n(e, &lw, g.PW, "pw");
-  LLVMValueRef iw = em_addc(e, pw, -g.pl);
-  LLVMValueRef in = LLVMBuildAnd(e->b, row_in,
-                                 LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, iw, em_i64(e, 0), ""),
-                                              LLVMBuildICmp(e->b, LLVMIntSLT, iw, em_i64(e, g.W), ""), ""), "");
-  LLVMValueRef ihc = LLVMBuildSelect(e->b, in, ih, em_i64(e, 0), "");
-  LLVMValueRef iwc = LLVMBuildSelect(e->b, in, iw, em_i64(e, 0), "");
-  LLVMValueRef c = em_loop_n(e, &lc, g.C, "c");
-  LLVMValueRef src = em_add(e, em_mulc(e, em_madc(e, b, g.C, c), g.H * g.W),
-                            em_madc(e, ihc, g.W, iwc));
-  LLVMValueRef v = LLVMBuildSelect(e->b, in, em_load_at(e, e->f32, x, src), em_f32(e, 0), "");
-  em_store_at(e, v, e->f32, dst, em_madc(e, pw, g.C, c));
-  em_loop_end(e, &lc);
-  em_loop_end(e, &lw);
-  em_loop_end(e, &l);
+  geom(k->n, lanes_for(k->target), &g);
+  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl};
+  pack_nhwc_emit(k, &pg, k->e->f32, em_f32(k->e, 0));
   return 0;
 }
 

@@ -24,6 +24,7 @@
 
 #include "codegen.h"
 #include "dot_step.h"
+#include "pack.h"
 #include "requant.h"
 
 enum { MR = 4 };
@@ -80,38 +81,11 @@ static int64_t main_extent(const Node *n) {
 
 static int emit_pack(KernelCtx *k, Diag *d) {
   (void)d;
-  Emit *e = k->e;
-  const Node *n = k->n;
   Geom g;
-  geom(n, step_of(k).lanes, &g);
-  int32_t z = n->inputs[0]->quant->zero_point[0];
-  LLVMValueRef x = kc_tensor(k, n->inputs[0]);
-  Loop l, lw, lc;
-  LLVMValueRef r = kernel_range(k, &l); /* b * PH + ph */
-  LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, g.PH), "");
-  LLVMValueRef ih = em_addc(e, LLVMBuildURem(e->b, r, em_i64(e, g.PH), ""), -g.pt);
-  LLVMValueRef row_in = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, ih, em_i64(e, 0), ""),
-                                     LLVMBuildICmp(e->b, LLVMIntSLT, ih, em_i64(e, g.H), ""), "");
-  LLVMValueRef dst = em_elem(e, e->i8, k->scratch, em_mulc(e, r, g.PW * g.C4));
-  LLVMValueRef pw = em_loop_n(e, &lw, g.PW, "pw");
-  LLVMValueRef iw = em_addc(e, pw, -g.pl);
-  LLVMValueRef in = LLVMBuildAnd(e->b, row_in,
-                                 LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, iw, em_i64(e, 0), ""),
-                                              LLVMBuildICmp(e->b, LLVMIntSLT, iw, em_i64(e, g.W), ""), ""), "");
-  LLVMValueRef c = em_loop_n(e, &lc, g.C4, "c");
-  LLVMValueRef ok = LLVMBuildAnd(e->b, in, LLVMBuildICmp(e->b, LLVMIntSLT, c, em_i64(e, g.C), ""), "");
-  /* Clamp the address so the load is always in bounds, then select. */
-  LLVMValueRef ihc = LLVMBuildSelect(e->b, ok, ih, em_i64(e, 0), "");
-  LLVMValueRef iwc = LLVMBuildSelect(e->b, ok, iw, em_i64(e, 0), "");
-  LLVMValueRef cc = LLVMBuildSelect(e->b, ok, c, em_i64(e, 0), "");
-  LLVMValueRef src = em_add(e, em_mulc(e, em_madc(e, b, g.C, cc), g.H * g.W),
-                            em_madc(e, ihc, g.W, iwc));
-  LLVMValueRef v = LLVMBuildSelect(e->b, ok, em_load_at(e, e->i8, x, src),
-                                   LLVMConstInt(e->i8, (unsigned long long)z, 0), "");
-  em_store_at(e, v, e->i8, dst, em_madc(e, pw, g.C4, c));
-  em_loop_end(e, &lc);
-  em_loop_end(e, &lw);
-  em_loop_end(e, &l);
+  geom(k->n, step_of(k).lanes, &g);
+  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C4, g.pt, g.pl};
+  int32_t z = k->n->inputs[0]->quant->zero_point[0];
+  pack_nhwc_emit(k, &pg, k->e->i8, LLVMConstInt(k->e->i8, (unsigned long long)z, 0));
   return 0;
 }
 
