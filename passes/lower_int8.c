@@ -20,7 +20,6 @@
  * graph's interface; values up to quantization error. */
 #include "pass.h"
 
-#include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,10 +41,6 @@ typedef struct Lower {
 enum { QCC_FUSED_TABLE = 1024 };
 
 static bool is_fusable_act(const Node *n);
-
-static bool kept_float(const PassContext *ctx, const Node *n) {
-  return pass_kept_float(ctx, n);
-}
 
 static bool act_u8(const Tensor *t) {
   return t->quant && t->quant->dtype == DT_U8 && t->quant->axis == -1;
@@ -116,7 +111,7 @@ static const char *decide(Lower *L, Node *n) {
     if (strcmp(L->ctx->auto_keep[i], n->name) == 0)
       return L->ctx->auto_keep_reason ? L->ctx->auto_keep_reason
                                       : "kept in f32 by the accuracy search";
-  if (kept_float(L->ctx, n))
+  if (pass_kept_float(L->ctx, n))
     return "kept in f32 by --keep-float";
   switch (n->op) {
   case OP_CONV2D:
@@ -129,7 +124,7 @@ static const char *decide(Lower *L, Node *n) {
       for (int j = 0; j < g->nodes[i]->num_inputs; j++)
         if (g->nodes[i]->inputs[j] == y)
           act = act ? (Node *)-1 : g->nodes[i];
-    if (why || !act || act == (Node *)-1 || kept_float(L->ctx, act) ||
+    if (why || !act || act == (Node *)-1 || pass_kept_float(L->ctx, act) ||
         conv_blocker(g, n, act->outputs[0]))
       return why;
     if (is_fusable_act(act)) {
