@@ -163,10 +163,11 @@ int cmd_compile(int argc, char **argv) {
   backend_c_identifier(name ? name : g->name, prefix, sizeof prefix);
   if (qc.mode && strcmp(qc.mode, "none") != 0) {
     bool need_calib = strcmp(qc.mode, "static") == 0 && !qc.load_profile;
-    /* The quantization report is one of the artifacts. */
+    /* The quantization report is one of the artifacts; --report may name
+     * a file inside the output folder. */
     Diag dd;
     diag_clear(&dd);
-    if (!qc.report && qcc_make_dirs(out_dir, &dd) == 0)
+    if (qcc_make_dirs(out_dir, &dd) == 0 && !qc.report)
       qc.report = default_report = path_in(out_dir, "", prefix, ".report.md");
     if (quant_cli_setup(&qc, g, &ctx, &calib, need_calib, "compile"))
       goto done;

@@ -1,11 +1,12 @@
-/* qcc runtime: the types the generated code's descriptor uses, and a small
- * pthread pool for the parallel entry point. Installed with qcc; apps that
+/* qcc runtime: the types the generated code's descriptor uses, a small
+ * pthread pool for the parallel entry point, and photo preprocessing. Installed with qcc; apps that
  * link a compiled model include the model's header, which includes this.
  * Depends on nothing of qcc (libc and libpthread only). */
 #ifndef QCC_RUNTIME_H
 #define QCC_RUNTIME_H
 
 #include <stdint.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,6 +68,35 @@ qcc_threadpool *qcc_threadpool_create(int num_threads);
 void qcc_threadpool_destroy(qcc_threadpool *pool);
 /* The pool as a qcc_parallel for a model's _run_parallel entry point. */
 qcc_parallel qcc_threadpool_parallel(qcc_threadpool *pool);
+
+/* Photo preprocessing: the very code qcc's --preprocess uses for
+ * calibration, so an app feeds its model what the model was calibrated on.
+ * A recipe is a comma-separated list:
+ *   size=WxH              tensor size
+ *   mean=R:G:B  std=R:G:B (x - mean) / std per channel, on 0..255 values,
+ *                         in the tensor's channel order; one value applies
+ *                         to all three channels
+ *   rgb | bgr             channel order of the tensor (default rgb)
+ *   stretch | pad         resize the whole photo to WxH (default), or first
+ *                         pad it to a square at the bottom/right with 0
+ * Resizing is bilinear with half-pixel centres, edges clamped. */
+typedef struct qcc_preprocess {
+  int32_t width, height; /* 0 until a recipe or the caller sets them */
+  float mean[3], std[3];
+  int32_t bgr, pad_square;
+} qcc_preprocess;
+
+/* Parses recipe into p; on error returns -1 and writes one line to err. */
+int qcc_preprocess_parse(const char *recipe, qcc_preprocess *p, char *err,
+                         size_t err_size);
+/* rgb: w x h pixels, 3 bytes each, row-major. out: 3 x height x width f32
+ * (CHW). p->width and p->height must be set. */
+void qcc_preprocess_image(const qcc_preprocess *p, const unsigned char *rgb,
+                          int32_t w, int32_t h, float *out);
+/* How many photo pixels one tensor pixel spans, along x and y: multiply a
+ * box found on the tensor by these to get it on the photo. */
+void qcc_preprocess_scale(const qcc_preprocess *p, int32_t w, int32_t h,
+                          float *scale_x, float *scale_y);
 
 #ifdef __cplusplus
 }

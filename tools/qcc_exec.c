@@ -5,7 +5,11 @@
  *
  *   qcc-exec LIB.so --input NAME=FILE.npy ... --output-dir DIR
  *            [--prefix P] [--threads N] [--repeat N]
+ *            [--preprocess RECIPE] [--save-inputs]
  *
+ * An input may be a photo (png, jpg, ...), prepared by --preprocess the
+ * way `qcc --calib-images` prepares calibration photos (the same runtime
+ * code); --save-inputs also writes each input as <NAME>.input.npy.
  * --threads N > 1 runs <prefix>_run_parallel on a qcc_threadpool of N
  * threads; --repeat N runs N times and prints the median time per run. */
 #include <dlfcn.h>
@@ -15,10 +19,47 @@
 #include <time.h>
 
 #include "fileio.h"
+#include "image.h"
 #include "npy.h"
 #include "qcc_runtime.h"
 
 typedef int (*RunFn)(void *, ...);
+
+/* DIR/NAME + suffix, with '/' in the tensor name made '_'. */
+static void npy_path(const char *dir, const char *name, const char *suffix,
+                     char *path, size_t size) {
+  snprintf(path, size, "%s/", dir);
+  size_t at = strlen(path);
+  for (const char *c = name; *c && at + strlen(suffix) + 1 < size; c++)
+    path[at++] = *c == '/' ? '_' : *c;
+  snprintf(path + at, size - at, "%s", suffix);
+}
+
+/* A photo as input t: [1, 3, H, W] f32, H and W from the tensor. */
+static int load_photo(const char *path, const char *recipe,
+                      const qcc_tensor_info *t, NpyArray *a, Diag *d) {
+  ImagePrep prep;
+  if (image_prep_parse(recipe, &prep, "--preprocess", d))
+    return -1;
+  if (t->rank != 4 || t->dims[0] != 1 || t->dims[1] != 3)
+    return diag_error(d, srcloc(path, 0, 0), "input '%s' is not [1, 3, H, W]: "
+                      "a photo cannot feed it", t->name);
+  if (!prep.width) {
+    prep.width = (int32_t)t->dims[3];
+    prep.height = (int32_t)t->dims[2];
+  } else if (prep.width != t->dims[3] || prep.height != t->dims[2]) {
+    return diag_error(d, srcloc("--preprocess", 0, 0), "size=%dx%d does not "
+                      "match input '%s'", prep.width, prep.height, t->name);
+  }
+  memset(a, 0, sizeof *a);
+  a->dtype = DT_F32;
+  a->rank = 4;
+  a->numel = t->bytes / 4;
+  memcpy(a->dims, t->dims, sizeof(int64_t) * 4);
+  if (!(a->data = malloc((size_t)t->bytes)))
+    return diag_error(d, srcloc(path, 0, 0), "out of memory");
+  return image_load(path, &prep, a->data, d);
+}
 
 static int fail(const char *fmt, const char *arg) {
   fprintf(stderr, "qcc-exec: error: ");
@@ -55,7 +96,8 @@ static int call(void *fn, bool parallel, void *ws, const qcc_parallel *par,
 int main(int argc, char **argv) {
   const char *lib = NULL, *out_dir = NULL, *prefix = NULL;
   const char *inputs[16][2];
-  int num_inputs = 0, threads = 1, repeat = 1;
+  const char *recipe = "";
+  int num_inputs = 0, threads = 1, repeat = 1, save_inputs = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--input") == 0 && i + 1 < argc) {
       char *v = argv[++i], *eq = strchr(v, '=');
@@ -70,6 +112,10 @@ int main(int argc, char **argv) {
       prefix = argv[++i];
     } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
       threads = atoi(argv[++i]);
+    } else if (strcmp(argv[i], "--preprocess") == 0 && i + 1 < argc) {
+      recipe = argv[++i];
+    } else if (strcmp(argv[i], "--save-inputs") == 0) {
+      save_inputs = 1;
     } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
       repeat = atoi(argv[++i]);
     } else if (argv[i][0] == '-') {
@@ -118,7 +164,8 @@ int main(int argc, char **argv) {
         path = inputs[i][1];
     if (!path)
       return fail("missing --input %s=FILE.npy", t->name);
-    if (npy_read(path, &arrays[k], &d)) {
+    if (image_is_image_file(path) ? load_photo(path, recipe, t, &arrays[k], &d)
+                                  : npy_read(path, &arrays[k], &d)) {
       char buf[600];
       return fail("%s", diag_format(&d, buf, sizeof buf));
     }
@@ -154,15 +201,15 @@ int main(int argc, char **argv) {
            target ? target() : "?");
   if (qcc_make_dirs(out_dir, &d))
     return fail("cannot create %s", out_dir);
-  for (int k = 0; k < info->num_outputs; k++) {
-    const qcc_tensor_info *t = &info->outputs[k];
+  for (int k = 0; k < n; k++) {
+    bool is_input = k < info->num_inputs;
+    if (is_input && !save_inputs)
+      continue;
+    const qcc_tensor_info *t =
+        is_input ? &info->inputs[k] : &info->outputs[k - info->num_inputs];
     char path[1024];
-    snprintf(path, sizeof path, "%s/", out_dir);
-    size_t at = strlen(path);
-    for (const char *c = t->name; *c && at + 5 < sizeof path; c++)
-      path[at++] = *c == '/' ? '_' : *c;
-    snprintf(path + at, sizeof path - at, ".npy");
-    if (npy_write(path, DT_F32, t->rank, t->dims, ptrs[info->num_inputs + k], &d)) {
+    npy_path(out_dir, t->name, is_input ? ".input.npy" : ".npy", path, sizeof path);
+    if (npy_write(path, DT_F32, t->rank, t->dims, ptrs[k], &d)) {
       char buf[600];
       return fail("%s", diag_format(&d, buf, sizeof buf));
     }
