@@ -69,6 +69,29 @@ static int run_native(const Graph *g, const PassContext *ctx, CalibRun *run,
   return rc;
 }
 
+/* The whole output range of a bounded activation, as TFLite fixes it for
+ * its logistic and tanh: scores and gates reach values on deployment data
+ * that a small calibration set never shows (a detector's class scores), and
+ * 1/255 is fine resolution for them. */
+static bool bounded_output(const Tensor *t, float *lo, float *hi) {
+  const Node *p = t->producer;
+  if (!p)
+    return false;
+  switch (p->op) {
+  case OP_SIGMOID:
+  case OP_HARDSIGMOID:
+    *lo = 0.0f;
+    *hi = 1.0f;
+    return true;
+  case OP_TANH:
+    *lo = -1.0f;
+    *hi = 1.0f;
+    return true;
+  default:
+    return false;
+  }
+}
+
 int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   const CalibSet *cs = ctx->calib;
   SrcLoc where = srcloc(g->source_path, 0, 0);
@@ -135,7 +158,8 @@ int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
      * observer answers with what it has. */
     if (o->kind != OBS_HISTOGRAM)
       opt.method = RANGE_MINMAX;
-    if ((rc = calib_range_estimate(o, &opt, &lo, &hi, d)) != 0)
+    if (!bounded_output(n->inputs[0], &lo, &hi) &&
+        (rc = calib_range_estimate(o, &opt, &lo, &hi, d)) != 0)
       break;
     double r[2] = {lo, hi};
     Attr a = ir_attr_make_floats(g, ATTR_RANGE, AK_FLOATS, r, 2);
