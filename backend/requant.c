@@ -27,6 +27,13 @@ float *requant_multipliers(const Node *n, float s_target) {
 OutStage requant_out_stage(KernelCtx *k) {
   const Node *n = k->n;
   OutStage s = {0};
+  s.elem = k->e->i8;
+  if (n->outputs[0]->dtype == DT_F32) { /* docs/quantization.md */
+    s.f32 = true;
+    s.scale = 1.0f;
+    s.elem = k->e->f32;
+    return s;
+  }
   if (n->num_inputs > 3) {
     s.scale = (float)ir_attr_float(n, ATTR_INDEX_SCALE);
     s.z = (int32_t)ir_attr_int(n, ATTR_INDEX_ZERO_POINT);
@@ -48,6 +55,8 @@ OutStage requant_out_stage(KernelCtx *k) {
 LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
                                LLVMValueRef m) {
   LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, e->f32, ""), m, "");
+  if (s->f32)
+    return v;
   LLVMValueRef q = em_finish(e, em_rne(e, v), s->z, s->lo, s->hi);
   if (s->table)
     return em_load_at(e, e->i8, s->table, LLVMBuildZExt(e->b, q, e->i64, ""));
@@ -68,6 +77,8 @@ LLVMValueRef requant_out_vector(Emit *e, const OutStage *s, LLVMValueRef acc,
                                 LLVMValueRef m, unsigned lanes) {
   LLVMTypeRef vf = LLVMVectorType(e->f32, lanes);
   LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, vf, ""), m, "");
+  if (s->f32)
+    return v;
   v = em_rne(e, v);
   LLVMValueRef flo = splat_const(em_f32(e, (float)(s->lo - s->z)), lanes);
   LLVMValueRef fhi = splat_const(em_f32(e, (float)(s->hi - s->z)), lanes);

@@ -8,9 +8,11 @@
 #include "codegen.h"
 
 typedef struct OutStage {
-  float scale;     /* s_y, or index_scale with a table */
+  float scale;     /* s_y, or index_scale with a table, or 1 for f32 */
   int32_t z, lo, hi;
   LLVMValueRef table; /* NULL without a fused table */
+  bool f32;           /* f32 result: acc * M, nothing rounded to u8 */
+  LLVMTypeRef elem;   /* what one result element is stored as */
 } OutStage;
 
 OutStage requant_out_stage(KernelCtx *k);
@@ -18,12 +20,12 @@ OutStage requant_out_stage(KernelCtx *k);
  * padded with zeros to `padded` entries when padded > O). */
 float *requant_multipliers(const Node *n, float s_target);
 float *requant_multipliers_padded(const Node *n, float s_target, int64_t padded);
-/* acc (i32) -> u8 code (i8 value). */
+/* acc (i32) -> u8 code (i8 value), or the f32 value with s->f32. */
 LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
                                LLVMValueRef m);
 
 /* The same for a vector of accumulators (<N x i32>) with a vector of
- * multipliers (<N x float>): <N x i8> codes. Accumulators are integers, so
+ * multipliers (<N x float>): <N x i8> codes (<N x float> with s->f32). Accumulators are integers, so
  * no NaN can arise (the scalar path's NaN rule is moot) and the results
  * equal requant_out_value lane by lane. */
 LLVMValueRef requant_out_vector(Emit *e, const OutStage *s, LLVMValueRef acc,

@@ -18,7 +18,7 @@ import numpy as np
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 METHODS = ["minmax", "percentile:99.99", "percentile:99.999", "entropy", "mse"]
 VARIANTS = [("default", []), ("no bias corr.", ["--no-bias-correction"]),
-            ("no equalize", ["--no-equalize"])]
+            ("equalize", ["--equalize"])]
 
 
 def model_io(example):

@@ -46,8 +46,10 @@ const char quant_cli_help[] =
     "                         bring the output SQNR (int8 vs f32, calibration\n"
     "                         set) to at least DB dB; layers ranked by what\n"
     "                         keeping each alone gains\n"
-    "  --no-equalize          skip cross-layer equalization (conv -> relu-like\n"
-    "                         -> conv chains)\n"
+    "  --equalize, --no-equalize  cross-layer equalization of conv ->\n"
+    "                         relu-like -> conv chains; default: only with\n"
+    "                         --weights=per-tensor (per-channel scales already\n"
+    "                         absorb what it evens out)\n"
     "  --no-bias-correction   skip the correction of the output shift that\n"
     "                         i8 weight rounding causes\n"
     "  --weights=G            per-channel (default) or per-tensor\n"
@@ -65,8 +67,9 @@ int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
                      const char *sub) {
   bool missing = false;
   const char *v;
-  if (strcmp(argv[*i], "--no-equalize") == 0) {
-    q->no_equalize = true;
+  if (strcmp(argv[*i], "--no-equalize") == 0 ||
+      strcmp(argv[*i], "--equalize") == 0) {
+    q->equalize = argv[*i][2] == 'e' ? EQUALIZE_ON : EQUALIZE_OFF;
   } else if (strcmp(argv[*i], "--no-bias-correction") == 0) {
     q->no_bias_correction = true;
   } else if ((v = driver_option(argc, argv, i, "--max-drop", &missing))) {
@@ -655,7 +658,9 @@ int quant_cli_quantize(const QuantCli *q, Graph *g, PassContext *ctx,
   Graph *float_g = NULL;
   bool dynamic = strcmp(q->mode, "dynamic") == 0;
   int rc = pass_pipeline_run(g, "canonicalize", ctx, &opts, &d);
-  if (!rc && !dynamic && !q->no_equalize)
+  bool equalize = q->equalize == EQUALIZE_AUTO ? q->per_tensor_weights
+                                               : q->equalize == EQUALIZE_ON;
+  if (!rc && !dynamic && equalize)
     rc = pass_pipeline_run(g, "equalize", ctx, &opts, &d);
   /* The float reference for the report and the search: the graph as
    * calibrated, equalized (which keeps its values) but not quantized. */

@@ -26,7 +26,9 @@ typedef struct QuantCli {
   bool per_tensor_weights;
   const char *report; /* FILE.md or FILE.json */
   const char *save_profile, *load_profile;
-  bool no_equalize, no_bias_correction;
+  /* Cross-layer equalization; auto: only with per-tensor weights. */
+  enum { EQUALIZE_AUTO, EQUALIZE_ON, EQUALIZE_OFF } equalize;
+  bool no_bias_correction;
   double max_drop; /* --max-drop: minimum output SQNR in dB; 0 = off */
 } QuantCli;
 

@@ -14,6 +14,10 @@
  *   y = table[qm_requantize(acc, M_t[o], index_zero_point, 0, N - 1)]
  *   M_t[o] = qm_multiplier((double)s_x * s_w[o], index_scale)
  *
+ * With an f32 result (a graph output nothing else reads, lower-int8) the
+ * accumulator is dequantized instead, one product, no rounding to u8:
+ *   y = (float)acc * M[o],  M[o] = qm_multiplier((double)s_x * s_w[o], 1)
+ *
  * Padding taps read z_x, as the contract says, so they contribute exactly
  * zero; they are written out rather than skipped to keep the code next to
  * the formula. Weights are symmetric (qref_check_node), so q_w has no zero
@@ -27,12 +31,18 @@
 /* Where an accumulator goes: straight to u8, or to a table index. */
 typedef struct {
   const uint8_t *table;
-  float scale; /* s_y, or index_scale */
+  float scale; /* s_y, or index_scale, or 1 for an f32 result */
   int32_t z, lo, hi;
+  bool f32;
 } OutStage;
 
 static OutStage out_stage(const Node *n, const void *const *in) {
-  OutStage os = {NULL, 0, 0, 0, 255};
+  OutStage os = {NULL, 0, 0, 0, 255, false};
+  if (n->outputs[0]->dtype == DT_F32) {
+    os.scale = 1.0f;
+    os.f32 = true;
+    return os;
+  }
   if (n->num_inputs > 3) {
     os.table = in[3];
     os.scale = (float)ir_attr_float(n, ATTR_INDEX_SCALE);
@@ -47,9 +57,15 @@ static OutStage out_stage(const Node *n, const void *const *in) {
   return os;
 }
 
-static uint8_t out_value(const OutStage *os, int32_t acc, float m) {
+/* Writes element i of y. */
+static void out_value(const OutStage *os, int32_t acc, float m, void *y,
+                      int64_t i) {
+  if (os->f32) {
+    ((float *)y)[i] = (float)acc * m;
+    return;
+  }
   int32_t q = qm_requantize(acc, m, os->z, os->lo, os->hi);
-  return os->table ? os->table[q] : (uint8_t)q;
+  ((uint8_t *)y)[i] = os->table ? os->table[q] : (uint8_t)q;
 }
 
 int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
@@ -58,7 +74,7 @@ int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
   const uint8_t *x = in[0];
   const int8_t *w = in[1];
   const int32_t *b = n->num_inputs > 2 ? in[2] : NULL;
-  uint8_t *y = out[0];
+  void *y = out[0];
 
   int cnt;
   const int64_t *stride = ir_attr_ints(n, ATTR_STRIDE, &cnt);
@@ -103,8 +119,7 @@ int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
           }
           if (qref_check_i32(n, acc, d))
             return -1;
-          y[((bi * O + o) * OH + oh) * OW + ow] =
-              out_value(&os, (int32_t)acc, m);
+          out_value(&os, (int32_t)acc, m, y, ((bi * O + o) * OH + oh) * OW + ow);
         }
   }
   return 0;
@@ -116,7 +131,7 @@ int qref_qlinear(const Node *n, const void *const *in, void *const *out,
   const uint8_t *x = in[0];
   const int8_t *w = in[1];
   const int32_t *b = n->num_inputs > 2 ? in[2] : NULL;
-  uint8_t *y = out[0];
+  void *y = out[0];
   OutStage os = out_stage(n, in);
   int64_t rows = xt->dims[0], K = xt->dims[1], M = wt->dims[0];
   float s_x = qref_scale(xt->quant, 0);
@@ -130,7 +145,7 @@ int qref_qlinear(const Node *n, const void *const *in, void *const *out,
         acc += (int64_t)(x[r * K + k] - z_x) * w[o * K + k];
       if (qref_check_i32(n, acc, d))
         return -1;
-      y[r * M + o] = out_value(&os, (int32_t)acc, m);
+      out_value(&os, (int32_t)acc, m, y, r * M + o);
     }
   }
   return 0;

@@ -131,9 +131,11 @@ int qref_check_node(const Node *n, Diag *d) {
     if (want_activation(n, n->inputs[0], DT_U8, d) ||
         want_weight(n, n->inputs[1], d) ||
         (n->num_inputs > 2 && want_dtype(n, n->inputs[2], DT_I32, d)) ||
-        want_activation(n, n->outputs[0], DT_U8, d) || want_clamp(n, d))
+        want_clamp(n, d))
       return -1;
-    return 0;
+    if (n->outputs[0]->dtype == DT_F32) /* dequantized accumulator */
+      return n->num_inputs > 3 ? want_dtype(n, n->outputs[0], DT_U8, d) : 0;
+    return want_activation(n, n->outputs[0], DT_U8, d);
   case OP_DQLINEAR:
     if (want_dtype(n, n->inputs[0], DT_F32, d) ||
         want_weight(n, n->inputs[1], d) ||

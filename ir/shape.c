@@ -466,7 +466,10 @@ static int check_dtypes(const Node *n, DType *result, Diag *d) {
     return 0;
   case OP_QCONV2D:
   case OP_QLINEAR:
-    *result = DT_U8;
+    /* u8, or f32 for a result without quantization parameters: the
+     * accumulator is dequantized (a graph output, docs/quantization.md);
+     * a fused table gives u8 codes only. */
+    *result = !n->outputs[0]->quant && n->num_inputs <= 3 ? DT_F32 : DT_U8;
     if (expect_dtype(n, 0, DT_U8, d) || expect_dtype(n, 1, DT_I8, d))
       return -1;
     if (n->num_inputs > 2 && expect_dtype(n, 2, DT_I32, d))

@@ -12,7 +12,11 @@
  *     removes the coarsest rounding of a conv→silu pair.
  *  3. Tensors crossing between int8 and f32 nodes get an explicit
  *     `quantize` or `dequantize`; graph inputs and outputs stay f32, so
- *     the interface does not change.
+ *     the interface does not change. A conv2d/linear (without a fused
+ *     activation) whose result is a graph output and nothing else's input
+ *     keeps an f32 result: its accumulator is dequantized, not rounded to
+ *     u8 first, so a detector's box regressions and logits lose nothing
+ *     to the output's per-tensor scale.
  *  4. Rewrite: conv2d → qconv2d (i8 weights, i32 bias), linear → qlinear,
  *     unary activations → lut (a 256-entry table computed in double),
  *     add/sub/mul → qadd/qsub/qmul; pass-through ops simply run on u8.
@@ -33,6 +37,7 @@ typedef struct Lower {
   int64_t (*clamp)[2];
   Node **fused;      /* per node id: the activation fused into it */
   Tensor **pre;      /* per node id: its result before the fusion */
+  bool *f32_result;  /* per node id: int8 conv/linear with an f32 result */
 } Lower;
 
 /* Entries of a table fused into qconv2d/qlinear: 10 bits of index, so the
@@ -339,6 +344,19 @@ static void add_clamp_attr(Graph *g, Node *n, const int64_t clamp[2]) {
   add_attr(g, n, ir_attr_make_ints(g, ATTR_CLAMP, AK_INTS, clamp, 2));
 }
 
+/* Whether t is a graph output that no node reads. */
+static bool only_graph_output(const Graph *g, const Tensor *t) {
+  if (!ir_is_graph_output(g, t))
+    return false;
+  for (int i = 0; i < g->num_nodes; i++) {
+    const Node *n = g->nodes[i];
+    for (int j = 0; j < n->num_inputs && !n->dead; j++)
+      if (n->inputs[j] == t)
+        return false;
+  }
+  return true;
+}
+
 static int rewrite_node(Lower *L, Node *n, Diag *d) {
   Graph *g = L->g;
   switch (n->op) {
@@ -414,6 +432,10 @@ static void insert_boundaries(Lower *L, int num_nodes) {
         if (n->inputs[j] == t)
           *(L->int8[i] ? &cons8 : &cons32) = true;
     }
+    if (prod8 && L->f32_result[t->producer->id]) {
+      t->quant = NULL; /* stays f32: the accumulator is dequantized */
+      continue;
+    }
     if (prod8 && !cons32) {
       t->dtype = DT_U8; /* retyped in place */
       continue;
@@ -454,8 +476,9 @@ int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   Lower L = {g, ctx, calloc((size_t)nn + 1, sizeof(bool)),
              calloc((size_t)nn + 1, sizeof(int64_t[2])),
              calloc((size_t)nn + 1, sizeof(Node *)),
-             calloc((size_t)nn + 1, sizeof(Tensor *))};
-  if (!L.int8 || !L.clamp || !L.fused || !L.pre)
+             calloc((size_t)nn + 1, sizeof(Tensor *)),
+             calloc((size_t)nn + 1, sizeof(bool))};
+  if (!L.int8 || !L.clamp || !L.fused || !L.pre || !L.f32_result)
     QCC_DIE("out of memory");
   for (int i = 0; i < nn; i++) {
     L.clamp[i][0] = 0;
@@ -492,6 +515,11 @@ int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
       z->producer_output = 0;
       act->num_outputs = 0;
       act->dead = true;
+    } else if ((n->op == OP_CONV2D || n->op == OP_LINEAR) &&
+               only_graph_output(g, n->outputs[0])) {
+      L.f32_result[i] = true;
+      quant_log_add(ctx->log, n->name, op, true, "f32 result: a graph output, "
+                    "its accumulator dequantized (not rounded to u8)");
     } else {
       bool lut = (op_info(n->op)->flags & OPF_UNARY_ACT) || is_fusable_act(n);
       quant_log_add(ctx->log, n->name, op, true, "%s",
@@ -508,6 +536,7 @@ int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   free(L.clamp);
   free(L.fused);
   free(L.pre);
+  free(L.f32_result);
   if (rc)
     return -1;
   ir_graph_remove_dead_nodes(g);
