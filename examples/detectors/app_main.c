@@ -1,0 +1,139 @@
+/* The command line both detector apps share:
+ *
+ *   APP PHOTO... [-o DIR] [--threads N] [--threshold T] [--repeat N]
+ *
+ * For each photo: prepare it with the model's preprocessing recipe (the
+ * one it was calibrated with), run the compiled model, decode and NMS the
+ * boxes, print them in photo pixels, and with -o draw them onto
+ * DIR/<photo name without extension>_detections.png (DIR is created). --repeat N times the model call (median). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "app.h"
+
+typedef struct Call {
+  const App *app;
+  void *ws;
+  const qcc_parallel *par;
+  const float *input;
+  float **outputs;
+  int rc;
+} Call;
+
+static void call_model(void *ctx) {
+  Call *c = ctx;
+  c->rc = c->app->run(c->ws, c->par, c->input, c->outputs);
+}
+
+static const char *base_name(const char *path) {
+  const char *s = strrchr(path, '/');
+  return s ? s + 1 : path;
+}
+
+static int usage(const App *app) {
+  fprintf(stderr, "usage: %s PHOTO... [-o DIR] [--threads N] [--threshold T] "
+          "[--repeat N]\n", app->name);
+  return 2;
+}
+
+static int run_photo(const App *app, const char *path, const char *out_dir,
+                     float threshold, int repeat, Call *call) {
+  qcc_preprocess recipe;
+  char err[160];
+  if (qcc_preprocess_parse(app->recipe, &recipe, err, sizeof err)) {
+    fprintf(stderr, "%s: error: built-in recipe: %s\n", app->name, err);
+    return 1;
+  }
+  const qcc_tensor_info *in = &app->info->inputs[0];
+  recipe.width = (int32_t)in->dims[3];
+  recipe.height = (int32_t)in->dims[2];
+  Photo photo;
+  if (photo_load(path, &photo))
+    return 1;
+  float *input = malloc((size_t)in->bytes);
+  if (!input)
+    return 1;
+  photo_prepare(&photo, &recipe, input);
+  call->input = input;
+  double ms = time_ms(call_model, call, repeat);
+  if (call->rc) {
+    fprintf(stderr, "%s: error: the model returned %d\n", path, call->rc);
+    return 1;
+  }
+  Detection dets[APP_MAX_DETECTIONS];
+  int n = app->decode((const float *const *)call->outputs, threshold, dets,
+                      APP_MAX_DETECTIONS);
+  n = detections_nms(dets, n, app->nms_iou);
+  const qcc_model_info *info = app->info;
+  printf("%s: %dx%d, %s (%s, %s): %d detection%s in %.1f ms\n", base_name(path),
+         photo.w, photo.h, info->name,
+         info->f32_nodes == 0 ? "int8" : info->int8_nodes == 0 ? "f32" : "int8 + f32",
+         app->target(), n, n == 1 ? "" : "s", ms);
+  for (int i = 0; i < n; i++) {
+    detection_to_photo(&dets[i], &photo, &recipe);
+    printf("  %-14s %.3f  box %.1f %.1f %.1f %.1f\n", app->label(dets[i].cls),
+           (double)dets[i].score, (double)dets[i].x0, (double)dets[i].y0,
+           (double)dets[i].x1, (double)dets[i].y1);
+    photo_draw(&photo, &dets[i], app->label(dets[i].cls));
+  }
+  int rc = 0;
+  if (out_dir) {
+    char png[4096];
+    const char *name = base_name(path), *dot = strrchr(name, '.');
+    snprintf(png, sizeof png, "%s/%.*s_detections.png", out_dir,
+             (int)(dot ? dot - name : (long)strlen(name)), name);
+    rc = photo_save_png(&photo, png);
+  }
+  free(input);
+  photo_free(&photo);
+  return rc;
+}
+
+int app_main(const App *app, int argc, char **argv) {
+  const char *out_dir = NULL;
+  float threshold = app->threshold;
+  int threads = 1, repeat = 1, num_photos = 0;
+  char **photos = calloc((size_t)argc, sizeof(char *));
+  for (int i = 1; i < argc; i++) {
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(argv[i], "-o") == 0 && v)
+      out_dir = argv[++i];
+    else if (strcmp(argv[i], "--threads") == 0 && v)
+      threads = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--threshold") == 0 && v)
+      threshold = strtof(argv[++i], NULL);
+    else if (strcmp(argv[i], "--repeat") == 0 && v)
+      repeat = atoi(argv[++i]);
+    else if (argv[i][0] == '-')
+      return usage(app);
+    else
+      photos[num_photos++] = argv[i];
+  }
+  if (num_photos == 0 || threads < 1 || repeat < 1 || !(threshold > 0 && threshold < 1))
+    return usage(app);
+  const qcc_model_info *info = app->info;
+  float *outputs[8];
+  for (int k = 0; k < info->num_outputs && k < 8; k++)
+    if (!(outputs[k] = malloc((size_t)info->outputs[k].bytes)))
+      return 1;
+  qcc_threadpool *pool = threads > 1 ? qcc_threadpool_create(threads) : NULL;
+  qcc_parallel par = pool ? qcc_threadpool_parallel(pool) : (qcc_parallel){0};
+  Call call = {app, workspace_alloc(info->workspace_size), pool ? &par : NULL,
+               NULL, outputs, 0};
+  int rc = 0;
+  if (out_dir && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "%s: error: cannot create %s\n", app->name, out_dir);
+    rc = 1;
+  }
+  for (int i = 0; i < num_photos && !rc; i++)
+    rc = run_photo(app, photos[i], out_dir, threshold, repeat, &call) ? 1 : 0;
+  for (int k = 0; k < info->num_outputs && k < 8; k++)
+    free(outputs[k]);
+  free(call.ws);
+  free(photos);
+  qcc_threadpool_destroy(pool);
+  return rc;
+}
