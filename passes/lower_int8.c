@@ -16,7 +16,9 @@
  *     activation) whose result is a graph output and nothing else's input
  *     keeps an f32 result: its accumulator is dequantized, not rounded to
  *     u8 first, so a detector's box regressions and logits lose nothing
- *     to the output's per-tensor scale.
+ *     to the output's per-tensor scale. Not when the model pins the
+ *     result's parameters (a QDQ pair on the output is the model's own
+ *     rounding).
  *  4. Rewrite: conv2d → qconv2d (i8 weights, i32 bias), linear → qlinear,
  *     unary activations → lut (a 256-entry table computed in double),
  *     add/sub/mul → qadd/qsub/qmul; pass-through ops simply run on u8.
@@ -516,7 +518,8 @@ int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
       act->num_outputs = 0;
       act->dead = true;
     } else if ((n->op == OP_CONV2D || n->op == OP_LINEAR) &&
-               only_graph_output(g, n->outputs[0])) {
+               only_graph_output(g, n->outputs[0]) &&
+               !(n->outputs[0]->quant && n->outputs[0]->quant->pinned)) {
       L.f32_result[i] = true;
       quant_log_add(ctx->log, n->name, op, true, "f32 result: a graph output, "
                     "its accumulator dequantized (not rounded to u8)");
