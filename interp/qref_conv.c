@@ -19,14 +19,16 @@
  *   y = (float)acc * M[o],  M[o] = qm_multiplier((double)s_x * s_w[o], 1)
  *
  * Padding taps read z_x, as the contract says, so they contribute exactly
- * zero; they are written out rather than skipped to keep the code next to
- * the formula. Weights are symmetric (qref_check_node), so q_w has no zero
+ * zero: the loops skip them. They run a whole output row at a time (tap
+ * outside, column inside); integer sums do not depend on the order. Weights are symmetric (qref_check_node), so q_w has no zero
  * point to subtract.
  */
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "qref.h"
 #include "quant_math.h"
+#include "ref.h"
 
 /* Where an accumulator goes: straight to u8, or to a table index. */
 typedef struct {
@@ -95,34 +97,44 @@ int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
   float s_x = qref_scale(xt->quant, 0);
   int32_t z_x = qref_zero_point(xt->quant, 0);
 
-  for (int64_t o = 0; o < O; o++) {
+  int64_t *acc = malloc(sizeof(int64_t) * (size_t)(OW ? OW : 1));
+  if (!acc)
+    QCC_DIE("out of memory");
+  int rc = 0;
+  for (int64_t o = 0; o < O && !rc; o++) {
     float m = qm_multiplier((double)s_x * (double)qref_scale(wt->quant, o),
                             (double)os.scale);
     int64_t g = o / OG;
     const int8_t *wo = w + o * CG * KH * KW;
-    for (int64_t bi = 0; bi < N; bi++)
-      for (int64_t oh = 0; oh < OH; oh++)
-        for (int64_t ow = 0; ow < OW; ow++) {
-          int64_t acc = b ? b[o] : 0;
-          for (int64_t c = 0; c < CG; c++) {
-            const uint8_t *xc = x + ((bi * C) + g * CG + c) * H * W;
-            for (int64_t kh = 0; kh < KH; kh++) {
-              int64_t ih = oh * stride[0] - pad[0] + kh * dil[0];
-              for (int64_t kw = 0; kw < KW; kw++) {
-                int64_t iw = ow * stride[1] - pad[1] + kw * dil[1];
-                int32_t q = ih >= 0 && ih < H && iw >= 0 && iw < W
-                                ? xc[ih * W + iw]
-                                : z_x;
-                acc += (int64_t)(q - z_x) * wo[(c * KH + kh) * KW + kw];
-              }
+    for (int64_t bi = 0; bi < N && !rc; bi++)
+      for (int64_t oh = 0; oh < OH && !rc; oh++) {
+        for (int64_t ow = 0; ow < OW; ow++)
+          acc[ow] = b ? b[o] : 0;
+        for (int64_t c = 0; c < CG; c++) {
+          const uint8_t *xc = x + ((bi * C) + g * CG + c) * H * W;
+          for (int64_t kh = 0; kh < KH; kh++) {
+            int64_t ih = oh * stride[0] - pad[0] + kh * dil[0];
+            if (ih < 0 || ih >= H)
+              continue;
+            const uint8_t *row = xc + ih * W;
+            for (int64_t kw = 0; kw < KW; kw++) {
+              int64_t off = kw * dil[1] - pad[1], lo, hi;
+              ref_tap_columns(OW, stride[1], off, W, &lo, &hi);
+              int64_t wv = wo[(c * KH + kh) * KW + kw];
+              for (int64_t ow = lo; ow < hi; ow++)
+                acc[ow] += (int64_t)(row[ow * stride[1] + off] - z_x) * wv;
             }
           }
-          if (qref_check_i32(n, acc, d))
-            return -1;
-          out_value(&os, (int32_t)acc, m, y, ((bi * O + o) * OH + oh) * OW + ow);
         }
+        for (int64_t ow = 0; ow < OW && !rc; ow++) {
+          rc = qref_check_i32(n, acc[ow], d);
+          if (!rc)
+            out_value(&os, (int32_t)acc[ow], m, y, ((bi * O + o) * OH + oh) * OW + ow);
+        }
+      }
   }
-  return 0;
+  free(acc);
+  return rc;
 }
 
 int qref_qlinear(const Node *n, const void *const *in, void *const *out,

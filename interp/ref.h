@@ -78,6 +78,18 @@ void ref_pool_geom(const Node *n, PoolGeom *p);
 /* The error for a window that sees only padding (inference forbids it). */
 int ref_pool_empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d);
 
+/* The output columns [*lo, *hi) whose tap at kernel column kw (offset
+ * off = kw * dilation - pad_left) lands inside a row of width w:
+ * 0 <= ow * stride + off < w. */
+static inline void ref_tap_columns(int64_t ow_count, int64_t stride,
+                                   int64_t off, int64_t w, int64_t *lo,
+                                   int64_t *hi) {
+  int64_t a = off >= 0 ? 0 : (-off + stride - 1) / stride;
+  int64_t b = w - off <= 0 ? 0 : (w - off - 1) / stride + 1;
+  *lo = a;
+  *hi = b < ow_count ? b : ow_count;
+}
+
 static inline int64_t ref_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline int64_t ref_min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
