@@ -14,10 +14,17 @@ if [ -f "$dest/.complete" ]; then
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$work" && apt-get download darknet >/dev/null 2>&1) || {
-  echo "fetch_photos: error: 'apt-get download darknet' failed (no network or no Debian apt source?)" >&2
-  exit 1
-}
+download() { (cd "$work" && apt-get download darknet >/dev/null 2>&1); }
+if ! download; then
+  # A machine whose packages came preinstalled may have no package lists.
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo -n)
+  "${sudo_cmd[@]}" apt-get update -qq >/dev/null 2>&1 || true
+  download || {
+    echo "fetch_photos: error: 'apt-get download darknet' failed (no network or no Debian apt source?)" >&2
+    exit 1
+  }
+fi
 dpkg-deb -x "$work"/darknet_*.deb "$work/x"
 mkdir -p "$dest"
 cp "$work"/x/usr/share/darknet/data/*.jpg "$dest"/
