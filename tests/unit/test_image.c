@@ -1,5 +1,5 @@
-/* Unit tests of photo preprocessing (frontend/image.c): recipes parse or
- * are refused with a message; a 2x2 PPM written here comes out with the
+/* Unit tests of photo preprocessing (frontend/image.c on the runtime's
+ * qcc_preprocess_*): recipes parse or are refused with a message; a 2x2 PPM written here comes out with the
  * documented arithmetic — channel order, (x - mean) / std, identity resize
  * at the same size, bilinear half-pixel upsampling, padding to a square
  * with 0 at the bottom/right — and a corrupt file is an error, not a
@@ -40,7 +40,8 @@ static void test_parse(void **state) {
   assert_true(p.std[0] == 4 && p.std[1] == 4 && p.std[2] == 4);
   assert_true(p.bgr && p.pad_square);
   const char *bad[] = {"size=0x4", "size=4", "mean=1:2", "std=0", "std=1:0:1",
-                       "flip", "mean=a"};
+                       "flip", "mean=a", "size=4x4x", "mean=1:2:3:4", "rgbx",
+                       "size=99999x4", "std=", "pad,,x"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     Diag e = {0};
     assert_int_not_equal(image_prep_parse(bad[i], &p, "r", &e), 0);
@@ -115,11 +116,34 @@ static void test_corrupt(void **state) {
   assert_true(image_is_image_file("a/b.JPG") && !image_is_image_file("a.npy"));
 }
 
+/* The runtime's own entry points, as an app calls them: one-line errors
+ * naming the bad step, and the photo-to-tensor scale boxes are mapped back
+ * with (padding makes it square). */
+static void test_runtime_api(void **state) {
+  (void)state;
+  qcc_preprocess p;
+  char err[160];
+  assert_int_equal(qcc_preprocess_parse("size=4x2,mean=1,std=2,pad", &p, err, sizeof err), 0);
+  assert_int_equal(qcc_preprocess_parse("size=4x2,gamma=2", &p, err, sizeof err), -1);
+  assert_non_null(strstr(err, "'gamma=2'"));
+  assert_null(strchr(err, '\n'));
+  assert_int_equal(qcc_preprocess_parse("", &p, err, sizeof err), 0);
+  assert_true(p.std[0] == 1 && p.width == 0 && !p.bgr);
+  p.width = 416;
+  p.height = 416;
+  float sx, sy;
+  qcc_preprocess_scale(&p, 832, 416, &sx, &sy);
+  assert_true(sx == 2.0f && sy == 1.0f);
+  p.pad_square = 1;
+  qcc_preprocess_scale(&p, 832, 416, &sx, &sy);
+  assert_true(sx == 2.0f && sy == 2.0f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse),  cmocka_unit_test(test_same_size),
       cmocka_unit_test(test_upsample), cmocka_unit_test(test_pad),
-      cmocka_unit_test(test_corrupt),
+      cmocka_unit_test(test_corrupt), cmocka_unit_test(test_runtime_api),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
