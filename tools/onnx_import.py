@@ -314,13 +314,7 @@ class Importer:
 
     def nname(self, node, suffix=""):
         if suffix:
-            base = self.node_names[id(node)] + suffix
-            name, k = base, 2
-            while name in self.taken_n:
-                name = "%s_%d" % (base, k)
-                k += 1
-            self.taken_n.add(name)
-            return name
+            return self.fresh_node(self.node_names[id(node)] + suffix)
         return self.node_names[id(node)]
 
     # -- tensors --
