@@ -175,7 +175,7 @@ def bench_model(model, calib, evals, args, work):
         d = os.path.join(mdir, "eval_f32_%d" % i)
         ref_outs.append(run_lib(lib32, "m", spec, p, d, save_inputs=True))
         inputs.append(os.path.join(d, spec["input"] + ".input.npy"))
-    nref = sum(len([x for x in decode(model, r, spec["thresh"])]) for r in ref_outs)
+    nref = sum(len(decode(model, r, spec["thresh"])) for r in ref_outs)
     print("fp32 detections above %.2f on the evaluation photos: %d" % (spec["thresh"], nref))
 
     header = ("%-28s %7s  %9s %6s  %6s  %5s  %7s  %6s" %

@@ -18,7 +18,7 @@ typedef struct Call {
   const App *app;
   void *ws;
   const qcc_parallel *par;
-  const float *input;
+  float *input; /* the model's input, 1 x 3 x H x W */
   float **outputs;
   int rc;
 } Call;
@@ -39,28 +39,17 @@ static int usage(const App *app) {
   return 2;
 }
 
-static int run_photo(const App *app, const char *path, const char *out_dir,
-                     float threshold, int repeat, Call *call) {
-  qcc_preprocess recipe;
-  char err[160];
-  if (qcc_preprocess_parse(app->recipe, &recipe, err, sizeof err)) {
-    fprintf(stderr, "%s: error: built-in recipe: %s\n", app->name, err);
-    return 1;
-  }
-  const qcc_tensor_info *in = &app->info->inputs[0];
-  recipe.width = (int32_t)in->dims[3];
-  recipe.height = (int32_t)in->dims[2];
+static int run_photo(const App *app, const qcc_preprocess *recipe,
+                     const char *path, const char *out_dir, float threshold,
+                     int repeat, Call *call) {
   Photo photo;
   if (photo_load(path, &photo))
     return 1;
-  float *input = malloc((size_t)in->bytes);
-  if (!input)
-    return 1;
-  photo_prepare(&photo, &recipe, input);
-  call->input = input;
+  qcc_preprocess_image(recipe, photo.rgb, photo.w, photo.h, call->input);
   double ms = time_ms(call_model, call, repeat);
   if (call->rc) {
     fprintf(stderr, "%s: error: the model returned %d\n", path, call->rc);
+    photo_free(&photo);
     return 1;
   }
   Detection dets[APP_MAX_DETECTIONS];
@@ -73,7 +62,7 @@ static int run_photo(const App *app, const char *path, const char *out_dir,
          info->f32_nodes == 0 ? "int8" : info->int8_nodes == 0 ? "f32" : "int8 + f32",
          app->target(), n, n == 1 ? "" : "s", ms);
   for (int i = 0; i < n; i++) {
-    detection_to_photo(&dets[i], &photo, &recipe);
+    detection_to_photo(&dets[i], &photo, recipe);
     printf("  %-14s %.3f  box %.1f %.1f %.1f %.1f\n", app->label(dets[i].cls),
            (double)dets[i].score, (double)dets[i].x0, (double)dets[i].y0,
            (double)dets[i].x1, (double)dets[i].y1);
@@ -85,9 +74,8 @@ static int run_photo(const App *app, const char *path, const char *out_dir,
     const char *name = base_name(path), *dot = strrchr(name, '.');
     snprintf(png, sizeof png, "%s/%.*s_detections.png", out_dir,
              (int)(dot ? dot - name : (long)strlen(name)), name);
-    rc = photo_save_png(&photo, png);
+    rc = photo_save_png(&photo, png) ? 1 : 0;
   }
-  free(input);
   photo_free(&photo);
   return rc;
 }
@@ -115,23 +103,36 @@ int app_main(const App *app, int argc, char **argv) {
   if (num_photos == 0 || threads < 1 || repeat < 1 || !(threshold > 0 && threshold < 1))
     return usage(app);
   const qcc_model_info *info = app->info;
-  float *outputs[8];
-  for (int k = 0; k < info->num_outputs && k < 8; k++)
+  const qcc_tensor_info *in = &info->inputs[0];
+  qcc_preprocess recipe;
+  char err[160];
+  if (qcc_preprocess_parse(app->recipe, &recipe, err, sizeof err)) {
+    fprintf(stderr, "%s: error: built-in recipe: %s\n", app->name, err);
+    return 1;
+  }
+  recipe.width = (int32_t)in->dims[3];
+  recipe.height = (int32_t)in->dims[2];
+  float *outputs[8] = {0};
+  float *input = malloc((size_t)in->bytes);
+  if (!photos || !input || info->num_outputs > 8)
+    return 1;
+  for (int k = 0; k < info->num_outputs; k++)
     if (!(outputs[k] = malloc((size_t)info->outputs[k].bytes)))
       return 1;
   qcc_threadpool *pool = threads > 1 ? qcc_threadpool_create(threads) : NULL;
   qcc_parallel par = pool ? qcc_threadpool_parallel(pool) : (qcc_parallel){0};
   Call call = {app, workspace_alloc(info->workspace_size), pool ? &par : NULL,
-               NULL, outputs, 0};
+               input, outputs, 0};
   int rc = 0;
   if (out_dir && mkdir(out_dir, 0777) != 0 && errno != EEXIST) {
     fprintf(stderr, "%s: error: cannot create %s\n", app->name, out_dir);
     rc = 1;
   }
   for (int i = 0; i < num_photos && !rc; i++)
-    rc = run_photo(app, photos[i], out_dir, threshold, repeat, &call) ? 1 : 0;
-  for (int k = 0; k < info->num_outputs && k < 8; k++)
+    rc = run_photo(app, &recipe, photos[i], out_dir, threshold, repeat, &call);
+  for (int k = 0; k < info->num_outputs; k++)
     free(outputs[k]);
+  free(input);
   free(call.ws);
   free(photos);
   qcc_threadpool_destroy(pool);

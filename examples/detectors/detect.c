@@ -62,10 +62,6 @@ void photo_free(Photo *p) {
   p->rgb = NULL;
 }
 
-void photo_prepare(const Photo *p, const qcc_preprocess *recipe, float *input) {
-  qcc_preprocess_image(recipe, p->rgb, p->w, p->h, input);
-}
-
 void detection_to_photo(Detection *d, const Photo *p, const qcc_preprocess *recipe) {
   float sx, sy;
   qcc_preprocess_scale(recipe, p->w, p->h, &sx, &sy);

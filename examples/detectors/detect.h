@@ -26,8 +26,6 @@ typedef struct Photo {
 /* Returns 0, or -1 with a message on stderr. */
 int photo_load(const char *path, Photo *p);
 void photo_free(Photo *p);
-/* The model input (1 x 3 x H x W f32) for the photo, per recipe. */
-void photo_prepare(const Photo *p, const qcc_preprocess *recipe, float *input);
 /* Moves d from the model's input to the photo's pixels. */
 void detection_to_photo(Detection *d, const Photo *p, const qcc_preprocess *recipe);
 /* Draws d's box and "label score" onto the photo. */

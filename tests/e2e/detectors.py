@@ -43,12 +43,14 @@ def sh(cmd, **kw):
 
 
 def parse_app(text):
-    """Per photo name: [(label, score, (x0, y0, x1, y1))] from the app."""
+    """Per photo name: its size (w, h) and [(label, score, (x0, y0, x1,
+    y1))], as the app prints them."""
     res, cur = {}, None
     for line in text.splitlines():
-        m = re.match(r"^(\S+): \d+x\d+, ", line)
+        m = re.match(r"^(\S+): (\d+)x(\d+), ", line)
         if m:
-            cur = res.setdefault(m.group(1), [])
+            cur = []
+            res[m.group(1)] = ((int(m.group(2)), int(m.group(3))), cur)
             continue
         m = re.match(r"^\s+(.+?)\s+([0-9.]+)\s+box ([-0-9. ]+)$", line)
         if m and cur is not None:
@@ -56,21 +58,9 @@ def parse_app(text):
     return res
 
 
-def photo_scale(path, recipe):
+def photo_scale(size, recipe):
     """Photo pixels per model-input pixel, as qcc_preprocess_scale."""
-    import struct
-    with open(path, "rb") as f:
-        head = f.read(1 << 16)
-    if head[:8] == b"\x89PNG\r\n\x1a\n":
-        w, h = struct.unpack(">II", head[16:24])
-    else:  # JPEG: find a SOF marker
-        i = 2
-        while i < len(head):
-            marker, size = head[i + 1], struct.unpack(">H", head[i + 2:i + 4])[0]
-            if marker in (0xC0, 0xC1, 0xC2):
-                h, w = struct.unpack(">HH", head[i + 5:i + 9])
-                break
-            i += 2 + size
+    w, h = size
     if "pad" in recipe.split(","):
         w = h = max(w, h)
     return w / 416.0, h / 416.0
@@ -131,7 +121,9 @@ def main():
         apps[v] = parse_app(out)
         assert len(apps[v]) == len(evals), "the app reported %d photos" % len(apps[v])
 
-    # Raw outputs through qcc-exec, decoded in NumPy.
+    # Raw outputs through qcc-exec, decoded in NumPy at the app's default
+    # threshold.
+    app_threshold = 0.5 if model == "tiny_face" else 0.35
     raw = {"f32": [], "int8": []}
     for i, p in enumerate(evals):
         for v, d in (("f32", f32), ("int8", i8)):
@@ -140,10 +132,9 @@ def main():
                 "--input", "%s=%s" % (spec["input"], p), "--preprocess", recipe, "--output-dir", o])
             raw[v].append([np.load(os.path.join(o, n + ".npy")) for n in spec["outputs"]])
             # The C decoder and NMS against NumPy's, box for box.
-            default_thresh = 0.5 if model == "tiny_face" else 0.35
-            ref = accuracy.decode(model, raw[v][-1], default_thresh)
-            got = apps[v][os.path.basename(p)]
-            sx, sy = photo_scale(p, recipe)
+            ref = accuracy.decode(model, raw[v][-1], app_threshold)
+            size, got = apps[v][os.path.basename(p)]
+            sx, sy = photo_scale(size, recipe)
             assert len(ref) == len(got), "%s %s: app %d detections, NumPy %d" % (v, p, len(got), len(ref))
             for (c, s, b), (label, s2, b2) in zip(ref, got):
                 want = np.array([b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy])
