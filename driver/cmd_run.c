@@ -36,33 +36,6 @@ typedef struct RunInput {
 } RunInput;
 
 /* Reads and checks every input; fills arrays[] indexed like g->inputs. */
-/* A photo as input: decoded and preprocessed (frontend/image.h) into an
- * f32 array of the input's shape [1, 3, H, W]. */
-static int load_photo(const Tensor *t, const char *path, const char *recipe,
-                      NpyArray *a, Diag *d) {
-  if (t->rank != 4 || t->dims[0] != 1 || t->dims[1] != 3)
-    return diag_error(d, srcloc(path, 0, 0), "input '%s' is not one RGB image "
-                      "[1, 3, H, W]", t->name);
-  ImagePrep prep;
-  if (image_prep_parse(recipe ? recipe : "", &prep, "--preprocess", d))
-    return -1;
-  if (prep.width == 0) {
-    prep.width = (int)t->dims[3];
-    prep.height = (int)t->dims[2];
-  }
-  if (prep.width != t->dims[3] || prep.height != t->dims[2])
-    return diag_error(d, srcloc("--preprocess", 0, 0), "size=%dx%d does not "
-                      "match input '%s'", prep.width, prep.height, t->name);
-  a->dtype = DT_F32;
-  a->rank = 4;
-  memcpy(a->dims, t->dims, sizeof(int64_t) * 4);
-  a->numel = ir_tensor_numel(t);
-  a->data = malloc(sizeof(float) * (size_t)a->numel);
-  if (!a->data)
-    QCC_DIE("out of memory");
-  return image_load(path, &prep, a->data, d);
-}
-
 static int load_inputs(const Graph *g, const RunInput *given, int num_given,
                        NpyArray *arrays, const char *recipe) {
   Diag d;
@@ -78,7 +51,8 @@ static int load_inputs(const Graph *g, const RunInput *given, int num_given,
     if (arrays[idx].data)
       return driver_usage_error("run", "input '%s' given twice", given[i].name);
     if (image_is_image_file(given[i].path)
-            ? load_photo(g->inputs[idx], given[i].path, recipe, &arrays[idx], &d)
+            ? image_load_input(given[i].path, recipe, g->inputs[idx]->name,
+                               g->inputs[idx]->rank, g->inputs[idx]->dims, &arrays[idx], &d)
             : npy_read(given[i].path, &arrays[idx], &d)) {
       driver_report(&d);
       return 1;

@@ -45,3 +45,29 @@ int image_load(const char *path, const ImagePrep *p, float *out, Diag *d) {
   stbi_image_free(px);
   return 0;
 }
+
+int image_load_input(const char *path, const char *recipe, const char *name,
+                     int rank, const int64_t *dims, NpyArray *a, Diag *d) {
+  if (rank != 4 || dims[0] != 1 || dims[1] != 3)
+    return diag_error(d, srcloc(path, 0, 0), "input '%s' is not one RGB image "
+                      "[1, 3, H, W]", name);
+  ImagePrep prep;
+  if (image_prep_parse(recipe ? recipe : "", &prep, "--preprocess", d))
+    return -1;
+  if (prep.width == 0) {
+    prep.width = (int32_t)dims[3];
+    prep.height = (int32_t)dims[2];
+  }
+  if (prep.width != dims[3] || prep.height != dims[2])
+    return diag_error(d, srcloc("--preprocess", 0, 0), "size=%dx%d does not "
+                      "match input '%s'", prep.width, prep.height, name);
+  memset(a, 0, sizeof *a);
+  a->dtype = DT_F32;
+  a->rank = 4;
+  memcpy(a->dims, dims, sizeof(int64_t) * 4);
+  a->numel = dims[0] * dims[1] * dims[2] * dims[3];
+  a->data = malloc(sizeof(float) * (size_t)a->numel);
+  if (!a->data)
+    QCC_DIE("out of memory");
+  return image_load(path, &prep, a->data, d);
+}

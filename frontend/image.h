@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "ir.h"
+#include "npy.h"
 #include "qcc_runtime.h"
 
 typedef qcc_preprocess ImagePrep;
@@ -23,5 +24,11 @@ bool image_is_image_file(const char *path);
 
 /* Decodes path and writes 3 * p->height * p->width floats to out. */
 int image_load(const char *path, const ImagePrep *p, float *out, Diag *d);
+
+/* A photo as the model input `name` of shape dims (rank 4, [1, 3, H, W]),
+ * prepared by recipe (its size, if given, must be W x H): a malloc'd f32
+ * array in *a (free with npy_free). */
+int image_load_input(const char *path, const char *recipe, const char *name,
+                     int rank, const int64_t *dims, NpyArray *a, Diag *d);
 
 #endif

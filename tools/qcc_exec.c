@@ -35,32 +35,6 @@ static void npy_path(const char *dir, const char *name, const char *suffix,
   snprintf(path + at, size - at, "%s", suffix);
 }
 
-/* A photo as input t: [1, 3, H, W] f32, H and W from the tensor. */
-static int load_photo(const char *path, const char *recipe,
-                      const qcc_tensor_info *t, NpyArray *a, Diag *d) {
-  ImagePrep prep;
-  if (image_prep_parse(recipe, &prep, "--preprocess", d))
-    return -1;
-  if (t->rank != 4 || t->dims[0] != 1 || t->dims[1] != 3)
-    return diag_error(d, srcloc(path, 0, 0), "input '%s' is not [1, 3, H, W]: "
-                      "a photo cannot feed it", t->name);
-  if (!prep.width) {
-    prep.width = (int32_t)t->dims[3];
-    prep.height = (int32_t)t->dims[2];
-  } else if (prep.width != t->dims[3] || prep.height != t->dims[2]) {
-    return diag_error(d, srcloc("--preprocess", 0, 0), "size=%dx%d does not "
-                      "match input '%s'", prep.width, prep.height, t->name);
-  }
-  memset(a, 0, sizeof *a);
-  a->dtype = DT_F32;
-  a->rank = 4;
-  a->numel = t->bytes / 4;
-  memcpy(a->dims, t->dims, sizeof(int64_t) * 4);
-  if (!(a->data = malloc((size_t)t->bytes)))
-    return diag_error(d, srcloc(path, 0, 0), "out of memory");
-  return image_load(path, &prep, a->data, d);
-}
-
 static int fail(const char *fmt, const char *arg) {
   fprintf(stderr, "qcc-exec: error: ");
   fprintf(stderr, fmt, arg);
@@ -164,7 +138,8 @@ int main(int argc, char **argv) {
         path = inputs[i][1];
     if (!path)
       return fail("missing --input %s=FILE.npy", t->name);
-    if (image_is_image_file(path) ? load_photo(path, recipe, t, &arrays[k], &d)
+    if (image_is_image_file(path) ? image_load_input(path, recipe, t->name, t->rank,
+                                                     t->dims, &arrays[k], &d)
                                   : npy_read(path, &arrays[k], &d)) {
       char buf[600];
       return fail("%s", diag_format(&d, buf, sizeof buf));
