@@ -163,7 +163,7 @@ static int emit_qconv(KernelCtx *k, Diag *d) {
   Loop lr;
   i = em_loop_n(e, &lr, g.OH * g.OW, "requant");
   LLVMValueRef q = requant_out_value(e, &os, em_load_at(e, e->i32, plane, i), mo);
-  em_store_at(e, q, os.elem, y, em_add(e, ybase, i));
+  em_store_at(e, q, requant_out_type(e, &os), y, em_add(e, ybase, i));
   em_loop_end(e, &lr);
   em_loop_end(e, &l);
   return 0;
@@ -233,7 +233,7 @@ static int emit_qlinear(KernelCtx *k, Diag *d) {
   LLVMValueRef o = LLVMBuildURem(e->b, p, em_i64(e, M), "");
   LLVMValueRef acc = int_dot(e, x, w, r, o, K, em_i32(e, n->inputs[0]->quant->zero_point[0]),
                              bias ? em_load_at(e, e->i32, bias, o) : em_i32(e, 0));
-  em_store_at(e, requant_out_value(e, &os, acc, em_load_at(e, e->f32, mult, o)), os.elem, y, p);
+  em_store_at(e, requant_out_value(e, &os, acc, em_load_at(e, e->f32, mult, o)), requant_out_type(e, &os), y, p);
   em_loop_end(e, &l);
   return 0;
 }

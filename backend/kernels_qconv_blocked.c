@@ -207,7 +207,7 @@ static void emit_tile(KernelCtx *k, const DotStep *s, const Geom *g, int mr,
       If f = {0};
       if (okay)
         em_if(e, &f, LLVMBuildExtractElement(e->b, okay, em_i32(e, j), ""));
-      em_store_at(e, LLVMBuildExtractElement(e->b, codes, em_i32(e, j), ""), os->elem, y,
+      em_store_at(e, LLVMBuildExtractElement(e->b, codes, em_i32(e, j), ""), requant_out_type(e, os), y,
                   em_add(e, base, em_mulc(e, o, plane)));
       if (okay)
         em_if_end(e, &f);

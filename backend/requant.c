@@ -27,11 +27,9 @@ float *requant_multipliers(const Node *n, float s_target) {
 OutStage requant_out_stage(KernelCtx *k) {
   const Node *n = k->n;
   OutStage s = {0};
-  s.elem = k->e->i8;
   if (n->outputs[0]->dtype == DT_F32) { /* docs/quantization.md */
     s.f32 = true;
     s.scale = 1.0f;
-    s.elem = k->e->f32;
     return s;
   }
   if (n->num_inputs > 3) {

@@ -12,10 +12,13 @@ typedef struct OutStage {
   int32_t z, lo, hi;
   LLVMValueRef table; /* NULL without a fused table */
   bool f32;           /* f32 result: acc * M, nothing rounded to u8 */
-  LLVMTypeRef elem;   /* what one result element is stored as */
 } OutStage;
 
 OutStage requant_out_stage(KernelCtx *k);
+/* What one result element is stored as: f32, or a u8 code (i8). */
+static inline LLVMTypeRef requant_out_type(const Emit *e, const OutStage *s) {
+  return s->f32 ? e->f32 : e->i8;
+}
 /* M[o] = mult(s_x * s_w[o], s_target) for every output channel (malloc'd,
  * padded with zeros to `padded` entries when padded > O). */
 float *requant_multipliers(const Node *n, float s_target);
