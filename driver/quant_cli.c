@@ -5,6 +5,7 @@
 #include "quant_cli.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,19 @@ static int load_npy_samples(const char *path, const Tensor *in, bool stacked,
     npy_free(&a);
     return -1;
   }
+  int64_t numel = ir_tensor_numel(in), total = numel * (stacked ? a.dims[0] : 1);
+  const float *x = a.data;
+  for (int64_t i = 0; i < total; i++)
+    if (!isfinite(x[i])) {
+      diag_error(&d, srcloc(path, 0, 0),
+                 "calibration sample %lld of input '%s' holds %s at element "
+                 "%lld: calibration data must be finite",
+                 (long long)(i / numel), in->name,
+                 isnan(x[i]) ? "NaN" : "an infinity", (long long)(i % numel));
+      driver_report(&d);
+      npy_free(&a);
+      return -1;
+    }
   *out = a.data;
   return stacked ? (int)a.dims[0] : 1;
 }

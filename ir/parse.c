@@ -106,10 +106,14 @@ typedef struct Resource {
   bool used;
 } Resource;
 
-/* A growable scratch array (malloc'd, reused between statements). */
+/* A growable scratch array (malloc'd, reused between statements). One Vec
+ * may hold elements of different sizes in turn (v_bytes holds 1-byte and
+ * 4-byte constants), so the capacity is counted in bytes, never in
+ * elements: a buffer grown for 16 one-byte elements has room for 4 floats. */
 typedef struct Vec {
   void *p;
-  size_t len, cap; /* in elements */
+  size_t len;       /* in elements of the size last pushed */
+  size_t cap_bytes; /* allocated bytes */
 } Vec;
 
 typedef struct Parser {
@@ -128,13 +132,15 @@ typedef struct Parser {
 } Parser;
 
 static void *vec_push(Vec *v, size_t elem) {
-  if (v->len == v->cap) {
-    size_t cap = v->cap ? v->cap * 2 : 16;
-    void *p = realloc(v->p, cap * elem);
+  if ((v->len + 1) * elem > v->cap_bytes) {
+    size_t cap = v->cap_bytes ? v->cap_bytes * 2 : 16 * elem;
+    while (cap < (v->len + 1) * elem)
+      cap *= 2;
+    void *p = realloc(v->p, cap);
     if (!p)
       QCC_DIE("out of memory");
     v->p = p;
-    v->cap = cap;
+    v->cap_bytes = cap;
   }
   return (char *)v->p + elem * v->len++;
 }

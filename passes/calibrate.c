@@ -94,7 +94,6 @@ static bool bounded_output(const Tensor *t, float *lo, float *hi) {
 
 int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   const CalibSet *cs = ctx->calib;
-  SrcLoc where = srcloc(g->source_path, 0, 0);
   int num_obs = 0;
   for (int i = 0; i < g->num_nodes; i++)
     num_obs += g->nodes[i]->op == OP_OBSERVE;
@@ -102,12 +101,8 @@ int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
     *changed = num_obs > 0;
   if (num_obs == 0)
     return 0;
-  if (!cs || cs->num_samples <= 0)
-    return diag_error(d, where, "calibrate needs calibration data (--calib "
-                                "NAME=FILE.npy for every input)");
-  if (cs->num_inputs != g->num_inputs)
-    return diag_error(d, where, "calibration data has %d inputs, the model %d",
-                      cs->num_inputs, g->num_inputs);
+  if (calib_set_check(g, cs, "calibrate", d))
+    return -1;
 
   CalibRun run = {0};
   run.obs = calloc((size_t)g->num_nodes, sizeof(Observer));

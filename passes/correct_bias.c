@@ -76,9 +76,8 @@ static void set_bias(Graph *g, Node *n, const double *shift) {
 
 int pass_correct_bias(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
   const CalibSet *cs = ctx ? ctx->calib : NULL;
-  if (!cs || cs->num_samples == 0)
-    return diag_error(d, srcloc(g->source_path, 0, 0),
-                      "correct-bias needs calibration data (--calib)");
+  if (calib_set_check(g, cs, "correct-bias", d))
+    return -1;
   int nn = g->num_nodes, count = 0;
   float **err = calloc((size_t)nn + 1, sizeof(float *));
   double **sum = calloc((size_t)nn + 1, sizeof(double *));

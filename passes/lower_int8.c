@@ -83,8 +83,12 @@ static const char *conv_blocker(Graph *g, const Node *n, const Tensor *y) {
     const float *bd = b->data;
     for (int64_t o = 0; o < b->dims[0]; o++) {
       double sw = w->quant->scale[w->quant->axis < 0 ? 0 : o];
+      if (!isfinite(bd[o]))
+        return "bias is not finite";
       double q = nearbyint((double)bd[o] / ((double)x->quant->scale[0] * sw));
-      if (fabs(q) > 2147483647.0 - 255.0 * 127.0 * (double)K)
+      /* Written so that a NaN quotient (a zero or NaN scale) fails too:
+       * nothing non-finite may reach quantize_bias's int32 conversion. */
+      if (!(fabs(q) <= 2147483647.0 - 255.0 * 127.0 * (double)K))
         return "bias does not fit the i32 accumulator at these scales";
     }
   }

@@ -17,6 +17,11 @@ typedef struct CalibSet {
   const float *const *inputs;
 } CalibSet;
 
+/* 0 when cs has samples for every input of g and every value is finite;
+ * else -1 with a Diag naming the sample, the input and the element. */
+int calib_set_check(const Graph *g, const CalibSet *cs, const char *pass,
+                    Diag *d);
+
 typedef void (*PassProgress)(void *user, int done, int total);
 
 /* Runs the observed graph natively during calibration (the driver builds
