@@ -1,17 +1,16 @@
 /* qcc-exec: runs a compiled model's shared library on .npy inputs, the way
  * an app would, and writes the outputs as .npy, so tests compare compiled
  * code with `qcc run` (the interpreters) file by file. Everything it needs
- * comes from the library's descriptor (<prefix>_info).
- *
- *   qcc-exec LIB.so --input NAME=FILE.npy ... --output-dir DIR
- *            [--prefix P] [--threads N] [--repeat N]
- *            [--preprocess RECIPE] [--save-inputs]
+ * comes from the library's descriptor (<prefix>_info); `qcc-exec --help`
+ * prints the options (usage_text below).
  *
  * An input may be a photo (png, jpg, ...), prepared by --preprocess the
  * way `qcc --calib-images` prepares calibration photos (the same runtime
  * code); --save-inputs also writes each input as <NAME>.input.npy.
  * --threads N > 1 runs <prefix>_run_parallel on a qcc_threadpool of N
- * threads; --repeat N runs N times and prints the median time per run. */
+ * threads; --repeat N runs N times and prints the median time per run,
+ * naming the code (int8 or f32, from the descriptor's node counts) so two
+ * such lines can be told apart, in ms, or in µs below a millisecond. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,11 +34,74 @@ static void npy_path(const char *dir, const char *name, const char *suffix,
   snprintf(path + at, size - at, "%s", suffix);
 }
 
+static const char usage_text[] =
+    "usage: qcc-exec LIB.so --input NAME=FILE ... --output-dir DIR [options]\n"
+    "\n"
+    "Runs a library from `qcc compile` (any --target: avx2, avx512vnni,\n"
+    "generic, native, multi, avx512vnni-emulated) on the given inputs and\n"
+    "writes each output as DIR/<output name>.npy.\n"
+    "\n"
+    "options:\n"
+    "  --input NAME=FILE    the model input NAME: an f32 .npy of its shape, or\n"
+    "                       a photo (png, jpg, ...) prepared by --preprocess\n"
+    "  --output-dir DIR     where the outputs go (created if missing)\n"
+    "  --prefix P           the library's symbol prefix (default: LIB's name\n"
+    "                       without lib and .so, as `qcc compile --name`)\n"
+    "  --threads N          run <prefix>_run_parallel on N threads (default 1)\n"
+    "  --repeat N           run N times and print the median time per run\n"
+    "  --preprocess RECIPE  for photo inputs, as `qcc compile --preprocess`\n"
+    "  --save-inputs        also write each input as DIR/<NAME>.input.npy\n"
+    "  -h, --help           print this help\n";
+
 static int fail(const char *fmt, const char *arg) {
   fprintf(stderr, "qcc-exec: error: ");
   fprintf(stderr, fmt, arg);
   fputc('\n', stderr);
   return 1;
+}
+
+/* A usage error: what was wrong, then where the help is. */
+static int usage_error(const char *fmt, const char *arg) {
+  fail(fmt, arg);
+  fputs("usage: qcc-exec LIB.so --input NAME=FILE ... --output-dir DIR "
+        "[options] (qcc-exec --help)\n", stderr);
+  return 1;
+}
+
+/* The value of option NAME at argv[*i], given as "NAME VALUE" or
+ * "NAME=VALUE" (as the qcc driver takes them); NULL if argv[*i] is not
+ * NAME. *missing is set when NAME comes without a value. */
+static const char *option(int argc, char **argv, int *i, const char *name,
+                          bool *missing) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n) != 0)
+    return NULL;
+  if (argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (argv[*i][n] != 0)
+    return NULL;
+  if (*i + 1 >= argc) {
+    *missing = true;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+/* A time in seconds as "12.345 ms", or "12.34 µs" below a millisecond,
+ * where "0.000 ms" would say nothing. */
+static const char *format_time(double s, char *buf, size_t size) {
+  if (s < 1e-3)
+    snprintf(buf, size, "%.2f \xc2\xb5s", s * 1e6);
+  else
+    snprintf(buf, size, "%.3f ms", s * 1e3);
+  return buf;
+}
+
+/* What the library computes in, from its descriptor's node counts. */
+static const char *code_kind(const qcc_model_info *info) {
+  if (info->int8_nodes == 0)
+    return "f32";
+  return info->f32_nodes == 0 ? "int8" : "int8 + f32";
 }
 
 static double now(void) {
@@ -73,34 +135,56 @@ int main(int argc, char **argv) {
   const char *recipe = "";
   int num_inputs = 0, threads = 1, repeat = 1, save_inputs = 0;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--input") == 0 && i + 1 < argc) {
-      char *v = argv[++i], *eq = strchr(v, '=');
-      if (!eq || num_inputs == 16)
-        return fail("--input needs NAME=FILE.npy, got '%s'", v);
-      *eq = 0;
+    const char *v;
+    bool missing = false;
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(usage_text, stdout);
+      return 0;
+    } else if ((v = option(argc, argv, &i, "--input", &missing))) {
+      char *eq = strchr(v, '=');
+      if (!eq || eq == v)
+        return usage_error("--input needs NAME=FILE, got '%s'", v);
+      if (num_inputs == 16)
+        return usage_error("more than 16 --input (at '%s')", v);
+      *eq = 0; /* argv's own memory */
       inputs[num_inputs][0] = v;
       inputs[num_inputs++][1] = eq + 1;
-    } else if (strcmp(argv[i], "--output-dir") == 0 && i + 1 < argc) {
-      out_dir = argv[++i];
-    } else if (strcmp(argv[i], "--prefix") == 0 && i + 1 < argc) {
-      prefix = argv[++i];
-    } else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
-      threads = atoi(argv[++i]);
-    } else if (strcmp(argv[i], "--preprocess") == 0 && i + 1 < argc) {
-      recipe = argv[++i];
+    } else if ((v = option(argc, argv, &i, "--output-dir", &missing))) {
+      out_dir = v;
+    } else if ((v = option(argc, argv, &i, "--prefix", &missing))) {
+      prefix = v;
+    } else if ((v = option(argc, argv, &i, "--threads", &missing))) {
+      threads = atoi(v);
+      if (threads < 1)
+        return usage_error("--threads needs a count >= 1, got '%s'", v);
+    } else if ((v = option(argc, argv, &i, "--preprocess", &missing))) {
+      recipe = v;
     } else if (strcmp(argv[i], "--save-inputs") == 0) {
       save_inputs = 1;
-    } else if (strcmp(argv[i], "--repeat") == 0 && i + 1 < argc) {
-      repeat = atoi(argv[++i]);
+    } else if ((v = option(argc, argv, &i, "--repeat", &missing))) {
+      repeat = atoi(v);
+      if (repeat < 1)
+        return usage_error("--repeat needs a count >= 1, got '%s'", v);
+    } else if (missing) {
+      return usage_error("%s needs a value", argv[i]);
+    } else if (strncmp(argv[i], "--target", 8) == 0) {
+      /* A library holds its target already; say where the choice is made. */
+      return usage_error("%s: the target is chosen by `qcc compile --target=T` "
+                         "(avx2, avx512vnni, generic, native, multi, "
+                         "avx512vnni-emulated); qcc-exec runs the library as built",
+                         argv[i]);
     } else if (argv[i][0] == '-') {
-      return fail("unknown option '%s'", argv[i]);
+      return usage_error("unknown option '%s'", argv[i]);
+    } else if (lib) {
+      return usage_error("one library at a time (also got '%s')", argv[i]);
     } else {
       lib = argv[i];
     }
   }
-  if (!lib || !out_dir || threads < 1 || repeat < 1)
-    return fail("%s", "usage: qcc-exec LIB.so --input NAME=FILE.npy ... "
-                      "--output-dir DIR [--prefix P] [--threads N] [--repeat N]");
+  if (!lib)
+    return usage_error("%s", "no library (LIB.so) given");
+  if (!out_dir)
+    return usage_error("%s", "no --output-dir given");
   char pfx[256];
   if (!prefix) { /* lib<prefix>.so */
     const char *base = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
@@ -170,10 +254,12 @@ int main(int argc, char **argv) {
   qsort(times, (size_t)repeat, sizeof(double), cmp_double);
   snprintf(sym, sizeof sym, "%s_target", prefix);
   const char *(*target)(void) = (const char *(*)(void))dlsym(h, sym);
-  if (repeat > 1)
-    printf("%s: median %.3f ms over %d runs (%d thread%s, %s code)\n", info->name,
-           times[repeat / 2] * 1e3, repeat, threads, threads == 1 ? "" : "s",
-           target ? target() : "?");
+  if (repeat > 1) {
+    char t[32];
+    printf("%s (%s): median %s over %d runs (%d thread%s, %s code)\n", info->name,
+           code_kind(info), format_time(times[repeat / 2], t, sizeof t), repeat,
+           threads, threads == 1 ? "" : "s", target ? target() : "?");
+  }
   if (qcc_make_dirs(out_dir, &d))
     return fail("cannot create %s", out_dir);
   for (int k = 0; k < n; k++) {
