@@ -3,8 +3,9 @@
  *   DIR/lib<name>.so    shared library (linked by the system's cc)
  *   DIR/<name>.h        the C API
  *   DIR/<name>.report.md  the quantization report (when quantizing)
- * and, with --emit, DIR/<name>.ll and DIR/<name>.s. Every file is written
- * to a temporary name and renamed into place; on error nothing is left. */
+ * and, with --emit, DIR/<name>.ll and DIR/<name>.s. The files are written
+ * as one set (ir/output_set.h): under temporary names, renamed into place
+ * together at the end; on error or interruption none is left. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "driver.h"
 #include "fileio.h"
 #include "header.h"
+#include "output_set.h"
 #include "quant_cli.h"
 #include "quant_report.h"
 
@@ -47,13 +49,9 @@ static char *path_in(const char *dir, const char *prefix, const char *name,
   return p;
 }
 
-/* Links obj into a shared library at so_path through a temporary file. */
-static int link_shared(const char *obj_path, const char *so_path, Diag *d) {
-  size_t n = strlen(so_path) + 32;
-  char *tmp = malloc(n);
-  if (!tmp)
-    QCC_DIE("out of memory");
-  snprintf(tmp, n, "%s.tmp%ld", so_path, (long)getpid());
+/* Links obj into a shared library at `tmp` (the staged name of so_path). */
+static int link_shared(const char *obj_path, const char *tmp,
+                       const char *so_path, Diag *d) {
   pid_t pid = fork();
   if (pid == 0) {
     const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
@@ -62,22 +60,25 @@ static int link_shared(const char *obj_path, const char *so_path, Diag *d) {
   }
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-      WEXITSTATUS(status) != 0) {
-    unlink(tmp);
-    free(tmp);
+      WEXITSTATUS(status) != 0)
     return diag_error(d, srcloc(so_path, 0, 0),
                       "linking the shared library failed (is a C compiler "
                       "installed as 'cc' or $CC?)");
-  }
-  if (rename(tmp, so_path) != 0) {
-    int err = errno;
-    unlink(tmp);
-    free(tmp);
-    return diag_error(d, srcloc(so_path, 0, 0), "cannot write: %s",
-                      strerror(err));
-  }
-  free(tmp);
   return 0;
+}
+
+/* Names whose lib<name>.so would shadow a library every C program or qcc's
+ * own users link (-lm would find the model instead of libm). */
+static const char *const system_libraries[] = {
+    "c", "m", "dl", "rt", "pthread", "util", "crypt", "resolv", "anl",
+    "gcc", "gcc_s", "stdc++", "atomic", "z", "yaml", "stb", "qcc_runtime",
+};
+
+static bool shadows_system_library(const char *name) {
+  for (size_t i = 0; i < sizeof system_libraries / sizeof *system_libraries; i++)
+    if (strcmp(name, system_libraries[i]) == 0)
+      return true;
+  return false;
 }
 
 int cmd_compile(int argc, char **argv) {
@@ -93,6 +94,7 @@ int cmd_compile(int argc, char **argv) {
   BackendOutput out = {0};
   char *paths[5] = {0};
   char *default_report = NULL;
+  OutputSet *outputs = NULL;
   for (int i = 1; i < argc; i++) {
     bool missing = false;
     const char *v;
@@ -161,13 +163,19 @@ int cmd_compile(int argc, char **argv) {
   quant_graph_hash(g, hash);
   char prefix[128];
   backend_c_identifier(name ? name : g->name, prefix, sizeof prefix);
+  if (shadows_system_library(prefix)) {
+    rc = driver_usage_error("compile", "the library would be named lib%s.so, "
+                            "which shadows the system's lib%s: choose "
+                            "another name with --name=NAME", prefix, prefix);
+    goto done;
+  }
+  /* Every artifact (object, library, header, report, profile, --emit
+   * files) is staged into one set and renamed into place together at the
+   * end: a failed or interrupted compile leaves none of them. */
+  qc.outputs = outputs = output_set_create();
   if (qc.mode && strcmp(qc.mode, "none") != 0) {
     bool need_calib = strcmp(qc.mode, "static") == 0 && !qc.load_profile;
-    /* The quantization report is one of the artifacts; --report may name
-     * a file inside the output folder. */
-    Diag dd;
-    diag_clear(&dd);
-    if (qcc_make_dirs(out_dir, &dd) == 0 && !qc.report)
+    if (!qc.report) /* the report is one of the artifacts */
       qc.report = default_report = path_in(out_dir, "", prefix, ".report.md");
     if (quant_cli_setup(&qc, g, &ctx, &calib, need_calib, "compile"))
       goto done;
@@ -186,10 +194,9 @@ int cmd_compile(int argc, char **argv) {
                        .source_hash = hash, .opt_level = opt_level};
   Diag d;
   diag_clear(&d);
-  if (backend_compile(g, &bo, emit, &out, &d) || qcc_make_dirs(out_dir, &d)) {
+  if (backend_compile(g, &bo, emit, &out, &d) ||
+      output_set_make_dir(outputs, out_dir, &d)) {
     driver_report(&d);
-    if (default_report)
-      unlink(default_report);
     goto done;
   }
   paths[0] = path_in(out_dir, "", prefix, ".o");
@@ -197,18 +204,22 @@ int cmd_compile(int argc, char **argv) {
   paths[2] = path_in(out_dir, "lib", prefix, ".so");
   paths[3] = path_in(out_dir, "", prefix, ".ll");
   paths[4] = path_in(out_dir, "", prefix, ".s");
-  if (qcc_write_file_atomic(paths[0], out.object, out.object_size, &d) ||
-      qcc_write_file_atomic(paths[1], out.header, strlen(out.header), &d) ||
-      link_shared(paths[0], paths[2], &d) ||
+  const char *so_tmp = NULL;
+  if (output_set_write(outputs, paths[0], out.object, out.object_size, &d) ||
+      output_set_write(outputs, paths[1], out.header, strlen(out.header), &d) ||
+      !(so_tmp = output_set_stage(outputs, paths[2], &d)) ||
+      link_shared(output_set_stage(outputs, paths[0], &d), so_tmp, paths[2], &d) ||
       (out.llvm_text &&
-       qcc_write_file_atomic(paths[3], out.llvm_text, strlen(out.llvm_text), &d)) ||
+       output_set_write(outputs, paths[3], out.llvm_text, strlen(out.llvm_text), &d)) ||
       (out.asm_text &&
-       qcc_write_file_atomic(paths[4], out.asm_text, strlen(out.asm_text), &d))) {
+       output_set_write(outputs, paths[4], out.asm_text, strlen(out.asm_text), &d))) {
     driver_report(&d);
-    for (int i = 0; i < 5; i++)
-      unlink(paths[i]);
-    if (default_report)
-      unlink(default_report);
+    goto done;
+  }
+  int failed = output_set_commit(outputs, &d);
+  outputs = NULL;
+  if (failed) {
+    driver_report(&d);
     goto done;
   }
   fprintf(stderr, "qcc compile: %s: %d kernels for %s; workspace %lld bytes "
@@ -218,6 +229,7 @@ int cmd_compile(int argc, char **argv) {
           out.num_in_place, paths[0], paths[2], paths[1]);
   rc = 0;
 done:
+  output_set_abort(outputs);
   for (int i = 0; i < 5; i++)
     free(paths[i]);
   free(default_report);

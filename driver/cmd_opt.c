@@ -6,6 +6,7 @@
 
 #include "driver.h"
 #include "fileio.h"
+#include "output_set.h"
 #include "pass.h"
 #include "quant_cli.h"
 
@@ -89,10 +90,17 @@ int cmd_opt(int argc, char **argv) {
   quant_log_free(&log);
   char *text = rc ? NULL : ir_print(g);
   if (!rc && output) {
-    if (qcc_write_file_atomic(output, text, strlen(text), &d)) {
-      driver_report(&d);
+    /* Through an output set, like every other output: -o creates its
+     * folder, and a failure leaves nothing. */
+    OutputSet *outputs = output_set_create();
+    if (output_set_write(outputs, output, text, strlen(text), &d)) {
+      output_set_abort(outputs);
       rc = 1;
+    } else {
+      rc = output_set_commit(outputs, &d) ? 1 : 0;
     }
+    if (rc)
+      driver_report(&d);
   } else if (!rc) {
     fputs(text, stdout);
   }

@@ -11,6 +11,7 @@
 #include "interp.h"
 #include "image.h"
 #include "npy.h"
+#include "output_set.h"
 #include "quant_cli.h"
 
 static void run_help(FILE *out) {
@@ -84,10 +85,12 @@ static int load_inputs(const Graph *g, const RunInput *given, int num_given,
   return 0;
 }
 
-static int write_outputs(const Graph *g, const Interp *ip, const char *dir) {
+/* Stages DIR/<output>.npy for every graph output into the run's set. */
+static int write_outputs(const Graph *g, const Interp *ip, const char *dir,
+                         OutputSet *outputs) {
   Diag d;
   diag_clear(&d);
-  if (qcc_make_dirs(dir, &d)) {
+  if (output_set_make_dir(outputs, dir, &d)) {
     driver_report(&d);
     return 1;
   }
@@ -103,7 +106,9 @@ static int write_outputs(const Graph *g, const Interp *ip, const char *dir) {
     for (const char *c = t->name; *c; c++)
       path[at++] = *c == '/' ? '_' : *c;
     snprintf(path + at, n - at, ".npy");
-    int rc = npy_write(path, DT_F32, t->rank, t->dims, interp_value(ip, t), &d);
+    const char *tmp = output_set_stage(outputs, path, &d);
+    int rc = !tmp || npy_write(tmp, DT_F32, t->rank, t->dims,
+                               interp_value(ip, t), &d);
     free(path);
     if (rc) {
       driver_report(&d);
@@ -132,6 +137,7 @@ int cmd_run(int argc, char **argv) {
   PassContext ctx;
   QuantLog log = {0};
   CalibData calib = {0};
+  OutputSet *outputs = NULL;
   for (int i = 1; i < argc; i++) {
     bool missing = false;
     const char *v;
@@ -181,6 +187,7 @@ int cmd_run(int argc, char **argv) {
   }
   if (!(g = driver_load_model(model)))
     goto done;
+  qc.outputs = outputs = output_set_create();
   arrays = calloc((size_t)g->num_inputs + 1, sizeof(NpyArray));
   if (!arrays || load_inputs(g, given, num_given, arrays, qc.preprocess))
     goto done;
@@ -221,11 +228,18 @@ int cmd_run(int argc, char **argv) {
            times[repeat / 2] * 1e3, repeat);
   }
   free(times);
-  rc = write_outputs(g, ip, out_dir);
+  rc = write_outputs(g, ip, out_dir, outputs);
+  if (!rc) {
+    rc = output_set_commit(outputs, &d) ? 1 : 0;
+    outputs = NULL;
+    if (rc)
+      driver_report(&d);
+  }
   if (!rc)
     fprintf(stderr, "qcc run: %s: wrote %d output%s to %s\n", g->name,
             g->num_outputs, g->num_outputs == 1 ? "" : "s", out_dir);
 done:
+  output_set_abort(outputs);
   if (arrays)
     for (int k = 0; g && k < g->num_inputs; k++)
       npy_free(&arrays[k]);

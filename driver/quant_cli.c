@@ -18,6 +18,7 @@
 #include "image.h"
 #include "jit_calib.h"
 #include "npy.h"
+#include "output_set.h"
 #include "profile.h"
 #include "quant_report.h"
 
@@ -439,7 +440,7 @@ static int write_report(const QuantCli *q, const Graph *float_g, Graph *g,
   if (!rc) {
     char *text = ends_with(q->report, ".json") ? quant_report_json(&r)
                                                 : quant_report_markdown(&r);
-    rc = qcc_write_file_atomic(q->report, text, strlen(text), &d);
+    rc = output_set_write(q->outputs, q->report, text, strlen(text), &d);
     free(text);
     if (!rc && r.samples)
       fprintf(stderr, "qcc %s: model output SQNR %.1f dB on %d calibration "
@@ -491,7 +492,8 @@ static int apply_profile(const char *path, const char *hash, Graph *g,
   return rc;
 }
 
-static int save_profile(const char *path, const char *hash, const Graph *g,
+static int save_profile(OutputSet *outputs, const char *path, const char *hash,
+                        const Graph *g,
                         const PassContext *ctx, const char *method, Diag *d) {
   Profile p = {0};
   snprintf(p.model, sizeof p.model, "%s", g->name);
@@ -512,7 +514,7 @@ static int save_profile(const char *path, const char *hash, const Graph *g,
     ranges[p.num_ranges++].hi = (float)a->floats[1];
   }
   char *text = profile_format(&p);
-  int rc = qcc_write_file_atomic(path, text, strlen(text), d);
+  int rc = output_set_write(outputs, path, text, strlen(text), d);
   free(text);
   free(ranges); /* tensor names belong to the graph */
   return rc;
@@ -646,7 +648,7 @@ static int static_pipeline(const QuantCli *q, Graph *g, const Graph *float_g,
     return -1;
   }
   if (q->save_profile &&
-      save_profile(q->save_profile, hash, g, ctx,
+      save_profile(q->outputs, q->save_profile, hash, g, ctx,
                    q->calib_method ? q->calib_method : "minmax", d))
     return -1;
   if (!ctx->calib && !q->no_bias_correction)

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "output_set.h"
 #include "pass.h"
 
 #define QUANT_CLI_MAX 64
@@ -30,6 +31,10 @@ typedef struct QuantCli {
   enum { EQUALIZE_AUTO, EQUALIZE_ON, EQUALIZE_OFF } equalize;
   bool no_bias_correction;
   double max_drop; /* --max-drop: minimum output SQNR in dB; 0 = off */
+  /* The command's output set: the report and a saved profile are staged
+   * into it, so they appear with the command's other outputs or not at
+   * all. Set by the command before quant_cli_quantize. */
+  OutputSet *outputs;
 } QuantCli;
 
 /* Help text for the options, for the subcommands' --help. */
