@@ -3,11 +3,14 @@
  * before anything is allocated for it. */
 #include "image.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <stb/stb_image.h>
+
+#include "fileio.h"
 
 int image_prep_parse(const char *recipe, ImagePrep *p, const char *what,
                      Diag *d) {
@@ -30,17 +33,31 @@ bool image_is_image_file(const char *path) {
 }
 
 int image_load(const char *path, const ImagePrep *p, float *out, Diag *d) {
-  int w = 0, h = 0, n = 0;
-  if (!stbi_info(path, &w, &h, &n))
-    return diag_error(d, srcloc(path, 0, 0), "cannot read this image: %s",
-                      stbi_failure_reason() ? stbi_failure_reason() : "unknown format");
-  if (w < 1 || h < 1 || (int64_t)w * h > ((int64_t)1 << 28))
-    return diag_error(d, srcloc(path, 0, 0), "image of %dx%d pixels is out of "
-                      "range", (int)w, (int)h);
-  unsigned char *px = stbi_load(path, &w, &h, &n, 3);
-  if (!px)
-    return diag_error(d, srcloc(path, 0, 0), "cannot decode this image: %s",
-                      stbi_failure_reason() ? stbi_failure_reason() : "unknown");
+  /* Through qcc_read_file, which refuses FIFOs, devices and oversize files
+   * before stb sees a byte. */
+  char *bytes;
+  size_t len;
+  if (qcc_read_file(path, &bytes, &len, d))
+    return -1;
+  if (len > INT_MAX) {
+    free(bytes);
+    return diag_error(d, srcloc(path, 0, 0), "image file too large");
+  }
+  const stbi_uc *buf = (const stbi_uc *)bytes;
+  int w = 0, h = 0, n = 0, rc = 0;
+  unsigned char *px = NULL;
+  if (!stbi_info_from_memory(buf, (int)len, &w, &h, &n))
+    rc = diag_error(d, srcloc(path, 0, 0), "cannot read this image: %s",
+                    stbi_failure_reason() ? stbi_failure_reason() : "unknown format");
+  else if (w < 1 || h < 1 || (int64_t)w * h > ((int64_t)1 << 28))
+    rc = diag_error(d, srcloc(path, 0, 0), "image of %dx%d pixels is out of "
+                    "range", (int)w, (int)h);
+  else if (!(px = stbi_load_from_memory(buf, (int)len, &w, &h, &n, 3)))
+    rc = diag_error(d, srcloc(path, 0, 0), "cannot decode this image: %s",
+                    stbi_failure_reason() ? stbi_failure_reason() : "unknown");
+  free(bytes);
+  if (rc)
+    return rc;
   qcc_preprocess_image(p, px, w, h, out);
   stbi_image_free(px);
   return 0;

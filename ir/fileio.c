@@ -2,6 +2,7 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,38 +13,59 @@
 int qcc_read_file(const char *path, char **data, size_t *len, Diag *d) {
   *data = NULL;
   *len = 0;
-  FILE *f = fopen(path, "rb");
-  if (!f)
+  /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+   * writer forever; it is refused below like every non-regular file. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
     return diag_error(d, srcloc(path, 0, 0), "cannot open: %s",
                       strerror(errno));
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int e = errno;
+    close(fd);
+    return diag_error(d, srcloc(path, 0, 0), "cannot read: %s", strerror(e));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return diag_error(d, srcloc(path, 0, 0), "not a regular file (%s)",
+                      S_ISDIR(st.st_mode)    ? "a folder"
+                      : S_ISFIFO(st.st_mode) ? "a FIFO"
+                      : S_ISCHR(st.st_mode)  ? "a character device"
+                      : S_ISBLK(st.st_mode)  ? "a block device"
+                      : S_ISSOCK(st.st_mode) ? "a socket"
+                                             : "not a file");
+  }
+  if ((uint64_t)st.st_size > QCC_MAX_FILE_BYTES) {
+    close(fd);
+    return diag_error(d, srcloc(path, 0, 0),
+                      "file too large: %lld bytes, the limit is %llu",
+                      (long long)st.st_size,
+                      (unsigned long long)QCC_MAX_FILE_BYTES);
+  }
+  size_t size = (size_t)st.st_size, n = 0;
+  char *buf = malloc(size + 1);
   if (!buf) {
-    fclose(f);
-    return diag_error(d, srcloc(path, 0, 0), "out of memory");
+    close(fd);
+    return diag_error(d, srcloc(path, 0, 0), "out of memory (%zu bytes)",
+                      size);
   }
-  for (;;) {
-    if (cap - n < 2) {
-      char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-      if (!nb) {
-        free(buf);
-        fclose(f);
-        return diag_error(d, srcloc(path, 0, 0), "file too large");
-      }
-      buf = nb;
-      cap *= 2;
+  /* Exactly the size fstat gave: a file that grows meanwhile is read as
+   * it was. */
+  while (n < size) {
+    ssize_t got = read(fd, buf + n, size - n);
+    if (got < 0 && (errno == EINTR || errno == EAGAIN))
+      continue;
+    if (got <= 0) {
+      int e = got < 0 ? errno : 0;
+      free(buf);
+      close(fd);
+      return diag_error(d, srcloc(path, 0, 0), "read error%s%s",
+                        e ? ": " : " (the file shrank while read)",
+                        e ? strerror(e) : "");
     }
-    size_t got = fread(buf + n, 1, cap - n - 1, f);
-    n += got;
-    if (got == 0)
-      break;
+    n += (size_t)got;
   }
-  int err = ferror(f);
-  fclose(f);
-  if (err) {
-    free(buf);
-    return diag_error(d, srcloc(path, 0, 0), "read error");
-  }
+  close(fd);
   buf[n] = 0;
   *data = buf;
   *len = n;

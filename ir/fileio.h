@@ -5,11 +5,17 @@
 #define QCC_FILEIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "diag.h"
 
+/* The largest file qcc reads: far above any model's weights, far below
+ * what would exhaust memory by accident. */
+#define QCC_MAX_FILE_BYTES ((uint64_t)4 << 30)
+
 /* Reads `path` into a malloc'd buffer (NUL-terminated; *len excludes the
- * NUL). Errors name the file. */
+ * NUL). Only regular files of at most QCC_MAX_FILE_BYTES are read; a FIFO,
+ * a device or a folder is refused at once. Errors name the file. */
 int qcc_read_file(const char *path, char **data, size_t *len, Diag *d);
 int qcc_write_file_atomic(const char *path, const void *data, size_t len,
                           Diag *d);
