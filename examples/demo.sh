@@ -39,7 +39,13 @@ cmp "$out/run/p3.npy" "$out/interp/p3.npy" && cmp "$out/run/p4.npy" "$out/interp
   echo "compiled int8 outputs are bit-identical to the int8 interpreter's"
 
 echo
-echo "== speed (median of 50 runs, this machine)"
+echo "== speed: int8 vs f32, the same model compiled both ways (median of 50 runs, this machine)"
 $qcc compile $m/model.yaml -o "$out/f32" --name yolo_f32 --target native 2>/dev/null
-build/qcc-exec "$out/int8/libyolo_style.so" --input images=$m/inputs/images_0.npy --output-dir "$out/x" --repeat 50
-build/qcc-exec "$out/f32/libyolo_f32.so" --input images=$m/inputs/images_0.npy --output-dir "$out/x" --repeat 50
+speed() { build/qcc-exec "$1" --input images=$m/inputs/images_0.npy --output-dir "$out/x" --repeat 50; }
+int8_line=$(speed "$out/int8/libyolo_style.so")
+f32_line=$(speed "$out/f32/libyolo_f32.so")
+printf '%s\n%s\n' "$int8_line" "$f32_line"
+# qcc-exec prints "median T ms" or, below a millisecond, "median T µs".
+us() { sed -n 's/.*median \([0-9.]*\) \(ms\|µs\).*/\1 \2/p' <<<"$1" | awk '{ print $2 == "ms" ? $1 * 1000 : $1 }'; }
+awk -v i="$(us "$int8_line")" -v f="$(us "$f32_line")" \
+  'BEGIN { if (i > 0 && f > 0) printf("int8 is %.2fx %s than f32\n", (f >= i) ? f / i : i / f, (f >= i) ? "faster" : "slower"); else { print "demo: no median time in the qcc-exec lines above"; exit 1 } }'
