@@ -50,11 +50,51 @@ static int syntax_error(const yaml_parser_t *p, const char *text, size_t len,
   return diag_error(d, loc, "YAML syntax error: %s", problem);
 }
 
+/* The model format nests at most a few levels (a node's attribute list
+ * inside the node list inside the root); libyaml's scanner is quadratic in
+ * nesting depth (100k levels took over a minute), so the text is first
+ * walked as events and refused at the first collection deeper than this,
+ * before libyaml has done more than linear work. */
+enum { YDOC_MAX_DEPTH = 32 };
+
+static int check_depth(const char *text, size_t len, const char *path,
+                       Diag *d) {
+  yaml_parser_t p;
+  if (!yaml_parser_initialize(&p))
+    return diag_error(d, srcloc(path, 0, 0), "out of memory reading YAML");
+  yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+  int depth = 0, rc = 0;
+  for (;;) {
+    yaml_event_t e;
+    if (!yaml_parser_parse(&p, &e)) {
+      rc = syntax_error(&p, text, len, path, d);
+      break;
+    }
+    yaml_event_type_t type = e.type;
+    if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+      if (++depth > YDOC_MAX_DEPTH)
+        rc = diag_error(d, mark_loc(path, e.start_mark),
+                        "YAML nested more than %d levels deep; the model "
+                        "format never needs that", YDOC_MAX_DEPTH);
+    } else if (type == YAML_SEQUENCE_END_EVENT ||
+               type == YAML_MAPPING_END_EVENT) {
+      depth--;
+    }
+    yaml_event_delete(&e);
+    if (rc || type == YAML_STREAM_END_EVENT)
+      break;
+  }
+  yaml_parser_delete(&p);
+  return rc;
+}
+
 int ydoc_load(YDoc *y, const char *text, size_t len, const char *path,
               Diag *d) {
   memset(y, 0, sizeof *y);
   y->path = path;
   y->d = d;
+  if (check_depth(text, len, path, d))
+    return -1;
   yaml_parser_t p;
   if (!yaml_parser_initialize(&p))
     return diag_error(d, srcloc(path, 0, 0), "out of memory reading YAML");

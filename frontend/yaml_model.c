@@ -179,6 +179,7 @@ static int load_const_data(Loader *L, Tensor *t, yaml_node_t *v) {
                       t->name, ydoc_seq_len(v),
                       ir_shape_str(t->rank, t->dims, shape, sizeof shape),
                       (long long)numel);
+  ir_tensor_alloc_data(L->g, t); /* only now that the values are counted */
   int64_t lo, hi;
   int_range(t->dtype, &lo, &hi);
   for (int i = 0; i < ydoc_seq_len(v); i++) {
@@ -240,7 +241,8 @@ static int load_const_file(Loader *L, Tensor *t, yaml_node_t *v) {
                     file, ir_shape_str(a.rank, a.dims, have, sizeof have),
                     ir_shape_str(t->rank, t->dims, want, sizeof want));
   } else {
-    memcpy(t->data, a.data, (size_t)ir_tensor_nbytes(t));
+    /* Allocated only now: the file's data has been read and matched. */
+    memcpy(ir_tensor_alloc_data(L->g, t), a.data, (size_t)ir_tensor_nbytes(t));
   }
   npy_free(&a);
   return rc;
@@ -285,7 +287,9 @@ static int load_constant(Loader *L, yaml_node_t *key, yaml_node_t *v) {
                                   LOC(L, key), L->d);
   if (!t)
     return -1;
-  ir_tensor_alloc_data(L->g, t);
+  /* No allocation yet: the size is only a number from the file until the
+   * data that fills it has been counted (a 216-byte model once declared
+   * [2000000000, 2, 1, 1] and allocated 16 GB). */
   return data ? load_const_data(L, t, data) : load_const_file(L, t, file);
 }
 

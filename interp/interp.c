@@ -102,8 +102,15 @@ Interp *interp_create(const Graph *g, Diag *d) {
               t->name);
     ip->values[i] = calloc(numel > 0 ? (size_t)numel : 1,
                            dtype_size(t->dtype));
-    if (!ip->values[i])
-      QCC_DIE("out of memory");
+    if (!ip->values[i]) {
+      /* A model may declare shapes this machine cannot hold: a user
+       * error, said with the tensor's name, never an abort. */
+      diag_error(d, t->loc, "tensor '%s' needs %lld bytes, more memory "
+                 "than can be had", t->name,
+                 (long long)(numel * (int64_t)dtype_size(t->dtype)));
+      interp_destroy(ip);
+      return NULL;
+    }
     ip->owned[i] = true;
   }
   return ip;

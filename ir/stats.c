@@ -53,19 +53,35 @@ void ir_graph_stats(const Graph *g, GraphStats *s) {
     if (g->tensors[i]->kind == TK_INPUT)
       live += ir_tensor_nbytes(g->tensors[i]);
   s->peak_live_bytes = live;
+  /* The tensors that die at each node, as linked lists (dying_head[i]
+   * chains through dying_next): one pass over the tensors, so the walk
+   * below is linear. Scanning every tensor at every node made a 40k-node
+   * chain take 14.6 s. */
+  int *dying_head = malloc(sizeof(int) * ((size_t)nn + 1));
+  int *dying_next = malloc(sizeof(int) * ((size_t)nt + 1));
+  if (!dying_head || !dying_next)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < nn; i++)
+    dying_head[i] = -1;
+  for (int j = 0; j < nt; j++)
+    if (g->tensors[j]->kind != TK_CONST && last[j] >= 0 && last[j] < nn) {
+      dying_next[j] = dying_head[last[j]];
+      dying_head[last[j]] = j;
+    }
   for (int i = 0; i < nn; i++) {
     const Node *n = g->nodes[i];
     for (int j = 0; j < n->num_outputs; j++)
       live += ir_tensor_nbytes(n->outputs[j]);
     if (live > s->peak_live_bytes)
       s->peak_live_bytes = live;
-    for (int j = 0; j < nt; j++)
-      if (g->tensors[j]->kind != TK_CONST && last[j] == i)
-        live -= ir_tensor_nbytes(g->tensors[j]);
+    for (int j = dying_head[i]; j >= 0; j = dying_next[j])
+      live -= ir_tensor_nbytes(g->tensors[j]);
     /* Outputs never read die right away. */
     for (int j = 0; j < n->num_outputs; j++)
       if (last[n->outputs[j]->id] < 0)
         live -= ir_tensor_nbytes(n->outputs[j]);
   }
+  free(dying_head);
+  free(dying_next);
   free(last);
 }
