@@ -157,6 +157,8 @@ int cmd_compile(int argc, char **argv) {
     }
     free(copy);
   }
+  if (quant_cli_resolve(&qc, "compile"))
+    goto done;
   if (!(g = driver_load_model(model)))
     goto done;
   char hash[17];

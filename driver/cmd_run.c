@@ -51,6 +51,12 @@ static int load_inputs(const Graph *g, const RunInput *given, int num_given,
                                 g->name, given[i].name);
     if (arrays[idx].data)
       return driver_usage_error("run", "input '%s' given twice", given[i].name);
+    if (image_is_image_file(given[i].path) && !recipe)
+      return driver_usage_error("run", "--input %s=%s is a photo: give "
+                                "--preprocess=RECIPE, the model's own "
+                                "preprocessing (raw 0-255 pixels are not what "
+                                "it was trained on)", given[i].name,
+                                given[i].path);
     if (image_is_image_file(given[i].path)
             ? image_load_input(given[i].path, recipe, g->inputs[idx]->name,
                                g->inputs[idx]->rank, g->inputs[idx]->dims, &arrays[idx], &d)
@@ -185,6 +191,8 @@ int cmd_run(int argc, char **argv) {
     run_help(stderr);
     goto done;
   }
+  if (quant_cli_resolve(&qc, "run"))
+    goto done;
   if (!(g = driver_load_model(model)))
     goto done;
   qc.outputs = outputs = output_set_create();

@@ -323,6 +323,40 @@ static int load_calib_images(const QuantCli *q, const char *spec,
   return s;
 }
 
+int quant_cli_resolve(QuantCli *q, const char *sub) {
+  const char *calib_opt = q->num_calib          ? "--calib"
+                          : q->num_calib_images ? "--calib-images"
+                          : q->load_profile     ? "--load-profile"
+                          : q->save_profile     ? "--save-profile"
+                          : q->calib_method     ? "--calib-method"
+                          : q->max_drop > 0     ? "--max-drop"
+                                                : NULL;
+  if (calib_opt && !q->mode) {
+    /* Calibration data means static quantization: building f32 with no
+     * word, as qcc once did, is the very confusion users come from. */
+    q->mode = "static";
+    fprintf(stderr, "qcc %s: %s given: quantizing to int8 (--quant=static)\n",
+            sub, calib_opt);
+  } else if (calib_opt && strcmp(q->mode, "static") != 0) {
+    return driver_usage_error(sub, "%s is for --quant=static; --quant=%s does "
+                              "not calibrate: drop %s or use --quant=static",
+                              calib_opt, q->mode, calib_opt);
+  }
+  if (q->num_calib_images && !q->preprocess)
+    return driver_usage_error(
+        sub, "--calib-images needs --preprocess=RECIPE, the model's own "
+        "preprocessing (e.g. size=416x416,mean=...,std=...,rgb): raw 0-255 "
+        "pixels calibrate ranges the model never sees");
+  if (q->load_profile && !q->num_calib && !q->num_calib_images &&
+      !q->no_bias_correction)
+    return driver_usage_error(
+        sub, "--load-profile without calibration data: bias correction "
+        "measures on the calibration set, which a profile does not hold; "
+        "give the --calib the profile was saved with (for the same build), "
+        "or --no-bias-correction");
+  return 0;
+}
+
 int quant_cli_setup(const QuantCli *q, const Graph *g, PassContext *ctx,
                     CalibData *data, bool need_calib, const char *sub) {
   pass_context_init(ctx);
@@ -651,10 +685,6 @@ static int static_pipeline(const QuantCli *q, Graph *g, const Graph *float_g,
       save_profile(q->outputs, q->save_profile, hash, g, ctx,
                    q->calib_method ? q->calib_method : "minmax", d))
     return -1;
-  if (!ctx->calib && !q->no_bias_correction)
-    fprintf(stderr, "qcc %s: bias correction skipped: it measures on "
-            "calibration data, and none was given (--load-profile without "
-            "--calib)\n", sub);
   if (q->max_drop > 0 && max_drop_search(q, g, float_g, ctx, keep, sub, d))
     return -1;
   return pass_pipeline_run(g, lowering(q, ctx), ctx, opts, d);

@@ -45,6 +45,13 @@ extern const char quant_cli_help[];
 int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
                      const char *sub);
 
+/* Settles what the options mean together, after parsing (compile, run):
+ * calibration options without --quant imply --quant=static (said on
+ * stderr); with --quant=none or dynamic they are refused, as are
+ * --calib-images without --preprocess and --load-profile without the
+ * calibration data bias correction needs. Prints errors; returns 0 or 1. */
+int quant_cli_resolve(QuantCli *q, const char *sub);
+
 /* Calibration samples loaded for a graph (owned arrays). */
 typedef struct CalibData {
   CalibSet set;
