@@ -66,6 +66,20 @@ LLVMValueRef kc_tensor(KernelCtx *k, const Tensor *t) {
   return em_elem(e, e->i8, ws, em_i64(e, off));
 }
 
+void kc_flag_status(KernelCtx *k, LLVMValueRef flag, int code) {
+  Emit *e = k->e;
+  If f;
+  em_if(e, &f, flag);
+  LLVMValueRef slot = LLVMBuildLoad2(
+      e->b, e->ptr,
+      em_elem(e, e->ptr, k->frame, em_i64(e, 1 + k->g->num_inputs)), "status");
+  /* Threads may set it at once, all to the same code: an atomic store. */
+  LLVMValueRef st = LLVMBuildStore(e->b, em_i32(e, code), slot);
+  LLVMSetOrdering(st, LLVMAtomicOrderingMonotonic);
+  LLVMSetAlignment(st, 4);
+  em_if_end(e, &f);
+}
+
 int64_t kernel_extent_numel(const Node *n) {
   return ir_tensor_numel(n->outputs[0]);
 }
@@ -244,10 +258,15 @@ static LLVMValueRef entry_point(Module *m, bool parallel,
   em_if(e, &f, bad);
   LLVMBuildRet(e->b, em_i32(e, -1));
   LLVMPositionBuilderAtEnd(e->b, f.done);
-  LLVMValueRef frame = LLVMBuildArrayAlloca(e->b, e->ptr, em_i64(e, 1 + ni), "frame");
+  LLVMValueRef frame = LLVMBuildArrayAlloca(e->b, e->ptr, em_i64(e, 2 + ni), "frame");
   LLVMBuildStore(e->b, ws, frame);
   for (int i = 0; i < ni; i++)
     LLVMBuildStore(e->b, args[i], em_elem(e, e->ptr, frame, em_i64(e, 1 + i)));
+  /* The run's status word (kc_status): kernels that find a non-finite
+   * value to quantize set it; it becomes the return code. */
+  LLVMValueRef status = LLVMBuildAlloca(e->b, e->i32, "status");
+  LLVMBuildStore(e->b, em_i32(e, 0), status);
+  LLVMBuildStore(e->b, status, em_elem(e, e->ptr, frame, em_i64(e, 1 + ni)));
   LLVMValueRef pf = NULL, pool = NULL;
   LLVMTypeRef pf_t = NULL;
   if (par) {
@@ -276,7 +295,10 @@ static LLVMValueRef entry_point(Module *m, bool parallel,
     LLVMValueRef src = tensor_ptr_in_entry(m, ws, args, const_globals, t);
     LLVMBuildMemCpy(e->b, args[ni + i], 4, src, 4, em_i64(e, ir_tensor_nbytes(t)));
   }
-  LLVMBuildRet(e->b, em_i32(e, 0));
+  LLVMValueRef st = LLVMBuildLoad2(e->b, e->i32, status, "");
+  LLVMSetOrdering(st, LLVMAtomicOrderingMonotonic);
+  LLVMSetAlignment(st, 4);
+  LLVMBuildRet(e->b, st);
   free(args);
   return fn;
 }

@@ -18,7 +18,8 @@ typedef struct KernelCtx {
   TargetKind target;
   const MemPlan *plan;
   const Graph *g;
-  LLVMValueRef frame;      /* ptr: [0] workspace, [1 + k] graph input k */
+  LLVMValueRef frame;      /* ptr: [0] workspace, [1 + k] graph input k,
+                             [1 + inputs] the run's i32 status word */
   LLVMValueRef begin, end; /* i64 */
   LLVMValueRef scratch;    /* ptr into the workspace, or NULL */
   LLVMValueRef *const_globals; /* per tensor id, created on demand */
@@ -28,6 +29,9 @@ typedef struct KernelCtx {
 /* Where tensor t's elements are, inside the node function. */
 LLVMValueRef kc_tensor(KernelCtx *k, const Tensor *t);
 LLVMTypeRef kc_elt(const KernelCtx *k, DType dt);
+/* Where the i1 `flag` is true, sets the run's status word to `code` (a
+ * QCC_STATUS_* of qcc_runtime.h), which the entry point returns. */
+void kc_flag_status(KernelCtx *k, LLVMValueRef flag, int code);
 /* A private constant global with bytes prepared by a kernel (packed
  * weights, tables); `what` names it. */
 LLVMValueRef kc_const(KernelCtx *k, const char *what, const void *data,

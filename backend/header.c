@@ -80,8 +80,11 @@ char *backend_header_text(const Graph *g, const BackendOptions *opts,
   }
   strbuf_printf(&t, " *\n * Workspace: %s_WORKSPACE_SIZE bytes, aligned to %s_WORKSPACE_ALIGNMENT\n"
           " * (64); the caller allocates it. %s_run is reentrant: two threads may\n"
-          " * run at once with two workspaces. Returns 0, or -1 for a NULL pointer or\n"
-          " * a misaligned workspace. %s_run_parallel splits each layer through\n"
+          " * run at once with two workspaces. Returns QCC_STATUS_OK (0),\n"
+          " * QCC_STATUS_BAD_ARGUMENT (-1) for a NULL pointer or a misaligned\n"
+          " * workspace, or QCC_STATUS_NONFINITE_INPUT (1) when an int8 model was\n"
+          " * given NaN or an infinity (outputs written but not to be trusted; see\n"
+          " * qcc_runtime.h). %s_run_parallel splits each layer through\n"
           " * par->parallel_for (see qcc_runtime.h); the results do not depend on\n"
           " * how the work is split. */\n", P, P, p, p);
   strbuf_printf(&t, "#ifndef QCC_MODEL_%s_H\n#define QCC_MODEL_%s_H\n\n", P, P);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "codegen.h"
+#include "qcc_runtime.h"
 #include "quant_math.h"
 
 static float attr_f(const Node *n, AttrKey k, float dflt) {
@@ -175,12 +176,29 @@ static int emit_quantize(KernelCtx *k, Diag *d) {
   const QuantParams *q = y->quant;
   bool u8 = q->dtype == DT_U8;
   LLVMValueRef px = kc_tensor(k, x), py = kc_tensor(k, y);
+  /* NaN and infinities quantize to the zero point and the clamp, as the
+   * int8 interpreter does; but they are never hidden: an OR over the range
+   * (one compare per element, vectorized with the rest) sets the run's
+   * status, so the entry point returns QCC_STATUS_NONFINITE_INPUT. */
+  LLVMValueRef seen = em_var(e, e->i8, LLVMConstInt(e->i8, 0, 0), "nonfinite");
   Loop l;
   LLVMValueRef i = kernel_range(k, &l);
-  LLVMValueRef v = em_quantize(e, em_load_at(e, e->f32, px, i), q->scale[0],
-                               q->zero_point[0], u8 ? 0 : -128, u8 ? 255 : 127);
+  LLVMValueRef xv = em_load_at(e, e->f32, px, i);
+  LLVMValueRef ax = em_intrinsic(e, "llvm.fabs", e->f32, &xv, 1);
+  LLVMValueRef bad = LLVMBuildFCmp(e->b, LLVMRealUGE, ax,
+                                   LLVMConstReal(e->f32, INFINITY), "");
+  LLVMBuildStore(e->b,
+                 LLVMBuildOr(e->b, LLVMBuildLoad2(e->b, e->i8, seen, ""),
+                             LLVMBuildZExt(e->b, bad, e->i8, ""), ""),
+                 seen);
+  LLVMValueRef v = em_quantize(e, xv, q->scale[0], q->zero_point[0],
+                               u8 ? 0 : -128, u8 ? 255 : 127);
   em_store_at(e, LLVMBuildTrunc(e->b, v, e->i8, ""), e->i8, py, i);
   em_loop_end(e, &l);
+  kc_flag_status(k, LLVMBuildICmp(e->b, LLVMIntNE,
+                                  LLVMBuildLoad2(e->b, e->i8, seen, ""),
+                                  LLVMConstInt(e->i8, 0, 0), ""),
+                 QCC_STATUS_NONFINITE_INPUT);
   return 0;
 }
 

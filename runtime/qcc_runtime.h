@@ -15,6 +15,20 @@ extern "C" {
 #define QCC_MAX_DIMS 8
 #define QCC_WORKSPACE_ALIGNMENT 64
 
+/* What <name>_run and <name>_run_parallel return. */
+enum {
+  QCC_STATUS_OK = 0,
+  /* A NULL pointer, or a workspace not QCC_WORKSPACE_ALIGNMENT-aligned:
+   * nothing was computed. */
+  QCC_STATUS_BAD_ARGUMENT = -1,
+  /* An int8 model was given NaN or an infinity to quantize (in practice: an
+   * input held one). The outputs are written, computed with NaN as the
+   * zero point and infinities clamped to the quantized range, exactly as
+   * the int8 reference interpreter does, but they are not to be trusted.
+   * Float models propagate NaN into their outputs instead and return 0. */
+  QCC_STATUS_NONFINITE_INPUT = 1,
+};
+
 enum { QCC_DTYPE_F32 = 0, QCC_DTYPE_U8 = 1, QCC_DTYPE_I8 = 2, QCC_DTYPE_I32 = 3 };
 
 /* One input or output of a compiled model (always f32, NCHW). */

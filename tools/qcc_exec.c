@@ -248,8 +248,12 @@ int main(int argc, char **argv) {
     double t0 = now();
     int rc = call(run, threads > 1, ws, &par, ptrs, n);
     times[r] = now() - t0;
+    if (rc == QCC_STATUS_NONFINITE_INPUT)
+      return fail("%s returned QCC_STATUS_NONFINITE_INPUT: an input holds NaN "
+                  "or an infinity, which int8 code cannot represent; no output "
+                  "written", sym);
     if (rc != 0)
-      return fail("%s returned an error", sym);
+      return fail("%s returned QCC_STATUS_BAD_ARGUMENT", sym);
   }
   qsort(times, (size_t)repeat, sizeof(double), cmp_double);
   snprintf(sym, sizeof sym, "%s_target", prefix);
