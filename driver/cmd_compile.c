@@ -161,8 +161,8 @@ int cmd_compile(int argc, char **argv) {
     goto done;
   if (!(g = driver_load_model(model)))
     goto done;
-  char hash[17];
-  quant_graph_hash(g, hash);
+  quant_graph_hash(g, qc.source_hash);
+  qc.source_nodes = g->num_nodes;
   char prefix[128];
   backend_c_identifier(name ? name : g->name, prefix, sizeof prefix);
   if (shadows_system_library(prefix)) {
@@ -193,7 +193,7 @@ int cmd_compile(int argc, char **argv) {
     }
   }
   BackendOptions bo = {.target = target, .symbol_prefix = prefix, .source = model,
-                       .source_hash = hash, .opt_level = opt_level};
+                       .source_hash = qc.source_hash, .opt_level = opt_level};
   Diag d;
   diag_clear(&d);
   if (backend_compile(g, &bo, emit, &out, &d) ||

@@ -13,6 +13,7 @@
 #include "npy.h"
 #include "output_set.h"
 #include "quant_cli.h"
+#include "quant_report.h"
 
 static void run_help(FILE *out) {
   fprintf(out,
@@ -195,6 +196,8 @@ int cmd_run(int argc, char **argv) {
     goto done;
   if (!(g = driver_load_model(model)))
     goto done;
+  quant_graph_hash(g, qc.source_hash);
+  qc.source_nodes = g->num_nodes;
   qc.outputs = outputs = output_set_create();
   arrays = calloc((size_t)g->num_inputs + 1, sizeof(NpyArray));
   if (!arrays || load_inputs(g, given, num_given, arrays, qc.preprocess))

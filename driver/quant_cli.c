@@ -471,6 +471,8 @@ static int write_report(const QuantCli *q, const Graph *float_g, Graph *g,
   QuantReport r;
   int rc = quant_report_build(&r, float_g, g, ctx->log, ctx, 1 << 30, &d);
   r.dynamic = q->mode && strcmp(q->mode, "dynamic") == 0;
+  snprintf(r.hash, sizeof r.hash, "%s", q->source_hash);
+  r.source_nodes = q->source_nodes;
   if (!rc) {
     char *text = ends_with(q->report, ".json") ? quant_report_json(&r)
                                                 : quant_report_markdown(&r);
@@ -671,8 +673,7 @@ static int max_drop_search(const QuantCli *q, const Graph *g,
 static int static_pipeline(const QuantCli *q, Graph *g, const Graph *float_g,
                            PassContext *ctx, const PipelineOptions *opts,
                            const char **keep, const char *sub, Diag *d) {
-  char hash[17];
-  quant_graph_hash(g, hash);
+  const char *hash = q->source_hash;
   if (pass_pipeline_run(g, "insert-observers", ctx, opts, d))
     return -1;
   if (q->load_profile) {

@@ -35,6 +35,10 @@ typedef struct QuantCli {
    * into it, so they appear with the command's other outputs or not at
    * all. Set by the command before quant_cli_quantize. */
   OutputSet *outputs;
+  /* quant_graph_hash of the model as loaded, set by the command: the one
+   * hash the header, the report and profiles carry. */
+  char source_hash[17];
+  int source_nodes; /* nodes of the model as loaded (as `qcc check` counts) */
 } QuantCli;
 
 /* Help text for the options, for the subcommands' --help. */

@@ -222,7 +222,9 @@ char *quant_report_markdown(const QuantReport *r) {
   else
     strbuf_printf(&t, "- SQNR: not measured (no calibration data given)\n");
   strbuf_printf(&t, "- graph hash: %s\n", r->hash);
-  strbuf_printf(&t, "- nodes: %d int8, %d f32\n", r->num_int8, r->num_f32);
+  strbuf_printf(&t, "- nodes: %d int8, %d f32 (the graph after canonicalize, "
+                "which folds batch_norm into conv, plus inserted requantize "
+                "nodes; %d as written)\n", r->num_int8, r->num_f32, r->source_nodes);
   strbuf_printf(&t, "- model output SQNR: %s dB\n\n", db(r->output_sqnr_db, b, sizeof b));
   if (r->num_f32) {
     strbuf_printf(&t, "## Kept in f32\n\n");
@@ -257,13 +259,32 @@ static void put_json_string(StrBuf *t, const char *s) {
   strbuf_printf(t, "\"");
 }
 
+/* JSON has no infinity: an exact result (no noise at all) is written as
+ * 1e308, larger than any measurable SQNR, so the field stays a number. */
 static void put_json_number(StrBuf *t, double v) {
   if (isnan(v))
     strbuf_printf(t, "null");
   else if (isinf(v))
-    strbuf_printf(t, "\"inf\"");
+    strbuf_printf(t, "1e308");
   else
     strbuf_printf(t, "%.4f", v);
+}
+
+/* A row's parameter text ("u8 0.0127:33", "i8 per-channel (16)", "f32",
+ * "-") as JSON: numbers as numbers, null where the node has none. */
+static void put_json_params(StrBuf *t, const char *s) {
+  char dt[16];
+  double scale;
+  int zp, channels;
+  if (sscanf(s, "%15s %lg:%d", dt, &scale, &zp) == 3)
+    strbuf_printf(t, "{\"dtype\": \"%s\", \"scale\": %.9g, \"zero_point\": %d}",
+                  dt, scale, zp);
+  else if (sscanf(s, "%15s per-channel (%d)", dt, &channels) == 2)
+    strbuf_printf(t, "{\"dtype\": \"%s\", \"per_channel\": %d}", dt, channels);
+  else if (strcmp(s, "-") == 0)
+    strbuf_printf(t, "null");
+  else
+    strbuf_printf(t, "{\"dtype\": \"%s\"}", s);
 }
 
 char *quant_report_json(const QuantReport *r) {
@@ -274,8 +295,8 @@ char *quant_report_json(const QuantReport *r) {
   put_json_string(&t, r->method);
   strbuf_printf(&t, ",\n  \"calibration_samples\": %d,\n  \"graph_hash\": \"%s\",\n",
       r->samples, r->hash);
-  strbuf_printf(&t, "  \"int8_nodes\": %d,\n  \"f32_nodes\": %d,\n  \"output_sqnr_db\": ",
-      r->num_int8, r->num_f32);
+  strbuf_printf(&t, "  \"int8_nodes\": %d,\n  \"f32_nodes\": %d,\n  \"source_nodes\": %d,\n  \"output_sqnr_db\": ",
+      r->num_int8, r->num_f32, r->source_nodes);
   put_json_number(&t, r->output_sqnr_db);
   strbuf_printf(&t, ",\n  \"nodes\": [\n");
   for (int i = 0; i < r->num_rows; i++) {
@@ -285,9 +306,9 @@ char *quant_report_json(const QuantReport *r) {
     strbuf_printf(&t, ", \"op\": ");
     put_json_string(&t, w->op);
     strbuf_printf(&t, ", \"precision\": \"%s\", \"input\": ", w->int8 ? "int8" : "f32");
-    put_json_string(&t, w->in_params);
+    put_json_params(&t, w->in_params);
     strbuf_printf(&t, ", \"output\": ");
-    put_json_string(&t, w->out_params);
+    put_json_params(&t, w->out_params);
     strbuf_printf(&t, ", \"weights\": ");
     put_json_string(&t, w->weights);
     strbuf_printf(&t, ", \"sqnr_db\": ");

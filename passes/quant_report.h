@@ -23,7 +23,8 @@ typedef struct QuantReport {
   char method[64];
   char hash[17];
   int samples;
-  int num_int8, num_f32;
+  int num_int8, num_f32; /* rows: nodes after canonicalize + inserted ones */
+  int source_nodes;       /* set by the caller: nodes of the model as loaded */
   double output_sqnr_db;
   QuantReportRow *rows;
   int num_rows;
