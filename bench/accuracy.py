@@ -2,7 +2,8 @@
 """Accuracy of the two real detectors, int8 against fp32, next to ONNX
 Runtime's own int8, on photos the calibration never saw.
 
-For each model (../shared/models/{tiny_face_detector,nanodet_g}):
+For each model (models/{tiny_face_detector,nanodet_g} of $QCC_SHARED, by
+default ../shared next to the repository):
   - fp32: qcc's compiled code vs ONNX Runtime's reference output, max abs
     error relative to the output's range; and vs ONNX Runtime run here
     (npm's onnxruntime-node) on every evaluation photo;
@@ -44,7 +45,10 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import detections as D  # noqa: E402
 
-SHARED = os.environ.get("QCC_SHARED", os.path.join(ROOT, "..", "shared"))
+# The data the detectors need (models/ and images/ of the project's shared
+# folder, not in this repository): $QCC_SHARED if set, else ../shared next
+# to the repository root. examples/detectors/run.sh follows the same rule.
+SHARED = os.path.abspath(os.environ.get("QCC_SHARED") or os.path.join(os.path.dirname(ROOT), "shared"))
 QCC = os.path.join(ROOT, "build", "qcc")
 EXEC = os.path.join(ROOT, "build", "qcc-exec")
 
@@ -58,6 +62,26 @@ METHODS = ["minmax", "percentile:99.99", "percentile:99.999", "entropy", "mse"]
 VARIANTS = [("no bias corr.", ["--no-bias-correction"]), ("equalize", ["--equalize"])]
 
 
+FACES = ["astronaut.png", "grace_hopper.jpg", "camera.png"]
+FACELESS = ["chelsea.png", "coffee.png", "rocket.jpg", "text.png", "hubble_deep_field.jpg"]
+
+
+def shared_missing(models):
+    """None when SHARED holds what MODELS' models need (each model.onnx and
+    its ONNX Runtime reference, the photos of images/), else one line:
+    what is missing, where it was looked for, and what to set."""
+    need = [os.path.join("models", MODELS[m]["onnx"], f) for m in models
+            for f in ("model.onnx", "reference")]
+    need += [os.path.join("images", p) for p in FACES + FACELESS]
+    for f in need:
+        if not os.path.exists(os.path.join(SHARED, f)):
+            where = ("QCC_SHARED=%s" % SHARED if os.environ.get("QCC_SHARED")
+                     else "%s (../shared next to the repository; QCC_SHARED is not set)" % SHARED)
+            return ("no %s in %s: set QCC_SHARED to the folder that holds the detectors' "
+                    "models/ and images/ (examples/detectors/README.md)" % (f, where))
+    return None
+
+
 def sh(cmd, **kw):
     r = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if r.returncode != 0:
@@ -67,8 +91,7 @@ def sh(cmd, **kw):
 
 def photo_sets(darknet):
     img = os.path.join(SHARED, "images")
-    faces = ["astronaut.png", "grace_hopper.jpg", "camera.png"]
-    faceless = ["chelsea.png", "coffee.png", "rocket.jpg", "text.png", "hubble_deep_field.jpg"]
+    faces, faceless = FACES, FACELESS
     dark = sorted(glob.glob(os.path.join(darknet, "*.jpg")))
     shared = sorted(p for p in glob.glob(os.path.join(img, "*")) if not p.endswith(".md"))
     return {
@@ -234,6 +257,9 @@ def main():
     ap.add_argument("--no-ort", action="store_true")
     ap.add_argument("--model", choices=sorted(MODELS), action="append")
     args = ap.parse_args()
+    missing = shared_missing(args.model or sorted(MODELS))
+    if missing:
+        sys.exit("accuracy: error: " + missing)
     darknet = sh([os.path.join(ROOT, "tools", "fetch_photos.sh")]).strip().splitlines()[-1]
     sets = photo_sets(darknet)
     work = tempfile.mkdtemp(prefix="qcc-accuracy-")

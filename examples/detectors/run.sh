@@ -4,18 +4,29 @@
 #
 #   examples/detectors/run.sh [OUT_DIR]      (default: a temporary folder)
 #
+# The models and most photos are not in this repository: they come from
+# the shared folder, $QCC_SHARED if set, else ../shared next to the
+# repository root (its models/ and images/; README.md here).
 # Calibration photos are never evaluation photos:
 #   tiny_face_detector  calibrates on the darknet photos plus the face-less
-#                       photos of ../shared/images; runs on the three faces
+#                       photos of SHARED/images; runs on the three faces
 #                       (astronaut, grace_hopper, camera)
-#   nanodet_g           calibrates on ../shared/images; runs on the darknet
+#   nanodet_g           calibrates on SHARED/images; runs on the darknet
 #                       photos (Debian's darknet package, fetched here)
 # Both are compiled twice, f32 and int8, so the two sets of detections can
 # be read side by side; PNGs with the int8 boxes go to OUT_DIR/png.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-shared="${QCC_SHARED:-$root/../shared}"
+shared="${QCC_SHARED:-$(dirname "$root")/shared}"
+for f in models/tiny_face_detector/model.onnx models/nanodet_g/model.onnx \
+    images/{astronaut.png,grace_hopper.jpg,camera.png,chelsea.png,coffee.png,rocket.jpg,text.png,hubble_deep_field.jpg}; do
+  [ -e "$shared/$f" ] && continue
+  if [ -n "${QCC_SHARED:-}" ]; then where="QCC_SHARED=$shared"
+  else where="$shared (../shared next to the repository; QCC_SHARED is not set)"; fi
+  echo "run.sh: error: no $f in $where: set QCC_SHARED to the folder that holds the detectors' models/ and images/ (examples/detectors/README.md)" >&2
+  exit 1
+done
 [ -x "$root/build/qcc" ] || "$root/tools/setup.sh"
 qcc="$root/build/qcc"
 out="${1:-}"

@@ -3,7 +3,8 @@
 it: qcc import -> qcc compile (f32, and int8 calibrated on photos) -> the C
 app of examples/detectors -> detections, checked against
 
-  - ONNX Runtime's fp32 reference output (../shared/models/*/reference):
+  - ONNX Runtime's fp32 reference output (models/*/reference of the
+    shared folder):
     compiled fp32 within 1e-4 of the output's range;
   - an independent NumPy decoder (bench/detections.py) run on qcc-exec's
     raw outputs: the app's printed detections must be the same boxes;
@@ -14,6 +15,11 @@ app of examples/detectors -> detections, checked against
     fp32 detections above 0.4 with no new detection above 0.4;
   - the quantization report: nothing stayed f32 (tiny_face's output conv
     is int8 with an f32 result, and the report says so).
+
+The models and most photos are not in this repository: they come from
+$QCC_SHARED, by default ../shared next to the repository root
+(bench/accuracy.py's SHARED). Without them the test exits 77, which
+tests/lit.sh and ctest report as skipped, with the line saying what to set.
 
 usage: detectors.py tiny_face|nanodet --qcc QCC --work DIR
 """
@@ -73,6 +79,10 @@ def main():
     ap.add_argument("--work", required=True)
     args = ap.parse_args()
     model, work = args.model, args.work
+    missing = accuracy.shared_missing([model])
+    if missing:
+        print("detectors: skipped: " + missing)
+        sys.exit(77)
     qcc = args.qcc
     qexec = os.path.join(os.path.dirname(qcc), "qcc-exec")
     spec = dict(accuracy.MODELS[model])
