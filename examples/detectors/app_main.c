@@ -5,8 +5,12 @@
  * For each photo: prepare it with the model's preprocessing recipe (the
  * one it was calibrated with), run the compiled model, decode and NMS the
  * boxes, print them in photo pixels, and with -o draw them onto
- * DIR/<photo name without extension>_detections.png (DIR is created). --repeat N times the model call (median). */
+ * DIR/<photo name without extension>_<code>.png, <code> being int8, f32 or
+ * int8_f32 (a model with f32 layers left), so the f32 and int8 builds of
+ * one app can share DIR (created if missing). --repeat N times the model
+ * call (median). */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,16 @@ static void call_model(void *ctx) {
 static const char *base_name(const char *path) {
   const char *s = strrchr(path, '/');
   return s ? s + 1 : path;
+}
+
+/* What the model computes in: "int8", "f32" or, with f32 layers left,
+ * "int8 + f32"; file_tag is the same as a file name part. */
+static const char *code_kind(const qcc_model_info *info, bool file_tag) {
+  if (info->int8_nodes == 0)
+    return "f32";
+  if (info->f32_nodes == 0)
+    return "int8";
+  return file_tag ? "int8_f32" : "int8 + f32";
 }
 
 static int usage(const App *app) {
@@ -58,9 +72,8 @@ static int run_photo(const App *app, const qcc_preprocess *recipe,
   n = detections_nms(dets, n, app->nms_iou);
   const qcc_model_info *info = app->info;
   printf("%s: %dx%d, %s (%s, %s): %d detection%s in %.1f ms\n", base_name(path),
-         photo.w, photo.h, info->name,
-         info->f32_nodes == 0 ? "int8" : info->int8_nodes == 0 ? "f32" : "int8 + f32",
-         app->target(), n, n == 1 ? "" : "s", ms);
+         photo.w, photo.h, info->name, code_kind(info, false), app->target(), n,
+         n == 1 ? "" : "s", ms);
   for (int i = 0; i < n; i++) {
     detection_to_photo(&dets[i], &photo, recipe);
     printf("  %-14s %.3f  box %.1f %.1f %.1f %.1f\n", app->label(dets[i].cls),
@@ -72,8 +85,9 @@ static int run_photo(const App *app, const qcc_preprocess *recipe,
   if (out_dir) {
     char png[4096];
     const char *name = base_name(path), *dot = strrchr(name, '.');
-    snprintf(png, sizeof png, "%s/%.*s_detections.png", out_dir,
-             (int)(dot ? dot - name : (long)strlen(name)), name);
+    snprintf(png, sizeof png, "%s/%.*s_%s.png", out_dir,
+             (int)(dot ? dot - name : (long)strlen(name)), name,
+             code_kind(app->info, true));
     rc = photo_save_png(&photo, png) ? 1 : 0;
   }
   photo_free(&photo);

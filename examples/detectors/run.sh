@@ -14,7 +14,8 @@
 #   nanodet_g           calibrates on SHARED/images; runs on the darknet
 #                       photos (Debian's darknet package, fetched here)
 # Both are compiled twice, f32 and int8, so the two sets of detections can
-# be read side by side; PNGs with the int8 boxes go to OUT_DIR/png.
+# be read side by side; PNGs with the boxes go to OUT_DIR/png, as
+# <photo>_f32.png and <photo>_int8.png.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -63,8 +64,8 @@ done
 mkdir -p "$out/png"
 for m in tiny_face nanodet; do
   echo
-  echo "== $m on photos it was not calibrated on: f32, then int8 (PNGs: $out/png)"
-  "$out/f32/apps/${m}_app" "$out/eval/$m"/*
+  echo "== $m on photos it was not calibrated on: f32, then int8 (PNGs: $out/png/<photo>_f32.png, _int8.png)"
+  "$out/f32/apps/${m}_app" "$out/eval/$m"/* -o "$out/png"
   "$out/int8/apps/${m}_app" "$out/eval/$m"/* -o "$out/png"
 done
 echo

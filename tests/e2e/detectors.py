@@ -14,7 +14,9 @@ app of examples/detectors -> detections, checked against
     every fp32 face (recall 1.0, IoU >= 0.9); nanodet keeps >= 95 % of the
     fp32 detections above 0.4 with no new detection above 0.4;
   - the quantization report: nothing stayed f32 (tiny_face's output conv
-    is int8 with an f32 result, and the report says so).
+    is int8 with an f32 result, and the report says so);
+  - the f32 and int8 apps drawing into one folder: <photo>_f32.png and
+    <photo>_int8.png side by side, none overwritten.
 
 The models and most photos are not in this repository: they come from
 $QCC_SHARED, by default ../shared next to the repository root
@@ -127,9 +129,14 @@ def main():
             "%s=%s" % (key, d), "OUT=" + os.path.join(work, "apps_" + v),
             "CFLAGS=-O2 -g -Wall -Wextra -Werror"])
         out = sh([os.path.join(work, "apps_" + v, model + "_app")] + evals +
-                 ["-o", os.path.join(work, "png_" + v)])
+                 ["-o", os.path.join(work, "png")])
         apps[v] = parse_app(out)
         assert len(apps[v]) == len(evals), "the app reported %d photos" % len(apps[v])
+    # Both builds drew into one folder, each photo once per build.
+    want = sorted("%s_%s.png" % (os.path.splitext(os.path.basename(p))[0], v)
+                  for p in evals for v in ("f32", "int8"))
+    got = sorted(os.listdir(os.path.join(work, "png")))
+    assert got == want, "PNGs %s, expected %s" % (got, want)
 
     # Raw outputs through qcc-exec, decoded in NumPy at the app's default
     # threshold.
