@@ -22,10 +22,11 @@ def median_ms(cmd):
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         sys.exit("failed: %s\n%s" % (" ".join(cmd), r.stderr))
-    m = re.search(r"median ([0-9.]+) ms", r.stdout)
+    # qcc-exec prints µs below 1 ms, qcc run --repeat always ms.
+    m = re.search(r"median ([0-9.]+) (ms|µs)", r.stdout)
     if not m:
         sys.exit("no timing in: %s" % r.stdout)
-    return float(m.group(1))
+    return float(m.group(1)) / (1000.0 if m.group(2) == "µs" else 1.0)
 
 
 def main():

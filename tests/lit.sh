@@ -8,7 +8,8 @@
 # "not CMD" inverts CMD's status but still fails when CMD died of a signal,
 # so a crash never passes as an expected error. A RUN line that exits 77
 # skips the test (ctest reports it as skipped, with the line's message):
-# only for tests that need hardware this machine lacks.
+# only for tests that need hardware this machine lacks, or the detectors'
+# data of the shared folder ($QCC_SHARED, default ../shared).
 # Usage: lit.sh TEST QCC FILECHECK TMPROOT
 set -u
 test_file=$1 qcc=$2 filecheck=$3 tmproot=$4

@@ -32,7 +32,7 @@ for m in tiny_face nanodet; do
 done
 make -s -C examples/detectors TINY_FACE_DIR="$PWD/$D/tiny_face" NANODET_DIR="$PWD/$D/nanodet" \
      OUT="$PWD/$D/apps" LDFLAGS=-static
-cp ../shared/images/{astronaut.png,grace_hopper.jpg,camera.png} "$(tools/fetch_photos.sh)"/{dog,kite,person}.jpg $D/
+cp "${QCC_SHARED:-$(dirname "$PWD")/shared}"/images/{astronaut.png,grace_hopper.jpg,camera.png} "$(tools/fetch_photos.sh)"/{dog,kite,person}.jpg $D/
 (cd $D && ./apps/tiny_face_app astronaut.png grace_hopper.jpg camera.png | sed 's/ in [0-9.]* ms//' > expect_tiny_face.txt &&
           ./apps/nanodet_app dog.jpg kite.jpg person.jpg | sed 's/ in [0-9.]* ms//' > expect_nanodet.txt)
 rm -rf $D/yolo $D/tiny_face $D/nanodet
