@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "driver.h"
+#include "options.h"
 #include "stats.h"
 
 static void print_tensor_line(const char *what, const Tensor *t) {
@@ -18,19 +19,43 @@ static void print_bytes(const char *label, int64_t b) {
     printf("%s%.1f KiB (%lld bytes)\n", label, (double)b / 1024, (long long)b);
 }
 
+static const OptSpec check_options[] = {
+    OPT_SPEC_HELP,
+    {0},
+};
+
+static void check_help(FILE *out) {
+  fprintf(out, "usage: qcc check MODEL.yaml|FILE.qir\n\n"
+               "Parses and verifies the model (shapes, types, attributes, no\n"
+               "cycles), then prints its interface and a summary: nodes per op,\n"
+               "parameters, multiply-accumulates (MACs) of conv2d and linear,\n"
+               "and activation memory (all values, and the peak alive at once\n"
+               "when nodes run in order). Exit status 1 on any error.\n");
+  fprintf(out, "\n");
+  opt_print_table(out, "options:", check_options);
+}
+
 int cmd_check(int argc, char **argv) {
-  if (argc != 2 || driver_is_help(argv[1])) {
-    FILE *out = argc == 2 ? stdout : stderr;
-    fprintf(out,
-            "usage: qcc check MODEL.yaml|FILE.qir\n\n"
-            "Parses and verifies the model (shapes, types, attributes, no\n"
-            "cycles), then prints its interface and a summary: nodes per op,\n"
-            "parameters, multiply-accumulates (MACs) of conv2d and linear,\n"
-            "and activation memory (all values, and the peak alive at once\n"
-            "when nodes run in order). Exit status 1 on any error.\n");
-    return argc == 2 ? 0 : 1;
+  static const OptSpec *const tables[] = {check_options, NULL};
+  const char *model = NULL;
+  OptParser p;
+  opt_init(&p, "check", argc, argv, tables);
+  for (int id; (id = opt_next(&p)) != OPT_END;) {
+    if (id == OPT_ERROR)
+      return 1;
+    if (id == OPT_HELP_ID) {
+      check_help(stdout);
+      return 0;
+    }
+    if (model) /* OPT_ARG */
+      return driver_usage_error("check", "more than one model");
+    model = p.value;
   }
-  Graph *g = driver_load_model(argv[1]);
+  if (!model) {
+    check_help(stderr);
+    return 1;
+  }
+  Graph *g = driver_load_model(model);
   if (!g)
     return 1;
   GraphStats s;

@@ -17,26 +17,39 @@
 #include "driver.h"
 #include "fileio.h"
 #include "header.h"
+#include "options.h"
 #include "output_set.h"
 #include "quant_cli.h"
 #include "quant_report.h"
+
+enum { ID_OUTPUT = 2, ID_TARGET, ID_NAME, ID_EMIT, ID_OPT_LEVEL };
+
+static const OptSpec compile_options[] = {
+    {"-o", "DIR", "output folder (created if missing)", ID_OUTPUT, 0, NULL},
+    {"--target", "T", "avx2 (default), avx512vnni, generic, native,\n"
+     "avx512vnni-emulated (the VNNI schedule with its\n"
+     "dot-product step in plain IR: runs anywhere),\n"
+     "multi (avx512vnni + avx2 + generic in one\n"
+     "library, chosen per call by cpuid)", ID_TARGET, 0, NULL},
+    {"--name", "NAME", "symbol prefix and file name (default: the\n"
+     "model's name as a C identifier)", ID_NAME, 0, NULL},
+    {"--emit", "LIST", "also write llvm (<name>.ll) and/or asm (<name>.s)",
+     ID_EMIT, 0, NULL},
+    {"-O", "N", "LLVM optimization level (default -O3)", ID_OPT_LEVEL,
+     OPT_JOINED, "-O0 .. -O3"},
+    OPT_SPEC_HELP,
+    {0},
+};
 
 static void compile_help(FILE *out) {
   fprintf(out,
           "usage: qcc compile MODEL.yaml|FILE.qir -o DIR [options]\n\n"
           "Compiles the model to DIR/<name>.o, DIR/lib<name>.so and\n"
           "DIR/<name>.h (see the header for the API). With --quant=static the\n"
-          "model is calibrated and lowered to int8 first.\n\n"
-          "options:\n"
-          "  -o DIR               output folder (created if missing)\n"
-          "  --target=T           avx2 (default), avx512vnni, generic, native,\n"
-          "                       avx512vnni-emulated (the VNNI schedule with its\n"
-          "                       dot-product step in plain IR: runs anywhere)\n"
-          "  --name=NAME          symbol prefix and file name (default: the\n"
-          "                       model's name as a C identifier)\n"
-          "  --emit=LIST          also write llvm (<name>.ll) and/or asm (<name>.s)\n"
-          "  -O0 .. -O3           LLVM optimization level (default -O3)\n\n%s",
-          quant_cli_help);
+          "model is calibrated and lowered to int8 first.\n\n");
+  opt_print_table(out, "options:", compile_options);
+  fprintf(out, "\n");
+  opt_print_table(out, "quantization:", quant_cli_options);
 }
 
 static char *path_in(const char *dir, const char *prefix, const char *name,
@@ -95,45 +108,52 @@ int cmd_compile(int argc, char **argv) {
   char *paths[5] = {0};
   char *default_report = NULL;
   OutputSet *outputs = NULL;
-  for (int i = 1; i < argc; i++) {
-    bool missing = false;
-    const char *v;
-    int q = quant_cli_option(&qc, argc, argv, &i, "compile");
-    if (q < 0)
+  static const OptSpec *const tables[] = {compile_options, quant_cli_options,
+                                          NULL};
+  OptParser p;
+  opt_init(&p, "compile", argc, argv, tables);
+  for (int id; (id = opt_next(&p)) != OPT_END;) {
+    switch (id) {
+    case OPT_ERROR:
       goto done;
-    if (q > 0)
-      continue;
-    if (driver_is_help(argv[i])) {
+    case OPT_HELP_ID:
       compile_help(stdout);
       rc = 0;
       goto done;
-    } else if ((v = driver_option(argc, argv, &i, "-o", &missing))) {
-      out_dir = v;
-    } else if ((v = driver_option(argc, argv, &i, "--target", &missing))) {
-      if (backend_target_parse(v, &target)) {
+    case ID_OUTPUT:
+      out_dir = p.value;
+      break;
+    case ID_TARGET:
+      if (backend_target_parse(p.value, &target)) {
         rc = driver_usage_error("compile", "unknown target '%s' (avx2, "
                                 "avx512vnni, avx512vnni-emulated, generic, "
-                                "native)", v);
+                                "native, multi)", p.value);
         goto done;
       }
-    } else if ((v = driver_option(argc, argv, &i, "--name", &missing))) {
-      name = v;
-    } else if ((v = driver_option(argc, argv, &i, "--emit", &missing))) {
-      emit_list = v;
-    } else if (strlen(argv[i]) == 3 && strncmp(argv[i], "-O", 2) == 0 &&
-               argv[i][2] >= '0' && argv[i][2] <= '3') {
-      opt_level = argv[i][2] - '0';
-    } else if (missing) {
-      rc = driver_usage_error("compile", "option '%s' needs a value", argv[i]);
-      goto done;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      rc = driver_usage_error("compile", "unknown option '%s'", argv[i]);
-      goto done;
-    } else if (model) {
-      rc = driver_usage_error("compile", "more than one model");
-      goto done;
-    } else {
-      model = argv[i];
+      break;
+    case ID_NAME:
+      name = p.value;
+      break;
+    case ID_EMIT:
+      emit_list = p.value;
+      break;
+    case ID_OPT_LEVEL:
+      if (p.value[0] < '0' || p.value[0] > '3' || p.value[1]) {
+        rc = driver_usage_error("compile", "unknown option '%s'", p.arg);
+        goto done;
+      }
+      opt_level = p.value[0] - '0';
+      break;
+    case OPT_ARG:
+      if (model) {
+        rc = driver_usage_error("compile", "more than one model");
+        goto done;
+      }
+      model = p.value;
+      break;
+    default:
+      if (quant_cli_apply(&qc, id, p.value, "compile") < 0)
+        goto done;
     }
   }
   if (!model || !out_dir) {

@@ -6,22 +6,35 @@
 
 #include "driver.h"
 #include "fileio.h"
+#include "options.h"
 #include "output_set.h"
 #include "pass.h"
 #include "quant_cli.h"
 
+enum { ID_PASSES = 2, ID_PRINT_AFTER_ALL, ID_VERIFY_EACH, ID_OUTPUT };
+
+static const OptSpec opt_options[] = {
+    {"--passes", "LIST", "comma-separated pass names (may be empty)",
+     ID_PASSES, 0, NULL},
+    {"--print-after-all", NULL, "print the IR to stderr after every pass",
+     ID_PRINT_AFTER_ALL, 0, NULL},
+    {"--verify-each", NULL, "verify the IR after every pass", ID_VERIFY_EACH,
+     0, NULL},
+    {"-o", "FILE", "write the result to FILE (atomically)", ID_OUTPUT, 0,
+     NULL},
+    OPT_SPEC_HELP,
+    {0},
+};
+
 static void opt_help(FILE *out) {
   fprintf(out,
           "usage: qcc opt FILE.qir|MODEL.yaml --passes=P1,P2,... [options]\n\n"
-          "Parses the input, runs the passes in order, and prints the IR.\n\n"
-          "options:\n"
-          "  --passes=LIST       comma-separated pass names (may be empty)\n"
-          "  --print-after-all   print the IR to stderr after every pass\n"
-          "  --verify-each       verify the IR after every pass\n"
-          "  -o FILE             write the result to FILE (atomically)\n\n"
-          "Pass options (insert-observers, calibrate, fold-scales,\n"
-          "lower-int8) are the quantization options below.\n\n%s\n"
-          "passes:\n", quant_cli_help);
+          "Parses the input, runs the passes in order, and prints the IR.\n\n");
+  opt_print_table(out, "options:", opt_options);
+  fprintf(out, "\nPass options (insert-observers, calibrate, fold-scales,\n"
+               "lower-int8) are the quantization options below.\n\n");
+  opt_print_table(out, "quantization:", quant_cli_options);
+  fprintf(out, "\npasses:\n");
   int n;
   const Pass *const *list = pass_list(&n);
   for (int i = 0; i < n; i++)
@@ -39,33 +52,37 @@ int cmd_opt(int argc, char **argv) {
   const char *input = NULL, *passes = NULL, *output = NULL;
   PipelineOptions opts = {0};
   QuantCli qc = {0};
-  for (int i = 1; i < argc; i++) {
-    bool missing = false;
-    const char *v;
-    int q = quant_cli_option(&qc, argc, argv, &i, "opt");
-    if (q < 0)
+  static const OptSpec *const tables[] = {opt_options, quant_cli_options,
+                                          NULL};
+  OptParser p;
+  opt_init(&p, "opt", argc, argv, tables);
+  for (int id; (id = opt_next(&p)) != OPT_END;) {
+    switch (id) {
+    case OPT_ERROR:
       return 1;
-    if (q > 0)
-      continue;
-    if (driver_is_help(argv[i])) {
+    case OPT_HELP_ID:
       opt_help(stdout);
       return 0;
-    } else if ((v = driver_option(argc, argv, &i, "--passes", &missing))) {
-      passes = v;
-    } else if ((v = driver_option(argc, argv, &i, "-o", &missing))) {
-      output = v;
-    } else if (missing) {
-      return driver_usage_error("opt", "option '%s' needs a value", argv[i]);
-    } else if (strcmp(argv[i], "--print-after-all") == 0) {
+    case ID_PASSES:
+      passes = p.value;
+      break;
+    case ID_OUTPUT:
+      output = p.value;
+      break;
+    case ID_PRINT_AFTER_ALL:
       opts.after = print_after;
-    } else if (strcmp(argv[i], "--verify-each") == 0) {
+      break;
+    case ID_VERIFY_EACH:
       opts.verify_each = true;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      return driver_usage_error("opt", "unknown option '%s'", argv[i]);
-    } else if (input) {
-      return driver_usage_error("opt", "more than one input file");
-    } else {
-      input = argv[i];
+      break;
+    case OPT_ARG:
+      if (input)
+        return driver_usage_error("opt", "more than one input file");
+      input = p.value;
+      break;
+    default:
+      if (quant_cli_apply(&qc, id, p.value, "opt") < 0)
+        return 1;
     }
   }
   if (!input) {

@@ -3,16 +3,42 @@
 #include <stdlib.h>
 
 #include "driver.h"
+#include "options.h"
+
+static const OptSpec print_options[] = {
+    OPT_SPEC_HELP,
+    {0},
+};
+
+static void print_help(FILE *out) {
+  fprintf(out, "usage: qcc print MODEL.yaml|FILE.qir\n\n"
+               "Prints the verified model as textual IR (see docs/ir.md);\n"
+               "the output parses back with 'qcc opt'.\n");
+  fprintf(out, "\n");
+  opt_print_table(out, "options:", print_options);
+}
 
 int cmd_print(int argc, char **argv) {
-  if (argc != 2 || driver_is_help(argv[1])) {
-    FILE *out = argc == 2 ? stdout : stderr;
-    fprintf(out, "usage: qcc print MODEL.yaml|FILE.qir\n\n"
-                 "Prints the verified model as textual IR (see docs/ir.md);\n"
-                 "the output parses back with 'qcc opt'.\n");
-    return argc == 2 ? 0 : 1;
+  static const OptSpec *const tables[] = {print_options, NULL};
+  const char *model = NULL;
+  OptParser p;
+  opt_init(&p, "print", argc, argv, tables);
+  for (int id; (id = opt_next(&p)) != OPT_END;) {
+    if (id == OPT_ERROR)
+      return 1;
+    if (id == OPT_HELP_ID) {
+      print_help(stdout);
+      return 0;
+    }
+    if (model) /* OPT_ARG */
+      return driver_usage_error("print", "more than one model");
+    model = p.value;
   }
-  Graph *g = driver_load_model(argv[1]);
+  if (!model) {
+    print_help(stderr);
+    return 1;
+  }
+  Graph *g = driver_load_model(model);
   if (!g)
     return 1;
   char *text = ir_print(g);

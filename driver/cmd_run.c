@@ -11,9 +11,23 @@
 #include "interp.h"
 #include "image.h"
 #include "npy.h"
+#include "options.h"
 #include "output_set.h"
 #include "quant_cli.h"
 #include "quant_report.h"
+
+enum { ID_INPUT = 2, ID_OUTPUT_DIR, ID_REPEAT };
+
+static const OptSpec run_options[] = {
+    {"--input", "NAME=FILE.npy", "one graph input: a .npy, or a photo\n"
+     "(with --preprocess)", ID_INPUT, 0, NULL},
+    {"--output-dir", "DIR", "where the outputs are written (created if\n"
+     "missing)", ID_OUTPUT_DIR, 0, NULL},
+    {"--repeat", "N", "run N times and print the median time per run\n"
+     "(benchmarks; outputs are those of the last run)", ID_REPEAT, 0, NULL},
+    OPT_SPEC_HELP,
+    {0},
+};
 
 static void run_help(FILE *out) {
   fprintf(out,
@@ -27,10 +41,10 @@ static void run_help(FILE *out) {
           "run by the int8 reference interpreter; outputs are dequantized to\n"
           "f32 so they compare directly with a float run.\n\n"
           "An --input may also be a photo (png, jpg, ...): it is decoded and\n"
-          "preprocessed by the --preprocess recipe (see --calib-images).\n\n"
-          "  --repeat N   run N times and print the median time per run\n"
-          "               (benchmarks; outputs are those of the last run)\n\n%s",
-          quant_cli_help);
+          "preprocessed by the --preprocess recipe (see --calib-images).\n\n");
+  opt_print_table(out, "options:", run_options);
+  fprintf(out, "\n");
+  opt_print_table(out, "quantization:", quant_cli_options);
 }
 
 typedef struct RunInput {
@@ -145,19 +159,20 @@ int cmd_run(int argc, char **argv) {
   QuantLog log = {0};
   CalibData calib = {0};
   OutputSet *outputs = NULL;
-  for (int i = 1; i < argc; i++) {
-    bool missing = false;
-    const char *v;
-    int q = quant_cli_option(&qc, argc, argv, &i, "run");
-    if (q < 0)
+  static const OptSpec *const tables[] = {run_options, quant_cli_options,
+                                          NULL};
+  OptParser p;
+  opt_init(&p, "run", argc, argv, tables);
+  for (int id; (id = opt_next(&p)) != OPT_END;) {
+    const char *v = p.value;
+    switch (id) {
+    case OPT_ERROR:
       goto done;
-    if (q > 0)
-      continue;
-    if (driver_is_help(argv[i])) {
+    case OPT_HELP_ID:
       run_help(stdout);
       rc = 0;
       goto done;
-    } else if ((v = driver_option(argc, argv, &i, "--input", &missing))) {
+    case ID_INPUT: {
       const char *eq = strchr(v, '=');
       if (!eq || eq == v || !eq[1]) {
         rc = driver_usage_error("run", "--input needs NAME=FILE.npy, got '%s'", v);
@@ -165,9 +180,12 @@ int cmd_run(int argc, char **argv) {
       }
       given[num_given].name = strndup(v, (size_t)(eq - v));
       given[num_given++].path = eq + 1;
-    } else if ((v = driver_option(argc, argv, &i, "--output-dir", &missing))) {
+      break;
+    }
+    case ID_OUTPUT_DIR:
       out_dir = v;
-    } else if ((v = driver_option(argc, argv, &i, "--repeat", &missing))) {
+      break;
+    case ID_REPEAT: {
       char *end;
       long r = strtol(v, &end, 10);
       if (*end || r < 1 || r > 1000000) {
@@ -175,17 +193,18 @@ int cmd_run(int argc, char **argv) {
         goto done;
       }
       repeat = (int)r;
-    } else if (missing) {
-      rc = driver_usage_error("run", "option '%s' needs a value", argv[i]);
-      goto done;
-    } else if (argv[i][0] == '-' && argv[i][1]) {
-      rc = driver_usage_error("run", "unknown option '%s'", argv[i]);
-      goto done;
-    } else if (model) {
-      rc = driver_usage_error("run", "more than one model");
-      goto done;
-    } else {
-      model = argv[i];
+      break;
+    }
+    case OPT_ARG:
+      if (model) {
+        rc = driver_usage_error("run", "more than one model");
+        goto done;
+      }
+      model = v;
+      break;
+    default:
+      if (quant_cli_apply(&qc, id, v, "run") < 0)
+        goto done;
     }
   }
   if (!model || !out_dir) {

@@ -1,4 +1,5 @@
-/* Helpers shared by the subcommands: model loading, diagnostics, options. */
+/* Helpers shared by the subcommands: model loading, diagnostics (option
+ * parsing is options.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,25 +23,6 @@ int driver_usage_error(const char *sub, const char *fmt, ...) {
 
 bool driver_is_help(const char *arg) {
   return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
-}
-
-const char *driver_option(int argc, char **argv, int *i, const char *name,
-                          bool *missing_value) {
-  size_t n = strlen(name);
-  const char *a = argv[*i];
-  /* Only ever set: callers chain several calls on one argument, and a
-   * later non-matching call must not clear what an earlier one found. */
-  if (strncmp(a, name, n) != 0)
-    return NULL;
-  if (a[n] == '=')
-    return a + n + 1;
-  if (a[n] != 0)
-    return NULL;
-  if (*i + 1 >= argc) {
-    *missing_value = true;
-    return NULL;
-  }
-  return argv[++*i];
 }
 
 static bool ends_with(const char *s, const char *suffix) {

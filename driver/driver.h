@@ -24,11 +24,5 @@ void driver_report(const Diag *d);
 int driver_usage_error(const char *sub, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 bool driver_is_help(const char *arg);
-/* Matches "--name=value" or "--name value"; advances *i past a separate
- * value. Returns the value or NULL when argv[*i] is not this option; sets
- * *missing_value (never clears it: start it false) when argv[*i] is this
- * option and no value follows. */
-const char *driver_option(int argc, char **argv, int *i, const char *name,
-                          bool *missing_value);
 
 #endif

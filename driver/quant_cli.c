@@ -22,115 +22,144 @@
 #include "profile.h"
 #include "quant_report.h"
 
-const char quant_cli_help[] =
-    "quantization:\n"
-    "  --quant=MODE           none (default), static (post-training int8:\n"
-    "                         calibrated, every op that can be int8 is), or\n"
-    "                         dynamic (linear only, as PyTorch's\n"
-    "                         quantize_dynamic; conv2d stays f32)\n"
-    "  --calib NAME=PATH      calibration data for input NAME: a .npy of shape\n"
-    "                         [S, *input shape], or a folder of .npy files of\n"
-    "                         the input's shape (one per sample)\n"
-    "  --calib-images [NAME=]DIR  photos (png, jpg, ...) as calibration set,\n"
-    "                         preprocessed by --preprocess\n"
-    "  --preprocess=RECIPE    e.g. size=416x416,mean=103.53:116.28:123.675,\n"
-    "                         std=57.375:57.12:58.395,bgr (also rgb, stretch,\n"
-    "                         pad: pad to a square at the bottom/right first)\n"
-    "  --calib-engine=E       jit (default: the observed model compiled for\n"
-    "                         this host, samples run natively) or interp (the\n"
-    "                         reference interpreter)\n"
-    "  --calib-method=M       minmax (default), percentile:P (e.g. 99.99),\n"
-    "                         entropy, mse\n"
-    "  --observer=K           histogram (default), minmax, moving-minmax\n"
-    "  --bins=N               histogram bins (default 2048; entropy likes 8192+)\n"
-    "  --keep-float=GLOB,...  keep matching nodes in f32\n"
-    "  --max-drop=DB          keep the fewest conv/linear layers in f32 that\n"
-    "                         bring the output SQNR (int8 vs f32, calibration\n"
-    "                         set) to at least DB dB; layers ranked by what\n"
-    "                         keeping each alone gains\n"
-    "  --equalize, --no-equalize  cross-layer equalization of conv ->\n"
-    "                         relu-like -> conv chains; default: only with\n"
-    "                         --weights=per-tensor (per-channel scales already\n"
-    "                         absorb what it evens out)\n"
-    "  --no-bias-correction   skip the correction of the output shift that\n"
-    "                         i8 weight rounding causes\n"
-    "  --weights=G            per-channel (default) or per-tensor\n"
-    "  --report=FILE          write the quantization report: FILE.json as JSON,\n"
-    "                         anything else as Markdown\n"
-    "  --save-profile=FILE    save the calibrated ranges (YAML)\n"
-    "  --load-profile=FILE    use saved ranges instead of calibrating; refused\n"
-    "                         when the model changed since it was saved\n";
+enum {
+  Q_QUANT = QUANT_CLI_FIRST_ID, Q_CALIB, Q_CALIB_IMAGES, Q_PREPROCESS,
+  Q_CALIB_ENGINE, Q_CALIB_METHOD, Q_OBSERVER, Q_BINS, Q_KEEP_FLOAT,
+  Q_MAX_DROP, Q_EQUALIZE, Q_NO_EQUALIZE, Q_NO_BIAS_CORRECTION, Q_WEIGHTS,
+  Q_REPORT, Q_SAVE_PROFILE, Q_LOAD_PROFILE,
+};
+
+const OptSpec quant_cli_options[] = {
+    {"--quant", "MODE", "none (default), static (post-training int8:\n"
+     "calibrated, every op that can be int8 is), or\n"
+     "dynamic (linear only, as PyTorch's\n"
+     "quantize_dynamic; conv2d stays f32)", Q_QUANT, 0, NULL},
+    {"--calib", "NAME=PATH", "calibration data for input NAME: a .npy of shape\n"
+     "[S, *input shape], or a folder of .npy files of\n"
+     "the input's shape (one per sample)", Q_CALIB, 0, NULL},
+    {"--calib-images", "[NAME=]DIR", "photos (png, jpg, ...) as calibration set,\n"
+     "preprocessed by --preprocess", Q_CALIB_IMAGES, 0, NULL},
+    {"--preprocess", "RECIPE", "e.g. size=416x416,mean=103.53:116.28:123.675,\n"
+     "std=57.375:57.12:58.395,bgr (also rgb, stretch,\n"
+     "pad: pad to a square at the bottom/right first)", Q_PREPROCESS, 0, NULL},
+    {"--calib-engine", "E", "jit (default: the observed model compiled for\n"
+     "this host, samples run natively) or interp (the\n"
+     "reference interpreter)", Q_CALIB_ENGINE, 0, NULL},
+    {"--calib-method", "M", "minmax (default), percentile:P (e.g. 99.99),\n"
+     "entropy, mse", Q_CALIB_METHOD, 0, NULL},
+    {"--observer", "K", "histogram (default), minmax, moving-minmax",
+     Q_OBSERVER, 0, NULL},
+    {"--bins", "N", "histogram bins (default 2048; entropy likes 8192+)",
+     Q_BINS, 0, NULL},
+    {"--keep-float", "GLOB,...", "keep matching nodes in f32", Q_KEEP_FLOAT, 0,
+     NULL},
+    {"--max-drop", "DB", "keep the fewest conv/linear layers in f32 that\n"
+     "bring the output SQNR (int8 vs f32, calibration\n"
+     "set) to at least DB dB; layers ranked by what\n"
+     "keeping each alone gains", Q_MAX_DROP, 0, NULL},
+    {"--equalize", NULL, NULL, Q_EQUALIZE, 0, NULL},
+    {"--no-equalize", NULL, "cross-layer equalization of conv ->\n"
+     "relu-like -> conv chains; default: only with\n"
+     "--weights=per-tensor (per-channel scales already\n"
+     "absorb what it evens out)", Q_NO_EQUALIZE, 0, NULL},
+    {"--no-bias-correction", NULL, "skip the correction of the output shift that\n"
+     "i8 weight rounding causes", Q_NO_BIAS_CORRECTION, 0, NULL},
+    {"--weights", "G", "per-channel (default) or per-tensor", Q_WEIGHTS, 0,
+     NULL},
+    {"--report", "FILE", "write the quantization report: FILE.json as JSON,\n"
+     "anything else as Markdown", Q_REPORT, 0, NULL},
+    {"--save-profile", "FILE", "save the calibrated ranges (YAML)",
+     Q_SAVE_PROFILE, 0, NULL},
+    {"--load-profile", "FILE", "use saved ranges instead of calibrating; refused\n"
+     "when the model changed since it was saved", Q_LOAD_PROFILE, 0, NULL},
+    {0},
+};
 
 static int bad_value(const char *sub, const char *opt, const char *v) {
   return driver_usage_error(sub, "bad value '%s' for %s", v, opt), -1;
 }
 
-int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
-                     const char *sub) {
-  bool missing = false;
-  const char *v;
-  if (strcmp(argv[*i], "--no-equalize") == 0 ||
-      strcmp(argv[*i], "--equalize") == 0) {
-    q->equalize = argv[*i][2] == 'e' ? EQUALIZE_ON : EQUALIZE_OFF;
-  } else if (strcmp(argv[*i], "--no-bias-correction") == 0) {
+int quant_cli_apply(QuantCli *q, int id, const char *v, const char *sub) {
+  switch (id) {
+  case Q_EQUALIZE:
+  case Q_NO_EQUALIZE:
+    q->equalize = id == Q_EQUALIZE ? EQUALIZE_ON : EQUALIZE_OFF;
+    break;
+  case Q_NO_BIAS_CORRECTION:
     q->no_bias_correction = true;
-  } else if ((v = driver_option(argc, argv, i, "--max-drop", &missing))) {
+    break;
+  case Q_MAX_DROP: {
     char *end;
     double db = strtod(v, &end);
     if (*end || !(db > 0) || db > 200)
       return bad_value(sub, "--max-drop (dB, > 0)", v);
     q->max_drop = db;
-  } else if ((v = driver_option(argc, argv, i, "--quant", &missing))) {
+    break;
+  }
+  case Q_QUANT:
     if (strcmp(v, "none") && strcmp(v, "static") && strcmp(v, "dynamic"))
       return bad_value(sub, "--quant", v);
     q->mode = v;
-  } else if ((v = driver_option(argc, argv, i, "--calib", &missing))) {
+    break;
+  case Q_CALIB:
     if (!strchr(v, '=') || q->num_calib == QUANT_CLI_MAX)
       return bad_value(sub, "--calib (NAME=PATH)", v);
     q->calib[q->num_calib++] = v;
-  } else if ((v = driver_option(argc, argv, i, "--calib-images", &missing))) {
+    break;
+  case Q_CALIB_IMAGES:
     if (q->num_calib_images == QUANT_CLI_MAX)
       return bad_value(sub, "--calib-images", v);
     q->calib_images[q->num_calib_images++] = v;
-  } else if ((v = driver_option(argc, argv, i, "--preprocess", &missing))) {
+    break;
+  case Q_PREPROCESS:
     q->preprocess = v;
-  } else if ((v = driver_option(argc, argv, i, "--calib-engine", &missing))) {
+    break;
+  case Q_CALIB_ENGINE:
     if (strcmp(v, "jit") && strcmp(v, "interp"))
       return bad_value(sub, "--calib-engine (jit or interp)", v);
     q->calib_engine = v;
-  } else if ((v = driver_option(argc, argv, i, "--calib-method", &missing))) {
+    break;
+  case Q_CALIB_METHOD:
     q->calib_method = v;
-  } else if ((v = driver_option(argc, argv, i, "--observer", &missing))) {
+    break;
+  case Q_OBSERVER:
     if (strcmp(v, "histogram") && strcmp(v, "minmax") &&
         strcmp(v, "moving-minmax"))
       return bad_value(sub, "--observer", v);
     q->observer = v;
-  } else if ((v = driver_option(argc, argv, i, "--bins", &missing))) {
+    break;
+  case Q_BINS: {
     char *end;
     long b = strtol(v, &end, 10);
     if (*end || b < CALIB_MIN_BINS || b > CALIB_MAX_BINS)
       return bad_value(sub, "--bins", v);
     q->bins = (int)b;
-  } else if ((v = driver_option(argc, argv, i, "--keep-float", &missing))) {
+    break;
+  }
+  case Q_KEEP_FLOAT: {
     /* Comma-separated globs; argv outlives the options, so split a copy
      * that is deliberately kept for the run. */
     char *copy = strdup(v);
     for (char *tok = strtok(copy, ","); tok; tok = strtok(NULL, ","))
       if (q->num_keep_float < QUANT_CLI_MAX)
         q->keep_float[q->num_keep_float++] = tok;
-  } else if ((v = driver_option(argc, argv, i, "--weights", &missing))) {
+    break;
+  }
+  case Q_WEIGHTS:
     if (strcmp(v, "per-channel") && strcmp(v, "per-tensor"))
       return bad_value(sub, "--weights", v);
     q->per_tensor_weights = strcmp(v, "per-tensor") == 0;
-  } else if ((v = driver_option(argc, argv, i, "--report", &missing))) {
+    break;
+  case Q_REPORT:
     q->report = v;
-  } else if ((v = driver_option(argc, argv, i, "--save-profile", &missing))) {
+    break;
+  case Q_SAVE_PROFILE:
     q->save_profile = v;
-  } else if ((v = driver_option(argc, argv, i, "--load-profile", &missing))) {
+    break;
+  case Q_LOAD_PROFILE:
     q->load_profile = v;
-  } else if (missing) {
-    return driver_usage_error(sub, "option '%s' needs a value", argv[*i]), -1;
-  } else {
+    break;
+  default:
     return 0;
   }
   return 1;

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "options.h"
 #include "output_set.h"
 #include "pass.h"
 
@@ -41,13 +42,15 @@ typedef struct QuantCli {
   int source_nodes; /* nodes of the model as loaded (as `qcc check` counts) */
 } QuantCli;
 
-/* Help text for the options, for the subcommands' --help. */
-extern const char quant_cli_help[];
+/* The quantization options (ids from QUANT_CLI_FIRST_ID on), for the
+ * subcommands' parsers (options.h) and their --help. */
+#define QUANT_CLI_FIRST_ID 100
+extern const OptSpec quant_cli_options[];
 
-/* If argv[*i] is a quantization option, consumes it (and its value) and
- * returns 1; returns 0 when it is not one; -1 on a bad value (printed). */
-int quant_cli_option(QuantCli *q, int argc, char **argv, int *i,
-                     const char *sub);
+/* Applies option `id` from quant_cli_options with value v (NULL for a
+ * flag): returns 1; 0 when id is not one of them; -1 on a bad value
+ * (printed as "qcc SUB: error: bad value ..."). */
+int quant_cli_apply(QuantCli *q, int id, const char *v, const char *sub);
 
 /* Settles what the options mean together, after parsing (compile, run):
  * calibration options without --quant imply --quant=static (said on
