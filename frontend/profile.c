@@ -1,11 +1,14 @@
 /* Reading and writing calibration profiles (see profile.h). */
 #include "profile.h"
 
+#include <float.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fileio.h"
+#include "strbuf.h"
 #include "yaml_doc.h"
 
 static int copy_string(YDoc *y, yaml_node_t *n, const char *what, char *out,
@@ -38,14 +41,20 @@ static int load_ranges(YDoc *y, yaml_node_t *m, Profile *p) {
     if (ydoc_float(y, ydoc_seq_item(y, v, 0), "lo", &lo) ||
         ydoc_float(y, ydoc_seq_item(y, v, 1), "hi", &hi))
       return -1;
-    if (!(lo <= 0 && 0 <= hi && lo < hi))
+    /* Checked as the floats the passes will use: 1e39 is a finite double
+     * but an infinite float, and 1e-50 rounds to 0, so lo < hi fails. */
+    float flo = (float)lo, fhi = (float)hi;
+    if (!(fabs(lo) <= FLT_MAX && fabs(hi) <= FLT_MAX))
       return diag_error(y->d, ydoc_loc(y, v),
-                        "range of '%s' must satisfy lo <= 0 <= hi, lo < hi",
-                        name);
+                        "range of '%s' is outside the f32 range", name);
+    if (!(flo <= 0 && 0 <= fhi && flo < fhi))
+      return diag_error(y->d, ydoc_loc(y, v),
+                        "range of '%s' must satisfy lo <= 0 <= hi, lo < hi "
+                        "(as f32)", name);
     ProfileRange *r = &p->ranges[p->num_ranges++];
     r->tensor = strdup(name);
-    r->lo = (float)lo;
-    r->hi = (float)hi;
+    r->lo = flo;
+    r->hi = fhi;
   }
   return 0;
 }
@@ -98,26 +107,35 @@ int profile_load(const char *path, Profile *p, Diag *d) {
   return rc;
 }
 
-char *profile_format(const Profile *p) {
-  size_t cap = 256 + (size_t)p->num_ranges * 64;
-  for (int i = 0; i < p->num_ranges; i++)
-    cap += strlen(p->ranges[i].tensor) * 2 + 8;
-  char *s = malloc(cap);
-  if (!s)
-    QCC_DIE("out of memory");
-  size_t n = (size_t)snprintf(s, cap,
-                              "format: qcc-profile-1\nmodel: '%s'\n"
-                              "graph_hash: '%s'\nmethod: '%s'\nsamples: %d\n"
-                              "ranges:\n",
-                              p->model, p->graph_hash, p->method, p->samples);
-  for (int i = 0; i < p->num_ranges; i++) {
-    /* Names are [A-Za-z0-9_.:/-]: single quotes keep YAML from reading
-     * them as anything but strings. %.9g round-trips every f32. */
-    n += (size_t)snprintf(s + n, cap - n, "  '%s': [%.9g, %.9g]\n",
-                          p->ranges[i].tensor, (double)p->ranges[i].lo,
-                          (double)p->ranges[i].hi);
+/* A YAML single-quoted scalar: a quote inside is written twice, so any
+ * name or method reads back as the same string. */
+static void put_quoted(StrBuf *b, const char *s) {
+  strbuf_putc(b, '\'');
+  for (; *s; s++) {
+    if (*s == '\'')
+      strbuf_putc(b, '\'');
+    strbuf_putc(b, *s);
   }
-  return s;
+  strbuf_putc(b, '\'');
+}
+
+char *profile_format(const Profile *p) {
+  StrBuf b = {0};
+  strbuf_puts(&b, "format: qcc-profile-1\nmodel: ");
+  put_quoted(&b, p->model);
+  strbuf_puts(&b, "\ngraph_hash: ");
+  put_quoted(&b, p->graph_hash);
+  strbuf_puts(&b, "\nmethod: ");
+  put_quoted(&b, p->method);
+  strbuf_printf(&b, "\nsamples: %d\nranges:\n", p->samples);
+  for (int i = 0; i < p->num_ranges; i++) {
+    /* %.9g round-trips every f32. */
+    strbuf_puts(&b, "  ");
+    put_quoted(&b, p->ranges[i].tensor);
+    strbuf_printf(&b, ": [%.9g, %.9g]\n", (double)p->ranges[i].lo,
+                  (double)p->ranges[i].hi);
+  }
+  return strbuf_take(&b);
 }
 
 void profile_free(Profile *p) {

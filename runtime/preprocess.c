@@ -1,5 +1,6 @@
 /* See qcc_runtime.h. Parsing trusts nothing in the recipe: every number is
  * range-checked, every unknown word is an error. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,9 @@ static int parse_triple(const char *v, float out[3]) {
   char *end;
   for (int i = 0; i < 3; i++) {
     double x = strtod(v, &end);
-    if (end == v || !isfinite(x))
+    /* Within float range: 1e39 is finite as a double but infinite as the
+     * float the preprocessing computes with. */
+    if (end == v || !(fabs(x) <= FLT_MAX))
       return -1;
     out[i] = (float)x;
     if (*end != ':') {

@@ -127,6 +127,12 @@ static void test_runtime_api(void **state) {
   assert_int_equal(qcc_preprocess_parse("size=4x2,gamma=2", &p, err, sizeof err), -1);
   assert_non_null(strstr(err, "'gamma=2'"));
   assert_null(strchr(err, '\n'));
+  /* Found by fuzzing (tests/fuzz/findings/recipe_mean_overflows_float.txt):
+   * 1e39 is a finite double but an infinite float. */
+  assert_int_equal(qcc_preprocess_parse("mean=1e39", &p, err, sizeof err), -1);
+  assert_non_null(strstr(err, "bad value 'mean=1e39'"));
+  assert_int_equal(qcc_preprocess_parse("std=1:2:-3e38", &p, err, sizeof err), 0);
+  assert_int_equal(qcc_preprocess_parse("std=1:2:-4e38", &p, err, sizeof err), -1);
   assert_int_equal(qcc_preprocess_parse("", &p, err, sizeof err), 0);
   assert_true(p.std[0] == 1 && p.width == 0 && !p.bgr);
   p.width = 416;
