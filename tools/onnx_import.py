@@ -6,13 +6,24 @@
 
 Writes OUT.yaml (../shared/spec/model-format.md) and, when some constant is
 too large to inline, OUT.weights/ beside it (the YAML's `file:` paths are
-relative to its folder). Nothing is written unless the whole import
-succeeds: both are written under a temporary folder beside OUT.yaml, checked
-(with `QCC check` when --check-with is given) and renamed into place.
+relative to its folder). Missing folders above OUT.yaml are created.
+Nothing is written unless the whole import succeeds: both are written under
+a temporary folder beside OUT.yaml, checked (with `QCC check` when
+--check-with is given) and renamed into place; on error the folders it
+created are removed again.
 
-Errors are one line `FILE: error: ...` and a non-zero exit. Every node the
+Errors are one line `FILE: error: ...` and exit status 1. Every node the
 model format cannot express is listed in that one line, with its name and
 the reason. docs/onnx.md has the op mapping and what is rejected and why.
+
+Bad input is kept apart from importer bugs: the file is read and checked
+(read_model, check_model_input) before anything is converted or the output
+folder is looked at, and every size it declares is checked against its data
+before anything is allocated. An exception while converting a model that
+passes those checks is an importer bug and is reported as one, unless
+onnx.checker or ONNX's strict shape inference finds the model invalid (a
+node missing inputs, say). ONNX's C++ code runs in a forked child
+(isolated), so that its crash on a hostile model is an error line too.
 
 Uses Debian's python3-onnx and python3-numpy only; `qcc import` runs it.
 """
@@ -20,25 +31,79 @@ Uses Debian's python3-onnx and python3-numpy only; `qcc import` runs it.
 import argparse
 import os
 import re
+import resource
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import warnings
 
 PROG = "qcc import"
 INLINE_MAX = 16  # constants of at most this many elements go in `data:`
 
 
+# Limits on what a model may declare (docs/onnx.md, "Bad input"): a file
+# of a few bytes must not make the importer allocate gigabytes or loop for
+# hours.
+MAX_ELEMENTS = 1 << 31  # of any tensor in the file, or input
+GROW_MAX = 1 << 24      # a constant the importer computes may be larger
+                        # than its inputs together only up to this
+MAX_RANK = 8            # QCC_MAX_RANK (ir/ir.h)
+WINDOW_MAX = 1 << 20    # kernel, stride, dilation, pad (ir/shape.c)
+RESIZE_MAX = 1 << 20    # output rows / columns of a Resize (checked one by one)
+PROTO_MAX = (1 << 31) - 1  # protobuf's limit on one message
+
+
 class Fail(Exception):
-    """A fatal error: one line, nothing written."""
+    """A fatal error: one line naming `where` (default: the input model),
+    nothing written."""
+
+    def __init__(self, msg, where=None):
+        super().__init__(msg)
+        self.where = where
+
+
+class Bug(Exception):
+    """The importer wrote a model qcc does not load: an importer bug unless
+    onnx.checker finds the input invalid (main decides)."""
 
 
 class Unsupported(Exception):
     """A node (or input) the model format cannot express; collected."""
 
 
+class BadNode(Exception):
+    """A node the ONNX spec forbids (an axis out of range, a shape that
+    does not hold its input) that onnx.checker lets through: bad input,
+    collected with the node's name like Unsupported, reported after it."""
+
+
+class TooBig(Exception):
+    """A constant fold that would create a tensor over GROW_MAX."""
+
+
+def oneline(s):
+    """s with control characters (newlines included), undecodable bytes
+    (surrogate escapes) and line separators escaped: a name in a model
+    must not break an error line or a YAML comment."""
+    out = []
+    for ch in str(s):
+        o = ord(ch)
+        if 0xDC80 <= o <= 0xDCFF:  # a byte os.fsdecode could not decode
+            out.append("\\x%02x" % (o - 0xDC00))
+        elif o < 0x20 or 0x7F <= o < 0xA0:
+            out.append("\\x%02x" % o)
+        elif o in (0x2028, 0x2029) or 0xD800 <= o <= 0xDFFF:
+            out.append("\\u%04x" % o)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def die(where, msg):
-    sys.stderr.write("%s: error: %s\n" % (where, msg))
+    sys.stderr.write("%s: error: %s\n" % (oneline(where), oneline(msg)))
     sys.exit(1)
 
 
@@ -142,9 +207,36 @@ def _slice(x, starts, ends, axes, steps):
     return x[tuple(sl)]
 
 
+def fold_size(op, a, v):
+    """An upper bound on the elements of fold(op)'s result, computed
+    without allocating; None where it is at most the inputs' total."""
+    if op == "ConstantOfShape":
+        return numel(max(int(e), 0) for e in v[0].reshape(-1))
+    if op == "Expand":
+        return numel(np.broadcast_shapes(
+            v[0].shape, tuple(int(e) for e in v[1].reshape(-1))))
+    if op == "Range":
+        d = float(v[2].item())
+        return max(int(np.ceil((float(v[1].item()) - float(v[0].item())) / d)),
+                   0) if d else 0
+    if op == "Gather":
+        axis = a.get("axis", 0)
+        return v[1].size * (v[0].size // max(v[0].shape[axis], 1))
+    if op in ("Add", "Sub", "Mul", "Div", "Min", "Max", "Equal", "Where"):
+        return numel(np.broadcast_shapes(*[e.shape for e in v
+                                           if e is not None]))
+    return None
+
+
 def fold(op, a, vals, opset):
-    """Evaluates op on constant inputs; None where it does not know how."""
+    """Evaluates op on constant inputs; None where it does not know how.
+    TooBig where the result would be larger than GROW_MAX and its inputs."""
     v = vals
+    size = fold_size(op, a, v)
+    if size is not None and size > max(
+            GROW_MAX, sum(e.size for e in v if e is not None)):
+        raise TooBig("its constant result would have %d elements (the "
+                     "importer computes at most 2^24 beyond its inputs)" % size)
     if op == "Identity":
         return [v[0]]
     if op == "Cast":
@@ -210,6 +302,9 @@ def fold(op, a, vals, opset):
         return [np.full([int(e) for e in v[0].reshape(-1)], val.reshape(-1)[0],
                         dtype=val.dtype)]
     if op == "Range":
+        if not np.all(np.isfinite(np.concatenate(
+                [e.reshape(-1).astype(np.float64) for e in v]))):
+            return None
         return [np.arange(v[0].item(), v[1].item(), v[2].item()).astype(
             v[0].dtype)]
     if op == "Expand":
@@ -252,6 +347,454 @@ def constant_node_value(a):
     return None
 
 
+# ---- reading and checking the input ----------------------------------------------
+#
+# Everything here is about the input file: a problem is a Fail naming it and
+# what is wrong with it. Nothing is converted, allocated from a declared
+# size, or written before these checks pass.
+
+def _varint(data, i):
+    """(value, next index) of the varint at data[i]; None past the end."""
+    v, shift = 0, 0
+    while i < len(data) and shift < 70:
+        b = data[i]
+        v |= (b & 0x7F) << shift
+        i += 1
+        if not b & 0x80:
+            return v, i
+        shift += 7
+    return None
+
+
+def wire_diagnosis(data):
+    """Why data does not parse as an onnx.ModelProto, from its top-level
+    fields: truncated (a known field runs past the end), or not an ONNX
+    model at all (a field ModelProto does not have, bad wire data)."""
+    fields = onnx.ModelProto.DESCRIPTOR.fields_by_number
+    i = 0
+    while i < len(data):
+        at = i
+        r = _varint(data, i)
+        if r is None:
+            return "truncated: the file ends inside a field tag at byte %d" % at
+        tag, i = r
+        num, wt = tag >> 3, tag & 7
+        fd = fields.get(num)
+        want = None
+        if fd is not None:
+            want = 0 if fd.type in (fd.TYPE_INT64, fd.TYPE_INT32) else 2
+        if fd is None or wt != want:
+            return ("not an ONNX model: byte %d is not the start of an ONNX "
+                    "ModelProto field (field %d, wire type %d)" % (at, num, wt))
+        if wt == 0:
+            r = _varint(data, i)
+            if r is None:
+                return ("truncated: the file ends inside field '%s' at byte %d"
+                        % (fd.name, at))
+            i = r[1]
+            continue
+        r = _varint(data, i)
+        if r is None:
+            return ("truncated: the file ends inside field '%s' at byte %d"
+                    % (fd.name, at))
+        length, i = r
+        if i + length > len(data):
+            return ("truncated: field '%s' at byte %d declares %d bytes, the "
+                    "file holds %d more" % (fd.name, at, length, len(data) - i))
+        if fd.type == fd.TYPE_MESSAGE:
+            holder = getattr(onnx.ModelProto(), fd.name)
+            sub = (holder.add() if fd.label == fd.LABEL_REPEATED
+                   else holder)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    n = sub.ParseFromString(data[i:i + length])
+                ok = n is None or n == length
+            except Exception:
+                ok = False
+            if not ok:
+                return ("not a valid ONNX model: field '%s' at byte %d is not "
+                        "a valid %s" % (fd.name, at, fd.message_type.name))
+        i += length
+    return "not a valid ONNX protobuf"
+
+
+def read_model(path):
+    """The onnx.ModelProto in the file at path, its external data not read
+    (check_model_input does that, within the model's folder); Fail unless
+    it is a regular file holding an ONNX model with a graph."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise Fail("no such file")
+    except OSError as e:
+        raise Fail("cannot read: %s" % e.strerror)
+    if stat.S_ISDIR(st.st_mode):
+        raise Fail("is a folder, not an ONNX file")
+    if not stat.S_ISREG(st.st_mode):
+        raise Fail("not a regular file")
+    if st.st_size == 0:
+        raise Fail("empty file (0 bytes): not an ONNX model")
+    if st.st_size > PROTO_MAX:
+        raise Fail("%d bytes: more than protobuf's 2 GiB limit (an ONNX model "
+                   "this large keeps its weights in external data files)"
+                   % st.st_size)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(st.st_size + 1)
+    except OSError as e:
+        raise Fail("cannot read: %s" % e.strerror)
+    model = onnx.ModelProto()
+    try:
+        # The C++ protobuf warns (a Python warning, on stderr) where it
+        # stops early; the error below says it in one line instead.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            n = model.ParseFromString(data)
+        ok = n is None or n == len(data)
+    except Exception:
+        ok = False
+    if not ok:
+        raise Fail(wire_diagnosis(data))
+    if not model.HasField("graph"):
+        raise Fail("not an ONNX model: it has no graph")
+    return model
+
+
+# The repeated field holding a tensor's values when it has no raw_data, and
+# how many entries one element takes; bytes per element in raw_data.
+TYPED_FIELD = {1: ("float_data", 1), 14: ("float_data", 2),
+               11: ("double_data", 1), 15: ("double_data", 2),
+               7: ("int64_data", 1), 12: ("uint64_data", 1),
+               13: ("uint64_data", 1), 8: ("string_data", 1)}
+for _t in (2, 3, 4, 5, 6, 9, 10, 16):  # (u)int8/16, int32, bool, (b)float16
+    TYPED_FIELD[_t] = ("int32_data", 1)
+RAW_BYTES = {1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8,
+             12: 4, 13: 8, 14: 8, 15: 16, 16: 2}
+
+
+def shape_text(dims):
+    return "[%s]" % ", ".join(str(d) for d in dims)
+
+
+def numel(dims):
+    n = 1
+    for d in dims:
+        n *= d
+    return n
+
+
+class InputChecker:
+    """Walks every message of a model: text fields must be UTF-8, shapes
+    non-negative, every tensor's declared size must match its data (and
+    stay under MAX_ELEMENTS), external data must lie in the model's folder.
+    External data that passes is read into raw_data, so nothing after this
+    reads another file."""
+
+    def __init__(self, path):
+        self.base = os.path.dirname(os.path.abspath(path))
+        self.base_real = os.path.realpath(self.base)
+        self.external = []  # (tensor, what, real path, offset, length)
+
+    def walk(self, msg, path):
+        for fd, value in msg.ListFields():
+            p = "%s.%s" % (path, fd.name) if path else fd.name
+            if fd.type not in (fd.TYPE_STRING, fd.TYPE_MESSAGE):
+                continue
+            items = (enumerate(value) if fd.label == fd.LABEL_REPEATED
+                     else [(None, value)])
+            for k, v in items:
+                q = p if k is None else "%s[%d]" % (p, k)
+                if fd.type == fd.TYPE_MESSAGE:
+                    self.walk(v, q)
+                elif not isinstance(v, str):  # the C++ protobuf's bytes
+                    raise Fail("%s is not UTF-8 text (%s)"
+                               % (q, repr(bytes(v[:60]))))
+        kind = msg.DESCRIPTOR.full_name
+        if kind == "onnx.TensorProto":
+            self.tensor(msg, path)
+        elif kind == "onnx.TensorShapeProto.Dimension":
+            if msg.HasField("dim_value") and msg.dim_value < 0:
+                raise Fail("%s: negative dim %d" % (path, msg.dim_value))
+        elif kind == "onnx.AttributeProto":
+            if msg.type == onnx.AttributeProto.UNDEFINED:
+                raise Fail("%s: attribute '%s' has no type" % (path, msg.name))
+
+    def tensor(self, t, path):
+        what = ("tensor '%s' (%s)" % (t.name, path) if t.name
+                else "tensor %s" % path)
+        dt = t.data_type
+        if dt not in RAW_BYTES and dt != onnx.TensorProto.STRING:
+            raise Fail("%s: unknown data type %d" % (what, dt))
+        dims = list(t.dims)
+        if any(d < 0 for d in dims):
+            raise Fail("%s: negative dim in its shape %s"
+                       % (what, shape_text(dims)))
+        n = numel(dims)
+        if n > MAX_ELEMENTS:
+            raise Fail("%s: shape %s declares %d elements, more than the "
+                       "limit of 2^31" % (what, shape_text(dims), n))
+        if t.HasField("segment"):
+            raise Fail("%s: segmented tensors are not supported" % what)
+        ext = t.data_location == onnx.TensorProto.EXTERNAL
+        if ext or t.HasField("raw_data"):
+            if dt == onnx.TensorProto.STRING:
+                raise Fail("%s: a string tensor with raw or external data"
+                           % what)
+            need = n * RAW_BYTES[dt]
+            if ext:
+                self.external_ref(t, what, need)
+            elif len(t.raw_data) != need:
+                raise Fail("%s: shape %s of %s needs %d bytes of data, it has "
+                           "%d" % (what, shape_text(dims), elem_name(dt),
+                                   need, len(t.raw_data)))
+            return
+        field, per = TYPED_FIELD[dt]
+        have = len(getattr(t, field))
+        if have != n * per:
+            raise Fail("%s: shape %s has %d elements, its %s holds %d values"
+                       % (what, shape_text(dims), n, field, have))
+
+    def external_ref(self, t, what, need):
+        info = {e.key: e.value for e in t.external_data}
+        loc = info.get("location", "")
+        if not loc:
+            raise Fail("%s: external data without a location" % what)
+        if os.path.isabs(loc) or "\0" in loc:
+            raise Fail("%s: external data path '%s' is not relative to the "
+                       "model's folder (refused)" % (what, loc))
+        real = os.path.realpath(os.path.join(self.base, loc))
+        if os.path.commonpath([real, self.base_real]) != self.base_real:
+            raise Fail("%s: external data path '%s' leads out of the model's "
+                       "folder (refused)" % (what, loc))
+        try:
+            st = os.stat(real)
+        except OSError as e:
+            raise Fail("%s: external data file '%s': %s"
+                       % (what, loc, e.strerror))
+        if not stat.S_ISREG(st.st_mode):
+            raise Fail("%s: external data file '%s' is not a regular file"
+                       % (what, loc))
+        try:
+            offset = int(info.get("offset", "0"))
+            length = (int(info["length"]) if "length" in info
+                      else st.st_size - offset)
+        except ValueError:
+            raise Fail("%s: external data offset or length is not an integer"
+                       % what)
+        if offset < 0 or length < 0 or offset + length > st.st_size:
+            raise Fail("%s: external data '%s' bytes %d..%d: the file holds "
+                       "%d bytes" % (what, loc, offset, offset + length,
+                                     st.st_size))
+        if length != need:
+            raise Fail("%s: shape %s of %s needs %d bytes of data, its "
+                       "external data has %d" % (what, shape_text(t.dims),
+                                                 elem_name(t.data_type),
+                                                 need, length))
+        self.external.append((t, what, real, offset, length))
+
+    def read_external(self):
+        """Reads the external data checked by external_ref into raw_data.
+        Regions may not overlap, so that what is read is at most the size
+        of the files."""
+        by_file = {}
+        for e in self.external:
+            by_file.setdefault(e[2], []).append(e)
+        for refs in by_file.values():
+            refs.sort(key=lambda e: (e[3], e[4]))
+            for a, b in zip(refs, refs[1:]):
+                if a[3] + a[4] > b[3] and a[4] and b[4]:
+                    raise Fail("%s and %s share external data bytes (refused)"
+                               % (a[1], b[1]))
+        for t, what, real, offset, length in self.external:
+            try:
+                with open(real, "rb") as f:
+                    f.seek(offset)
+                    data = f.read(length)
+            except OSError as e:
+                raise Fail("%s: cannot read its external data: %s"
+                           % (what, e.strerror))
+            if len(data) != length:
+                raise Fail("%s: its external data file is shorter than "
+                           "declared" % what)
+            t.raw_data = data
+            del t.external_data[:]
+            t.data_location = onnx.TensorProto.DEFAULT
+
+
+# Ops with windows: ONNX 1.12's shape inference divides by their strides.
+WINDOW_OPS = {"Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MaxPool",
+              "AveragePool", "LpPool", "MaxUnpool", "MaxRoiPool", "Col2Im",
+              "DeformConv"}
+
+
+def check_model_input(model, path):
+    """Fails unless model (read_model's) is something the importer can
+    read safely; reads its external data."""
+    if not model.opset_import:
+        raise Fail("declares no opset (opset_import is empty: a truncated "
+                   "file?)")
+    c = InputChecker(path)
+    c.walk(model, "")
+    c.read_external()
+    g = model.graph
+    if not g.output:
+        raise Fail("the graph has no outputs")
+    for i, n in enumerate(g.node):
+        if n.op_type not in WINDOW_OPS or n.domain not in ("", "ai.onnx"):
+            continue
+        for at in n.attribute:
+            vals = list(at.ints) if at.type == onnx.AttributeProto.INTS \
+                else [at.i] if at.type == onnx.AttributeProto.INT else []
+            if at.name in ("strides", "dilations", "kernel_shape", "group") \
+                    and any(v < 1 for v in vals):
+                raise Fail("%s '%s': %s %s must be positive"
+                           % (n.op_type, n.name or "graph.node[%d]" % i,
+                              at.name, vals if len(vals) > 1 else vals[0]))
+    inits = {i.name for i in g.initializer}
+    defined = inits | {i.name for i in g.input} | {
+        o for n in g.node for o in n.output if o}
+    seen = set()
+    for o in g.output:
+        if o.name in seen:
+            raise Fail("graph output '%s' is listed twice" % o.name)
+        seen.add(o.name)
+        if o.name not in defined:
+            raise Fail("graph output '%s' is not produced by any node"
+                       % o.name)
+    for vi in g.input:
+        tt = vi.type.tensor_type
+        if vi.name in inits or not tt.HasField("shape"):
+            continue
+        dims = [d.dim_value for d in tt.shape.dim if d.HasField("dim_value")]
+        if numel(dims) > MAX_ELEMENTS:
+            raise Fail("input '%s': shape %s has more than 2^31 elements"
+                       % (vi.name, shape_text(dims)))
+
+
+class Crash(Exception):
+    """ONNX's C++ code died of a signal on the model (in a child)."""
+
+
+class ChildError(Exception):
+    """The function isolated() ran raised: kind is its class name."""
+
+    def __init__(self, kind, text):
+        super().__init__(text)
+        self.kind = kind
+
+
+def isolated(fn, *args):
+    """fn(*args), a bytes result, computed in a forked child: ONNX 1.12's
+    shape inference divides by a zero Conv stride, for one, and a model
+    must not kill the importer. Raises Crash (the signal) when the child
+    dies, ChildError (its class name and text) when fn raises."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: no core file, no Python cleanup
+        code = 0
+        try:
+            os.close(r)
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            try:
+                data = b"+" + fn(*args)
+            except BaseException as e:
+                data = b"-" + ("%s\0%s" % (type(e).__name__, e)).encode(
+                    "utf-8", "backslashreplace")
+            with os.fdopen(w, "wb") as f:
+                f.write(data)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = "signal %d" % sig
+        raise Crash(name)
+    if not data:
+        raise ChildError("?", "the child process failed")
+    if data[:1] == b"-":
+        kind, _, text = data[1:].decode("utf-8", "replace").partition("\0")
+        raise ChildError(kind, text)
+    return data[1:]
+
+
+def infer_isolated(m, strict):
+    """onnx.shape_inference.infer_shapes(m) in a child (isolated)."""
+    def infer():
+        return onnx.shape_inference.infer_shapes(
+            m, check_type=strict, strict_mode=strict,
+            data_prop=True).SerializeToString()
+    out = onnx.ModelProto()
+    out.ParseFromString(isolated(infer))
+    return out
+
+
+def crash_hint(model):
+    """What onnx.checker says about a model ONNX's own code crashed on."""
+    why = None
+    try:
+        why = invalid_reason(model, infer=False)
+    except Exception:
+        pass
+    return ": %s" % why if why else ": an attribute out of range?"
+
+
+def invalid_reason(model, infer=True):
+    """onnx.checker's first complaint about model, else (with infer) that
+    of ONNX's strict shape inference; None when both pass (or cannot tell:
+    a model over 2 GiB)."""
+    if model is None:
+        return None
+    try:
+        # ONNX 1.12's checker wants a shape on every graph input and
+        # output, which exporters often leave out: give those an empty one
+        # so that it reports what is really wrong.
+        m = onnx.ModelProto()
+        m.CopyFrom(model)
+        for vi in list(m.graph.input) + list(m.graph.output):
+            if vi.type.HasField("tensor_type"):
+                vi.type.tensor_type.shape.SetInParent()
+
+        def check():
+            onnx.checker.check_model(m)
+            return b""
+        isolated(check)
+    except Crash as e:
+        return "onnx.checker crashes on it (%s)" % e
+    except ChildError as e:
+        if e.kind != "ValidationError":  # a model over 2 GiB, say
+            return None
+        return (str(e).strip().splitlines() or ["?"])[0]
+    except Exception:
+        return None
+    if not infer:
+        return None
+    # The checker does not look at shapes: a Split whose sizes do not add
+    # up, an axis out of range, a Conv weight of rank 1 pass it.
+    try:
+        infer_isolated(model, strict=True)
+    except Crash as e:
+        return "ONNX's shape inference crashes on it (%s)" % e
+    except ChildError as e:
+        if e.kind != "InferenceError":
+            return None
+        return "shape inference: %s" % (str(e).strip().splitlines()
+                                         or ["?"])[0]
+    except Exception:
+        return None
+    return None
+
+
 # ---- the importer ---------------------------------------------------------------------
 
 class Importer:
@@ -267,11 +810,13 @@ class Importer:
         self.notes = []      # YAML comments
         self.warnings = []   # also on stderr
         self.problems = []   # (what, reason)
+        self.invalid = []    # (what, reason): BadNode
         self.const = {}      # onnx name -> numpy array
         self.pins = {}       # onnx name -> (dtype, scales, zps, axis)
         self.derived_pins = {}  # yaml name -> the same, rearranged
         self.vi = {}         # onnx name -> (elem_type, shape tuple or None)
         self.alias = {}      # onnx name -> onnx name (elided ops)
+        self.fold_refused = {}  # id(node) -> why fold() refused it (TooBig)
         # The YAML model being built.
         self.y_inputs = []
         self.y_consts = {}   # yaml name -> f32 np array
@@ -348,6 +893,15 @@ class Importer:
                               "shapes are not supported)" % name)
         return shape
 
+    @staticmethod
+    def axis(axis, rank, what="axis"):
+        """axis in [-rank, rank) made non-negative; BadNode otherwise."""
+        axis = int(axis)
+        if not -rank <= axis < rank:
+            raise BadNode("%s %d is out of range for rank %d"
+                          % (what, axis, rank))
+        return axis + rank if axis < 0 else axis
+
     def check_float(self, name):
         dt, _ = self.info(name)
         if dt is not None and dt != np.float32:
@@ -375,6 +929,10 @@ class Importer:
         if v.size == 0:
             raise Unsupported("constant '%s' is empty (the model format has "
                               "no empty tensors)" % onnx_name)
+        if v.ndim > MAX_RANK:
+            raise Unsupported("constant '%s' has rank %d (the model format "
+                              "has at most %d dims)" % (onnx_name, v.ndim,
+                                                        MAX_RANK))
         name = yaml_name or self.tname(onnx_name)
         self.y_consts[name] = np.ascontiguousarray(v)
         self.produced.add(name)
@@ -391,6 +949,11 @@ class Importer:
         return name
 
     def emit(self, name, op, inputs, outputs, attrs=None):
+        for k, v in (attrs or {}).items():
+            try:
+                yvalue(v)
+            except Unsupported as e:  # raised where the node is named
+                raise Unsupported("attribute %s: %s" % (k, e))
         self.y_nodes.append({"name": name, "op": op, "inputs": inputs,
                              "outputs": outputs, "attrs": attrs or {}})
 
@@ -449,7 +1012,14 @@ class Importer:
                                      "%s=D0,D1,..." % (i, d.dim_param or "?",
                                                        vi.name))
                         dims.append(1)
+            if len(dims) > MAX_RANK:
+                self.problem("input '%s'" % vi.name,
+                             "rank %d (the model format has at most %d dims)"
+                             % (len(dims), MAX_RANK))
             self.real_inputs.append((vi.name, dims))
+        if not self.real_inputs:
+            self.problem("the graph", "has no inputs (the model format needs "
+                         "at least one)")
         self.input_names = {n for n, _ in self.real_inputs}
         for name in self.shape_overrides:
             raise Fail("--shape %s: the model has no input '%s'" % (name, name))
@@ -485,12 +1055,13 @@ class Importer:
     def infer(self, nodes):
         m = self.fixed_graph(nodes)
         try:
-            m = onnx.shape_inference.infer_shapes(m, check_type=False,
-                                                  strict_mode=False,
-                                                  data_prop=True)
+            m = infer_isolated(m, strict=False)
+        except Crash as e:
+            raise Fail("ONNX's shape inference crashes on this model (%s)%s"
+                       % (e, crash_hint(self.model)))
         except Exception as e:  # inference is best effort
             self.warnings.append("shape inference failed: %s"
-                                 % str(e).splitlines()[0])
+                                 % (str(e).splitlines() or ["?"])[0])
         self.vi = {}
         for vi in list(m.graph.input) + list(m.graph.value_info) + \
                 list(m.graph.output):
@@ -534,6 +1105,9 @@ class Importer:
                       all(i == "" or i in self.const for i in n.input)):
                     vals = [self.const[i] if i else None for i in n.input]
                     out = fold(n.op_type, a, vals, self.opset)
+            except TooBig as e:
+                self.fold_refused[id(n)] = str(e)
+                out = None
             except Exception:  # an odd constant: leave the node as is
                 out = None
             if out is None:
@@ -786,12 +1360,19 @@ class Importer:
                     raise Unsupported("op of domain '%s' (only the default "
                                       "ONNX domain is supported)" % n.domain)
                 f = getattr(self, "op_" + n.op_type, None)
+                if id(n) in self.fold_refused:
+                    raise Unsupported(self.fold_refused[id(n)])
                 if f is None:
                     raise Unsupported(UNSUPPORTED_WHY.get(
                         n.op_type, "not in the model format"))
                 f(n, attr_dict(n))
             except Unsupported as e:
                 self.problem(what, str(e))
+            except BadNode as e:
+                self.invalid.append((what, str(e)))
+            except Exception as e:  # main tells a bug from a bad node
+                e.qcc_where = what
+                raise
         for o in self.g.output:
             self.finish_output(o)
         self.finish_pins()
@@ -1071,6 +1652,14 @@ class Importer:
 
     # -- conv, pools --
 
+    @staticmethod
+    def check_window(k, s, d, pads):
+        """qcc's limit on window attributes (ir/shape.c)."""
+        if max(list(k) + list(s) + list(d) + list(pads)) > WINDOW_MAX:
+            raise Unsupported("kernel %s, strides %s, dilations %s, pads %s: "
+                              "qcc takes window attributes up to 2^20"
+                              % (list(k), list(s), list(d), list(pads)))
+
     def pads(self, a, in_hw, k, s, d):
         auto = a.get("auto_pad", "NOTSET")
         if auto in ("NOTSET", ""):
@@ -1102,6 +1691,14 @@ class Importer:
             raise Unsupported("%d-D convolution (the model format has conv2d "
                               "only)" % (len(xs) - 2))
         ws = self.shp(w)
+        g = int(a.get("group", 1))
+        if len(ws) != 4 or g < 1 or xs[1] != ws[1] * g or ws[0] % g:
+            raise BadNode("weight of shape %s for an input of shape %s and "
+                          "group %d" % (list(ws), list(xs), g))
+        if len(n.input) > 2 and n.input[2] and \
+                list(self.shp(n.input[2])) != [ws[0]]:
+            raise BadNode("bias of shape %s for %d output channels"
+                          % (list(self.shp(n.input[2])), ws[0]))
         k = list(a.get("kernel_shape", ws[2:]))
         if list(ws[2:]) != k:
             raise Unsupported("kernel_shape %s differs from the weight's %s"
@@ -1113,6 +1710,7 @@ class Importer:
             pads = [p + q for p, q in zip(pads, extra[0])]
             self.notes.append("Pad '%s' became padding of Conv '%s'"
                               % (self.nname(extra[2]), self.nname(n)))
+        self.check_window(k, s, d, pads)
         ins = [self.use(x), self.use(w)]
         if len(n.input) > 2 and n.input[2]:
             ins.append(self.use(n.input[2]))
@@ -1136,6 +1734,7 @@ class Importer:
             raise Unsupported("dilations %s (the format's pools have no "
                               "dilation)" % list(a["dilations"]))
         pads = self.pads(a, xs[2:], k, s, [1, 1])
+        self.check_window(k, s, [1], pads)
         if any(pads[i] >= k[i % 2] for i in range(4)):
             raise Unsupported("padding %s is not smaller than the kernel %s"
                               % (pads, k))
@@ -1220,6 +1819,11 @@ class Importer:
         if len(As) != 2:
             raise Unsupported("A has rank %d, expected 2" % len(As))
         N = As[1] if a.get("transA", 0) else As[0]
+        if (As[0] if a.get("transA", 0) else As[1]) != K:
+            raise BadNode("A of shape %s and B of shape %s (transA %d, "
+                          "transB %d) do not multiply"
+                          % (list(As), list(bv.shape), a.get("transA", 0),
+                             a.get("transB", 0)))
         wname = self.weight_const(B, w, n, bv, "weight",
                                   transposed=not a.get("transB", 0),
                                   factor=alpha)
@@ -1240,6 +1844,11 @@ class Importer:
                 raise Unsupported("C must be float")
             if beta != 1.0:
                 cv = (cv * np.float32(beta)).astype(np.float32)
+            if N * M > max(GROW_MAX, cv.size):
+                raise Unsupported("C of shape %s broadcast to [%d, %d] would "
+                                  "have %d elements (the importer computes at "
+                                  "most 2^24 beyond its inputs)"
+                                  % (list(cv.shape), N, M, N * M))
             try:
                 full = np.broadcast_to(cv, (N, M))
             except ValueError:
@@ -1257,6 +1866,11 @@ class Importer:
                                       self.cval(C), "bias", factor=beta)
             self.emit(self.nname(n, "/add_c"), "add", [tmp, cname], [out])
             return
+        try:
+            np.broadcast_shapes(tuple(self.shp(C)), (N, M))
+        except ValueError:
+            raise BadNode("C of shape %s does not broadcast to [%d, %d]"
+                          % (list(self.shp(C)), N, M))
         tmp = self.fresh_tensor(out + ":matmul")
         self.emit(node_name, "linear", [xa, wname], [tmp])
         c = self.use(C)
@@ -1316,6 +1930,9 @@ class Importer:
         w = np.ascontiguousarray(bv.T)
         wname = self.weight_const(B, w, n, bv, "weight", transposed=True)
         As = list(self.shp(A))
+        if As and As[-1] != K:
+            raise BadNode("A of shape %s and B of shape %s do not multiply"
+                          % (As, list(bv.shape)))
         f = self.fused.get(id(n))
         out_onnx = n.output[0]
         ins_bias = []
@@ -1346,8 +1963,10 @@ class Importer:
     # -- data movement --
 
     def op_Concat(self, n, a):
-        axis = a.get("axis", 1)
         ins = [i for i in n.input if i]
+        axis = a.get("axis", 1)
+        if ins:
+            axis = self.axis(axis, len(self.shp(ins[0])))
         for i in ins:
             if 0 in self.shp(i):
                 raise Unsupported("an empty input (the model format has no "
@@ -1357,8 +1976,7 @@ class Importer:
 
     def op_Split(self, n, a):
         xs = self.shp(n.input[0])
-        axis = a.get("axis", 0)
-        axis = axis + len(xs) if axis < 0 else axis
+        axis = self.axis(a.get("axis", 0), len(xs))
         if "split" in a:
             sizes = list(a["split"])
         elif len(n.input) > 1 and n.input[1]:
@@ -1371,6 +1989,11 @@ class Importer:
                 raise Unsupported("axis size %d does not split into %d equal "
                                   "parts" % (xs[axis], parts))
             sizes = [xs[axis] // parts] * parts
+        if any(v < 0 for v in sizes) or sum(sizes) != xs[axis] or \
+                len(sizes) != len(n.output):
+            raise BadNode("%d split sizes %s for %d outputs and an axis of "
+                          "size %d" % (len(sizes), sizes, len(n.output),
+                                       xs[axis]))
         if any(v <= 0 for v in sizes):
             raise Unsupported("a split size is 0 (the model format has no "
                               "empty tensors)")
@@ -1398,13 +2021,24 @@ class Importer:
                               "format has no empty tensors)")
         if not shape:
             raise Unsupported("reshape to a scalar")
-        if 0 in self.shp(n.input[0]):
+        xs = self.shp(n.input[0])
+        if 0 in xs:
             raise Unsupported("an empty input")
+        known = [xs[i] if v == 0 and i < len(xs) else v
+                 for i, v in enumerate(shape)]
+        if any(v < -1 for v in known) or known.count(-1) > 1 or (
+                -1 not in known and numel(known) != numel(xs)) or (
+                -1 in known and numel(xs) % max(-numel(known), 1)):
+            raise BadNode("shape %s does not hold the input's %s"
+                          % (shape, list(xs)))
         self.reshape_to(n, None, shape)
 
     def op_Flatten(self, n, a):
         xs = list(self.shp(n.input[0]))
-        axis = a.get("axis", 1)
+        axis = int(a.get("axis", 1))
+        if not -len(xs) <= axis <= len(xs):
+            raise BadNode("axis %d is out of range for rank %d"
+                          % (axis, len(xs)))
         axis = axis + len(xs) if axis < 0 else axis
         if axis == 1 and len(xs) >= 2:
             self.simple(n, "flatten", {"axis": 1})
@@ -1429,18 +2063,21 @@ class Importer:
     def op_Transpose(self, n, a):
         r = len(self.shp(n.input[0]))
         perm = list(a.get("perm", range(r - 1, -1, -1)))
+        if sorted(perm) != list(range(r)):
+            raise BadNode("perm %s is not a permutation of %d dims"
+                          % (perm, r))
         self.simple(n, "transpose", {"perm": perm})
 
     def op_Softmax(self, n, a):
         xs = list(self.shp(n.input[0]))
         r = len(xs)
         if self.opset >= 13:
+            self.axis(a.get("axis", -1), r)
             self.simple(n, "softmax", {"axis": int(a.get("axis", -1))})
             return
         # Before opset 13: the input is coerced to 2-D at `axis` (default 1)
         # and the softmax runs over the whole second dim.
-        axis = a.get("axis", 1)
-        axis = axis + r if axis < 0 else axis
+        axis = self.axis(a.get("axis", 1), r)
         if axis == r - 1:
             self.simple(n, "softmax", {"axis": -1})
             return
@@ -1518,6 +2155,9 @@ class Importer:
                 raise Unsupported("scales %s: only H and W may be scaled"
                                   % scales)
             hw = [scales[2], scales[3]]
+            if not all(np.isfinite(hw)) or min(hw) <= 0:
+                raise Unsupported("scales %s: H and W scales must be finite "
+                                  "and positive" % scales)
             out = [int(np.floor(xs[2 + i] * hw[i])) for i in range(2)]
             attrs = {"scale": hw}
         else:
@@ -1528,6 +2168,9 @@ class Importer:
             attrs = {"size": out}
         if min(out) < 1:
             raise Unsupported("an empty output")
+        if max(out) > RESIZE_MAX or numel(xs[:2] + tuple(out)) > MAX_ELEMENTS:
+            raise Unsupported("output size %s (at most 2^20 rows and columns "
+                              "and 2^31 elements)" % out)
         want = self.vi.get(n.output[0], (0, None))[1]
         if want is not None and list(want[2:]) != out:
             raise Unsupported("ONNX's output size %s differs from the "
@@ -1716,16 +2359,17 @@ def render(imp, name, src, weights_dir):
     """The YAML text and the {file name: array} to write in weights_dir."""
     producer = " ".join(p for p in (imp.model.producer_name,
                                     imp.model.producer_version) if p)
+    # Comments hold names from the model: oneline keeps each on its line.
     lines = ["# Imported from %s by qcc import (ONNX opset %d%s)."
-             % (os.path.basename(src), imp.opset,
-                ", producer " + producer if producer else "")]
+             % (oneline(os.path.basename(src)), imp.opset,
+                ", producer " + oneline(producer) if producer else "")]
     if imp.renamed:
         lines.append("# Names renamed (the format allows only "
                      "[A-Za-z0-9_.:/-]):")
         for old, new in imp.renamed:
-            lines.append("#   %r -> %s" % (old, new))
+            lines.append("#   %s -> %s" % (oneline(repr(old)), new))
     for note in imp.notes:
-        lines.append("# " + note)
+        lines.append("# " + oneline(note))
     lines += ["format: 1", "name: %s" % name, "inputs:"]
     for n, dims in imp.y_inputs:
         lines.append("  - {name: %s, shape: %s}" % (yname(n), yvalue(dims)))
@@ -1765,48 +2409,107 @@ def render(imp, name, src, weights_dir):
     return "\n".join(lines) + "\n", files
 
 
+def make_folders(out):
+    """Creates the missing folders above out (qcc run's --output-dir does
+    too); returns those it created, outermost first, for remove_folders."""
+    missing = []
+    p = os.path.dirname(out)
+    while p and not os.path.isdir(p):
+        if os.path.lexists(p):
+            raise Fail("cannot write: '%s' is not a folder" % p, out)
+        missing.append(p)
+        p = os.path.dirname(p)
+    created = []
+    try:
+        for d in reversed(missing):
+            try:
+                os.mkdir(d)
+            except FileExistsError:
+                if not os.path.isdir(d):
+                    raise
+                continue
+            created.append(d)
+    except OSError:
+        remove_folders(created)
+        raise
+    return created
+
+
+def remove_folders(created):
+    """Removes the folders make_folders created, if still empty."""
+    for d in reversed(created):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
+
 def write_model(out, text, files, weights_dir, check_with):
     """Writes OUT.yaml and its weights folder under a temporary folder
-    beside OUT.yaml, checks them, then renames both into place."""
-    folder = os.path.dirname(os.path.abspath(out))
-    if not os.path.isdir(folder):
-        raise Fail("folder '%s' does not exist" % os.path.dirname(out))
-    final_w = os.path.join(folder, weights_dir)
+    beside OUT.yaml, checks them, then renames both into place. The folder
+    of OUT.yaml is created when missing; on any error nothing is left
+    behind, the folders created included."""
+    if os.path.isdir(out):
+        raise Fail("is a folder", out)
+    final_w = os.path.join(os.path.dirname(os.path.abspath(out)), weights_dir)
     if os.path.lexists(final_w) and not (
             os.path.isdir(final_w) and not os.path.islink(final_w) and
             all(f.endswith(".npy") for f in os.listdir(final_w))):
         raise Fail("'%s' exists and is not a weights folder written by qcc "
                    "import (only .npy files); remove it or choose another -o"
-                   % final_w)
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out) + ".tmp.",
-                           dir=folder)
+                   % final_w, out)
+    created = make_folders(out)
+    done = False
     try:
-        tmp_yaml = os.path.join(tmp, os.path.basename(out))
-        if files:
-            os.mkdir(os.path.join(tmp, weights_dir))
-            for f, v in files.items():
-                np.save(os.path.join(tmp, weights_dir, f), v,
-                        allow_pickle=False)
-        with open(tmp_yaml, "w") as fh:
-            fh.write(text)
-        if check_with:
-            r = subprocess.run([check_with, "check", tmp_yaml],
-                               stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-            if r.returncode != 0:
-                first = (r.stderr.strip().splitlines() or ["?"])[0]
-                first = first.replace(tmp_yaml, out)
-                raise Fail("the imported model does not load (an importer "
-                           "bug): %s" % first)
-        old = None
-        if os.path.lexists(final_w):
-            old = os.path.join(tmp, "old-weights")
-            os.rename(final_w, old)
-        if files:
-            os.rename(os.path.join(tmp, weights_dir), final_w)
-        os.rename(tmp_yaml, out)
+        folder = os.path.dirname(os.path.abspath(out))
+        tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out) + ".tmp.",
+                               dir=folder)
+        try:
+            write_checked(out, tmp, text, files, weights_dir, final_w,
+                          check_with)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        done = True
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not done:
+            remove_folders(created)
+
+
+def write_checked(out, tmp, text, files, weights_dir, final_w, check_with):
+    tmp_yaml = os.path.join(tmp, os.path.basename(out))
+    tmp_w = os.path.join(tmp, weights_dir)
+    if files:
+        os.mkdir(tmp_w)
+        for f, v in files.items():
+            np.save(os.path.join(tmp_w, f), v, allow_pickle=False)
+    with open(tmp_yaml, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    if check_with:
+        r = subprocess.run([check_with, "check", tmp_yaml],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True,
+                           errors="backslashreplace")
+        if r.returncode != 0:
+            first = (r.stderr.strip().splitlines() or [
+                "'%s check' exited with status %d" % (check_with,
+                                                      r.returncode)])[0]
+            raise Bug(first.replace(tmp_yaml, out))
+    old = None
+    if os.path.lexists(final_w):
+        old = os.path.join(tmp, "old-weights")
+        os.rename(final_w, old)
+    moved = False
+    try:
+        if files:
+            os.rename(tmp_w, final_w)
+            moved = True
+        os.rename(tmp_yaml, out)
+    except OSError:
+        if moved:
+            os.rename(final_w, tmp_w)
+        if old:
+            os.rename(old, final_w)
+        raise
 
 
 def parse_shape(s):
@@ -1819,6 +2522,8 @@ def parse_shape(s):
         raise Fail("--shape %s: dims must be integers" % s)
     if not name or not d or any(v < 1 for v in d):
         raise Fail("--shape %s: dims must be positive integers" % s)
+    if numel(d) > MAX_ELEMENTS:
+        raise Fail("--shape %s: more than 2^31 elements" % s)
     return name, d
 
 
@@ -1855,27 +2560,46 @@ def main(argv):
     import onnx as onnx_mod
     from onnx import numpy_helper as nh
     np, onnx, numpy_helper = numpy, onnx_mod, nh
+    # A model's values may overflow or divide by zero when folded: NumPy's
+    # result (inf, nan) is what ONNX computes, and its warnings on stderr
+    # would break the one-line errors.
+    np.seterr(all="ignore")
+    warnings.simplefilter("ignore", RuntimeWarning)
     src = args.model
     out = args.out
     if not out.endswith(".yaml") and not out.endswith(".yml"):
         die(PROG, "-o %s: the output must end in .yaml" % out)
+    debug = bool(os.environ.get("QCC_IMPORT_DEBUG"))
+    model = imp = None
     try:
         shapes = dict(parse_shape(s) for s in args.shape)
+        # The input first, all of it, before the output is looked at.
         try:
-            model = onnx.load(src)
-        except FileNotFoundError:
-            raise Fail("no such file")
+            model = read_model(src)
+            check_model_input(model, src)
+        except (Fail, KeyboardInterrupt):
+            raise
+        except MemoryError:
+            raise Fail("out of memory reading the model")
         except Exception as e:
-            raise Fail("not a readable ONNX model: %s"
-                       % (str(e).splitlines() or ["?"])[0])
+            if debug:
+                raise
+            raise Fail("cannot read the model (%s: %s)"
+                       % (type(e).__name__, e))
         imp = Importer(model, src, shapes)
         imp.collect_inputs()
         imp.run()
+        # Problems first: an input the format cannot take (a 0 dim, a
+        # dynamic one) gets a stand-in shape that later checks may trip on.
         if imp.problems:
             items = ["%s: %s" % p for p in imp.problems]
             raise Fail("unsupported: %d problem%s: %s"
                        % (len(items), "" if len(items) == 1 else "s",
                           "; ".join(items)))
+        if imp.invalid:
+            raise Fail("invalid ONNX node%s %s" % (
+                "s" if len(imp.invalid) > 1 else "",
+                "; ".join("%s: %s" % p for p in imp.invalid)))
         name = model_name(imp, src, args.name)
         stem = os.path.basename(out).rsplit(".", 1)[0]
         weights_dir = (re.sub(r"[^A-Za-z0-9_.-]", "_", stem).lstrip(".") or
@@ -1886,14 +2610,24 @@ def main(argv):
         except OSError as e:
             die(out, "cannot write: %s" % e)
     except Fail as e:
-        die(src, str(e))
-    except Exception as e:  # a bug: still one line, unless debugging
-        if os.environ.get("QCC_IMPORT_DEBUG"):
+        die(e.where or src, str(e))
+    except Bug as e:
+        why = invalid_reason(model)
+        if why:
+            die(src, "not a valid ONNX model: %s" % why)
+        die(src, "the imported model does not load (an importer bug): %s" % e)
+    except Exception as e:  # a bug, unless the model is invalid
+        if debug:
             raise
-        die(src, "internal error in the importer (%s: %s); set "
-            "QCC_IMPORT_DEBUG=1 for a traceback" % (type(e).__name__, e))
+        why = invalid_reason(model)
+        if why:
+            die(src, "not a valid ONNX model: %s" % why)
+        at = getattr(e, "qcc_where", None)
+        die(src, "internal error in the importer%s (%s: %s); set "
+            "QCC_IMPORT_DEBUG=1 for a traceback"
+            % (" at " + at if at else "", type(e).__name__, e))
     for w in imp.warnings:
-        sys.stderr.write("%s: warning: %s\n" % (src, w))
+        sys.stderr.write("%s: warning: %s\n" % (oneline(src), oneline(w)))
     return 0
 
 
