@@ -107,16 +107,30 @@ int profile_load(const char *path, Profile *p, Diag *d) {
   return rc;
 }
 
-/* A YAML single-quoted scalar: a quote inside is written twice, so any
- * name or method reads back as the same string. */
+/* A YAML double-quoted scalar: quotes, backslashes, line breaks and other
+ * control characters are escaped, so any name or method a profile loaded
+ * with reads back as the same string (single quotes, used before, cannot
+ * hold a line break or a control character: both fuzz findings). */
 static void put_quoted(StrBuf *b, const char *s) {
-  strbuf_putc(b, '\'');
+  strbuf_putc(b, '"');
   for (; *s; s++) {
-    if (*s == '\'')
-      strbuf_putc(b, '\'');
-    strbuf_putc(b, *s);
+    unsigned char c = (unsigned char)*s;
+    /* YAML 1.1 also breaks lines at NEL, LS and PS (UTF-8 below). */
+    if (c == 0xc2 && (unsigned char)s[1] == 0x85) {
+      strbuf_puts(b, "\\N");
+      s++;
+    } else if (c == 0xe2 && (unsigned char)s[1] == 0x80 &&
+               ((unsigned char)s[2] == 0xa8 || (unsigned char)s[2] == 0xa9)) {
+      strbuf_puts(b, (unsigned char)s[2] == 0xa8 ? "\\L" : "\\P");
+      s += 2;
+    } else if (c == '"' || c == '\\')
+      strbuf_printf(b, "\\%c", c);
+    else if (c < 0x20 || c == 0x7f)
+      strbuf_printf(b, "\\x%02x", c);
+    else
+      strbuf_putc(b, (char)c);
   }
-  strbuf_putc(b, '\'');
+  strbuf_putc(b, '"');
 }
 
 char *profile_format(const Profile *p) {

@@ -1,6 +1,6 @@
 /* Calibration profiles: profile_format writes what profile_load reads back,
- * for any names (the fuzzer found a single quote in a method name broke
- * the round trip: tests/fuzz/findings/profile_format_quote.yaml), and
+ * for any names (the fuzzer found that a quote, a line break or a control
+ * character in a name broke the round trip: tests/fuzz/findings/), and
  * ranges are checked as the f32 values the passes use. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,9 +26,10 @@ static const char *write_temp(const char *text) {
 
 static void test_quotes_round_trip(void **state) {
   (void)state;
-  ProfileRange ranges[2] = {{.tensor = "it's", .lo = -1.5f, .hi = 2.25f},
-                            {.tensor = "''", .lo = 0, .hi = 3.0e38f}};
-  Profile p = {.samples = 7, .ranges = ranges, .num_ranges = 2};
+  ProfileRange ranges[3] = {{.tensor = "it's", .lo = -1.5f, .hi = 2.25f},
+                            {.tensor = "''", .lo = 0, .hi = 3.0e38f},
+                            {.tensor = "a\nb\t\"c\\\x01\u2028\xc2\x85", .lo = -1, .hi = 1}};
+  Profile p = {.samples = 7, .ranges = ranges, .num_ranges = 3};
   snprintf(p.model, sizeof p.model, "m'odel");
   snprintf(p.graph_hash, sizeof p.graph_hash, "0123456789abcdef");
   snprintf(p.method, sizeof p.method, "m'");
@@ -43,9 +44,10 @@ static void test_quotes_round_trip(void **state) {
   assert_string_equal(q.model, "m'odel");
   assert_string_equal(q.method, "m'");
   assert_int_equal(q.samples, 7);
-  assert_int_equal(q.num_ranges, 2);
+  assert_int_equal(q.num_ranges, 3);
   assert_string_equal(q.ranges[0].tensor, "it's");
   assert_string_equal(q.ranges[1].tensor, "''");
+  assert_string_equal(q.ranges[2].tensor, "a\nb\t\"c\\\x01\u2028\xc2\x85");
   assert_true(q.ranges[0].lo == -1.5f && q.ranges[0].hi == 2.25f);
   assert_true(q.ranges[1].lo == 0 && q.ranges[1].hi == 3.0e38f);
   profile_free(&q);
