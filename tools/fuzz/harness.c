@@ -110,16 +110,3 @@ void fuzz_require_diag(const Diag *d) {
     abort();
   }
 }
-
-int fuzz_known(const char *id) {
-  const char *list = getenv("QCC_FUZZ_KNOWN");
-  size_t n = strlen(id);
-  for (const char *s = list; s && *s;) {
-    const char *comma = strchr(s, ',');
-    size_t len = comma ? (size_t)(comma - s) : strlen(s);
-    if (len == n && strncmp(s, id, n) == 0)
-      return 1;
-    s += len + (comma ? 1 : 0);
-  }
-  return 0;
-}

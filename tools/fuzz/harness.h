@@ -20,10 +20,6 @@ const char *fuzz_scratch_dir(void);
 const char *fuzz_scratch_path(const char *name);
 /* Replaces the file at path with exactly size bytes of data. */
 void fuzz_write_file(const char *path, const void *data, size_t size);
-/* Whether $QCC_FUZZ_KNOWN (a comma-separated list) names this known,
- * reported finding, so that a long run can look past it for others. The
- * smoke never sets it. */
-int fuzz_known(const char *id);
 /* Aborts unless d holds an error with a message: every rejected input must
  * say why. */
 void fuzz_require_diag(const Diag *d);

@@ -62,7 +62,8 @@ yaml_model)
 profile)
   for f in tests/fuzz/corpus/profile/*; do seed "$f" "$(basename "$f")"; done
   words format qcc-profile-1 model graph_hash method samples ranges minmax \
-    "'" "''" "[" "]" "1e39" "1e-50" "-0" ".nan" ".inf" "0x10" ;;
+    "'" "''" '\"' '\\n' '\\x01' "[" "]" "1e39" "1e-50" "-0" ".nan" \
+    ".inf" "0x10" ;;
 recipe)
   # The detectors' recipe files end in a newline that their apps strip.
   for f in examples/detectors/*.recipe; do
