@@ -5,9 +5,10 @@
                         [--qcc QCC] [--known CAT,...] [-v]
 
 libFuzzer cannot fuzz Python, so this does what it would, simply: it takes
-the seed models (the importer tests' tests/onnx/make_onnx.py models, a few
-small ones from Debian's libonnx-testdata and, where present, the small
-models in /work/shared/models), mutates them for S seconds (default 30) with
+the seed models (the importer tests' tests/onnx/make_onnx.py models, the
+hostile fixtures in tests/bad/onnx, a few small ones from Debian's
+libonnx-testdata and, where present, the small models in
+/work/shared/models), mutates them for S seconds (default 30) with
 a random.Random(N) (default 1) -- bytes flipped, cut, inserted, or, with
 the onnx API, a field of the model changed: a dim, a type, an attribute, a
 name, an op, an initializer -- and runs the importer on each, as
@@ -47,11 +48,13 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 IMPORTER = os.path.join(SRC, "tools", "onnx_import.py")
 MAKE_ONNX = os.path.join(SRC, "tests", "onnx", "make_onnx.py")
+BAD_ONNX = os.path.join(SRC, "tests", "bad", "onnx")  # hostile fixtures
 TESTDATA = "/usr/share/libonnx-testdata/data"
 # Small, and between them most of what the importer maps (docs/onnx.md),
 # some with weights as initializers, some (node tests) as graph inputs.
@@ -96,9 +99,17 @@ STRINGS = [b"", b"SAME_UPPER", b"SAME_LOWER", b"VALID", b"NOTSET", b"nearest",
 # ---- seeds -------------------------------------------------------------------
 
 
-def make_seeds():
-    """The seed models as (name, bytes), in a fixed order."""
+def make_seeds(work):
+    """The seed models as (name, bytes), in a fixed order. The hostile
+    fixtures' external data files go to WORK, beside the model run."""
     seeds = []
+    for f in sorted(os.listdir(BAD_ONNX)) if os.path.isdir(BAD_ONNX) else []:
+        p = os.path.join(BAD_ONNX, f)
+        if f.endswith(".onnx"):
+            with open(p, "rb") as fh:
+                seeds.append(("tests-bad-onnx-" + f[:-5], fh.read()))
+        elif f.endswith(".bin"):
+            shutil.copy(p, os.path.join(work, f))
     spec = importlib.util.spec_from_file_location("make_onnx", MAKE_ONNX)
     mk = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mk)
@@ -252,7 +263,9 @@ def mutate_model(data, rng):
     import onnx
     m = onnx.ModelProto()
     try:
-        m.ParseFromString(data)
+        with warnings.catch_warnings():  # "Unexpected end-group tag": noise
+            warnings.simplefilter("ignore")
+            m.ParseFromString(data)
     except Exception:
         return None
     try:
@@ -430,8 +443,8 @@ def judge(status, text):
                                                   lines[0] if lines else "")
     msg = errors[0]
     if "internal error in the importer" in msg:
-        m = re.search(r"internal error in the importer \((\w+): ([^;]{0,60})",
-                      msg)
+        m = re.search(r"internal error in the importer[^(]*\((\w+): "
+                      r"([^;)]{0,60})", msg)
         return "internal", m.group(1) + ": " + shape_of(m.group(2)) if m \
             else msg
     if "does not load" in msg:
@@ -498,7 +511,7 @@ def main(argv):
     os.makedirs(work, exist_ok=True)
     findings_dir = args.findings or os.path.join(work, "findings")
     try:
-        seeds = make_seeds()
+        seeds = make_seeds(work)
         mod = load_importer()
         rng = random.Random(args.seed)
         model = os.path.join(work, "model.onnx")
