@@ -1788,6 +1788,9 @@ class Importer:
         if self.opset < 7 and a.get("is_test", 1) == 0:
             raise Unsupported("training mode (is_test = 0)")
         xs = self.shp(n.input[0])
+        if len(xs) < 2:  # a fuzz finding: xs[1] below raised IndexError
+            raise Unsupported("input '%s' has rank %d; the format's batch_norm "
+                              "takes [N, C, ...]" % (n.input[0], len(xs)))
         for i in range(1, 5):
             if tuple(self.shp(n.input[i])) != (xs[1],):
                 raise Unsupported("parameter '%s' has shape %s, expected [%d]"
