@@ -34,8 +34,14 @@ static int parse_triple(const char *v, float out[3]) {
 
 static int fail(char *err, size_t err_size, const char *fmt, const char *tok,
                 int tok_len) {
-  if (err && err_size)
+  if (err && err_size) {
     snprintf(err, err_size, fmt, tok_len, tok);
+    /* The step is quoted as written; a control character in it (a line
+     * break) would split the one-line error the header promises. */
+    for (char *c = err; *c; c++)
+      if ((unsigned char)*c < 0x20 || *c == 0x7f)
+        *c = '?';
+  }
   return -1;
 }
 

@@ -133,6 +133,10 @@ static void test_runtime_api(void **state) {
   assert_non_null(strstr(err, "bad value 'mean=1e39'"));
   assert_int_equal(qcc_preprocess_parse("std=1:2:-3e38", &p, err, sizeof err), 0);
   assert_int_equal(qcc_preprocess_parse("std=1:2:-4e38", &p, err, sizeof err), -1);
+  /* A line break inside a bad step stays out of the one-line error. */
+  assert_int_equal(qcc_preprocess_parse("gam\nma=2", &p, err, sizeof err), -1);
+  assert_null(strchr(err, '\n'));
+  assert_non_null(strstr(err, "gam?ma=2"));
   assert_int_equal(qcc_preprocess_parse("", &p, err, sizeof err), 0);
   assert_true(p.std[0] == 1 && p.width == 0 && !p.bgr);
   p.width = 416;
