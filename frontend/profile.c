@@ -141,7 +141,10 @@ char *profile_format(const Profile *p) {
   put_quoted(&b, p->graph_hash);
   strbuf_puts(&b, "\nmethod: ");
   put_quoted(&b, p->method);
-  strbuf_printf(&b, "\nsamples: %d\nranges:\n", p->samples);
+  /* An empty mapping must be written as one: a bare "ranges:" reads back
+   * as null (a fuzz finding). */
+  strbuf_printf(&b, "\nsamples: %d\nranges:%s\n", p->samples,
+                p->num_ranges ? "" : " {}");
   for (int i = 0; i < p->num_ranges; i++) {
     /* %.9g round-trips every f32. */
     strbuf_puts(&b, "  ");

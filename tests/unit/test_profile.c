@@ -53,6 +53,22 @@ static void test_quotes_round_trip(void **state) {
   profile_free(&q);
 }
 
+static void test_no_ranges_round_trip(void **state) {
+  (void)state;
+  Profile p = {.samples = 1};
+  snprintf(p.model, sizeof p.model, "m");
+  char *text = profile_format(&p);
+  const char *path = write_temp(text);
+  free(text);
+  Profile q;
+  Diag d;
+  diag_clear(&d);
+  assert_int_equal(profile_load(path, &q, &d), 0);
+  unlink(path);
+  assert_int_equal(q.num_ranges, 0);
+  profile_free(&q);
+}
+
 static void expect_error(const char *range, const char *msg) {
   char text[256];
   snprintf(text, sizeof text,
@@ -79,6 +95,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_quotes_round_trip),
       cmocka_unit_test(test_ranges_as_f32),
+      cmocka_unit_test(test_no_ranges_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
