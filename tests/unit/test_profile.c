@@ -57,6 +57,8 @@ static void test_no_ranges_round_trip(void **state) {
   (void)state;
   Profile p = {.samples = 1};
   snprintf(p.model, sizeof p.model, "m");
+  snprintf(p.graph_hash, sizeof p.graph_hash, "0123456789abcdef");
+  snprintf(p.method, sizeof p.method, "minmax");
   char *text = profile_format(&p);
   const char *path = write_temp(text);
   free(text);
