@@ -97,7 +97,8 @@ int qcc_write_file_atomic(const char *path, const void *data, size_t len,
   return 0;
 }
 
-int qcc_make_dirs(const char *path, Diag *d) {
+int qcc_make_dirs_noting(const char *path, void (*made)(void *, const char *),
+                         void *user, Diag *d) {
   size_t n = strlen(path);
   char *p = malloc(n + 1);
   if (!p)
@@ -108,7 +109,10 @@ int qcc_make_dirs(const char *path, Diag *d) {
       continue;
     char c = p[i];
     p[i] = 0;
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+    if (mkdir(p, 0777) == 0) {
+      if (made)
+        made(user, p);
+    } else if (errno != EEXIST) {
       int e = errno;
       free(p);
       return diag_error(d, srcloc(path, 0, 0), "cannot create folder: %s",
@@ -122,4 +126,8 @@ int qcc_make_dirs(const char *path, Diag *d) {
   if (!isdir)
     return diag_error(d, srcloc(path, 0, 0), "not a folder");
   return 0;
+}
+
+int qcc_make_dirs(const char *path, Diag *d) {
+  return qcc_make_dirs_noting(path, NULL, NULL, d);
 }

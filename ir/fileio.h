@@ -21,5 +21,8 @@ int qcc_write_file_atomic(const char *path, const void *data, size_t len,
                           Diag *d);
 /* Creates `path` and missing parents (mode 0777 & ~umask). */
 int qcc_make_dirs(const char *path, Diag *d);
+/* The same, calling made(user, folder) for each folder it creates. */
+int qcc_make_dirs_noting(const char *path, void (*made)(void *, const char *),
+                         void *user, Diag *d);
 
 #endif

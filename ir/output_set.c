@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "ir.h"
 
 struct OutputSet {
@@ -108,40 +109,20 @@ static void set_free(OutputSet *s) {
   free(s);
 }
 
-/* mkdir -p that records each folder it made. */
+static void note_dir(void *user, const char *dir) {
+  OutputSet *s = user;
+  s->dirs = grow(s->dirs, &s->cap_dirs, s->num_dirs + 1, sizeof(char *));
+  s->dirs[s->num_dirs++] = strdup(dir);
+}
+
+/* mkdir -p that records each folder it made, with the signals blocked so
+ * that a folder is never made without being recorded for removal. */
 static int make_dirs(OutputSet *s, const char *path, Diag *d) {
-  size_t n = strlen(path);
-  char *p = strdup(path);
-  if (!p)
-    QCC_DIE("out of memory");
-  for (size_t i = 1; i <= n; i++) {
-    if (p[i] != '/' && p[i] != 0)
-      continue;
-    char c = p[i];
-    p[i] = 0;
-    struct stat st;
-    if (stat(p, &st) != 0) {
-      sigset_t old;
-      block_signals(&old);
-      int made = mkdir(p, 0777) == 0;
-      int e = errno;
-      if (made) {
-        s->dirs = grow(s->dirs, &s->cap_dirs, s->num_dirs + 1, sizeof(char *));
-        s->dirs[s->num_dirs++] = strdup(p);
-      }
-      sigprocmask(SIG_SETMASK, &old, NULL);
-      if (!made && e != EEXIST) {
-        free(p);
-        return diag_error(d, srcloc(path, 0, 0), "cannot create folder: %s",
-                          strerror(e));
-      }
-    }
-    p[i] = c;
-  }
-  struct stat st;
-  int isdir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-  free(p);
-  return isdir ? 0 : diag_error(d, srcloc(path, 0, 0), "not a folder");
+  sigset_t old;
+  block_signals(&old);
+  int rc = qcc_make_dirs_noting(path, note_dir, s, d);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  return rc;
 }
 
 int output_set_make_dir(OutputSet *s, const char *dir, Diag *d) {
