@@ -110,3 +110,27 @@ void fuzz_require_diag(const Diag *d) {
     abort();
   }
 }
+
+void fuzz_require_ir_round_trip(const Graph *g) {
+  char *a = ir_print(g);
+  if (!a)
+    abort();
+  Diag d;
+  diag_clear(&d);
+  Graph *g2 = ir_parse(a, strlen(a), "printed.qir", &d);
+  if (!g2) {
+    char buf[QCC_DIAG_MSG_MAX + 300];
+    fprintf(stderr, "fuzz: printed IR does not parse back: %s\n%s\n",
+            diag_format(&d, buf, sizeof buf), a);
+    abort();
+  }
+  char *b = ir_print(g2);
+  if (!b || strcmp(a, b) != 0) {
+    fprintf(stderr, "fuzz: print(parse(print(g))) != print(g):\n%s\n---\n%s\n", a,
+            b ? b : "(null)");
+    abort();
+  }
+  free(a);
+  free(b);
+  ir_graph_destroy(g2);
+}

@@ -23,5 +23,8 @@ void fuzz_write_file(const char *path, const void *data, size_t size);
 /* Aborts unless d holds an error with a message: every rejected input must
  * say why. */
 void fuzz_require_diag(const Diag *d);
+/* Aborts unless g's textual IR parses back and prints identically:
+ * print(parse(print(g))) == print(g). */
+void fuzz_require_ir_round_trip(const Graph *g);
 
 #endif
