@@ -62,13 +62,18 @@ static char *path_in(const char *dir, const char *prefix, const char *name,
   return p;
 }
 
-/* Links obj into a shared library at `tmp` (the staged name of so_path). */
-static int link_shared(const char *obj_path, const char *tmp,
+/* Links the staged object obj_path into a shared library staged as
+ * so_path in the same set. */
+static int link_shared(OutputSet *outputs, const char *obj_path,
                        const char *so_path, Diag *d) {
+  const char *obj = output_set_stage(outputs, obj_path, d); /* its staged name */
+  const char *tmp = obj ? output_set_stage(outputs, so_path, d) : NULL;
+  if (!tmp)
+    return -1;
   pid_t pid = fork();
   if (pid == 0) {
     const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
-    execlp(cc, cc, "-shared", "-o", tmp, obj_path, "-lm", (char *)NULL);
+    execlp(cc, cc, "-shared", "-o", tmp, obj, "-lm", (char *)NULL);
     _exit(127);
   }
   int status = 0;
@@ -226,11 +231,9 @@ int cmd_compile(int argc, char **argv) {
   paths[2] = path_in(out_dir, "lib", prefix, ".so");
   paths[3] = path_in(out_dir, "", prefix, ".ll");
   paths[4] = path_in(out_dir, "", prefix, ".s");
-  const char *so_tmp = NULL;
   if (output_set_write(outputs, paths[0], out.object, out.object_size, &d) ||
       output_set_write(outputs, paths[1], out.header, strlen(out.header), &d) ||
-      !(so_tmp = output_set_stage(outputs, paths[2], &d)) ||
-      link_shared(output_set_stage(outputs, paths[0], &d), so_tmp, paths[2], &d) ||
+      link_shared(outputs, paths[0], paths[2], &d) ||
       (out.llvm_text &&
        output_set_write(outputs, paths[3], out.llvm_text, strlen(out.llvm_text), &d)) ||
       (out.asm_text &&
