@@ -30,14 +30,29 @@ static char *dup(const char *s) {
   return p;
 }
 
-static void format_params(const QuantParams *q, char *buf, size_t n) {
-  if (!q)
+static ReportParams report_params(const QuantParams *q) {
+  ReportParams r = {.kind = q ? RP_QUANT : RP_F32, .channels = 1};
+  if (q) {
+    r.dtype = q->dtype;
+    r.channels = q->count;
+    r.scale = q->scale[0];
+    r.zero_point = q->zero_point[0];
+  }
+  return r;
+}
+
+/* "u8 0.0127:33", "i8 per-channel (16)", "f32" or "-". */
+static const char *params_text(const ReportParams *r, char *buf, size_t n) {
+  if (r->kind == RP_NONE)
+    snprintf(buf, n, "-");
+  else if (r->kind == RP_F32)
     snprintf(buf, n, "f32");
-  else if (q->count == 1)
-    snprintf(buf, n, "%s %.6g:%d", dtype_name(q->dtype), (double)q->scale[0],
-             (int)q->zero_point[0]);
+  else if (r->channels == 1)
+    snprintf(buf, n, "%s %.6g:%d", dtype_name(r->dtype), (double)r->scale,
+             (int)r->zero_point);
   else
-    snprintf(buf, n, "%s per-channel (%d)", dtype_name(q->dtype), q->count);
+    snprintf(buf, n, "%s per-channel (%d)", dtype_name(r->dtype), r->channels);
+  return buf;
 }
 
 static const Node *find_node(const Graph *g, const char *name) {
@@ -112,19 +127,18 @@ int quant_report_build(QuantReport *r, const Graph *float_g, const Graph *q_g,
     const Node *qn = find_node(q_g, n->name);
     snprintf(row->weights, sizeof row->weights, "-");
     if (qn && qn->num_inputs > 0) {
-      format_params(qn->inputs[0]->dtype == DT_F32 ? NULL : qn->inputs[0]->quant,
-                    row->in_params, sizeof row->in_params);
+      row->in = report_params(qn->inputs[0]->dtype == DT_F32 ? NULL
+                                                             : qn->inputs[0]->quant);
       if (qn->num_outputs > 0)
-        format_params(qn->outputs[0]->dtype == DT_F32 ? NULL
-                                                      : qn->outputs[0]->quant,
-                      row->out_params, sizeof row->out_params);
+        row->out = report_params(qn->outputs[0]->dtype == DT_F32
+                                     ? NULL
+                                     : qn->outputs[0]->quant);
       if ((qn->op == OP_QCONV2D || qn->op == OP_QLINEAR) && qn->inputs[1]->quant)
         snprintf(row->weights, sizeof row->weights, "%s",
                  qn->inputs[1]->quant->axis < 0 ? "i8 per-tensor"
                                                 : "i8 per-channel");
     } else {
-      snprintf(row->in_params, sizeof row->in_params, "-");
-      snprintf(row->out_params, sizeof row->out_params, "-");
+      row->in.kind = row->out.kind = RP_NONE;
     }
     twin[i] = n->num_outputs ? counterpart(q_g, n->outputs[0]->name) : NULL;
   }
@@ -141,12 +155,12 @@ int quant_report_build(QuantReport *r, const Graph *float_g, const Graph *q_g,
     row->int8 ? r->num_int8++ : r->num_f32++;
     snprintf(row->weights, sizeof row->weights, "-");
     const Node *qn = find_node(q_g, e->node);
-    format_params(qn && qn->inputs[0]->dtype != DT_F32 ? qn->inputs[0]->quant
-                                                       : NULL,
-                  row->in_params, sizeof row->in_params);
-    format_params(qn && qn->outputs[0]->dtype != DT_F32 ? qn->outputs[0]->quant
-                                                        : NULL,
-                  row->out_params, sizeof row->out_params);
+    row->in = report_params(qn && qn->inputs[0]->dtype != DT_F32
+                                ? qn->inputs[0]->quant
+                                : NULL);
+    row->out = report_params(qn && qn->outputs[0]->dtype != DT_F32
+                                 ? qn->outputs[0]->quant
+                                 : NULL);
     row->sqnr_db = NAN;
   }
 
@@ -238,8 +252,10 @@ char *quant_report_markdown(const QuantReport *r) {
           "SQNR dB | note |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n");
   for (int i = 0; i < r->num_rows; i++) {
     const QuantReportRow *w = &r->rows[i];
+    char in[64], out[64];
     strbuf_printf(&t, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", w->node, w->op,
-        w->int8 ? "int8" : "f32", w->in_params, w->out_params, w->weights,
+        w->int8 ? "int8" : "f32", params_text(&w->in, in, sizeof in),
+        params_text(&w->out, out, sizeof out), w->weights,
         db(w->sqnr_db, b, sizeof b), w->detail);
   }
   return strbuf_take(&t);
@@ -270,21 +286,19 @@ static void put_json_number(StrBuf *t, double v) {
     strbuf_printf(t, "%.4f", v);
 }
 
-/* A row's parameter text ("u8 0.0127:33", "i8 per-channel (16)", "f32",
- * "-") as JSON: numbers as numbers, null where the node has none. */
-static void put_json_params(StrBuf *t, const char *s) {
-  char dt[16];
-  double scale;
-  int zp, channels;
-  if (sscanf(s, "%15s %lg:%d", dt, &scale, &zp) == 3)
-    strbuf_printf(t, "{\"dtype\": \"%s\", \"scale\": %.9g, \"zero_point\": %d}",
-                  dt, scale, zp);
-  else if (sscanf(s, "%15s per-channel (%d)", dt, &channels) == 2)
-    strbuf_printf(t, "{\"dtype\": \"%s\", \"per_channel\": %d}", dt, channels);
-  else if (strcmp(s, "-") == 0)
+/* A row's parameters as JSON: numbers as numbers, null where the node has
+ * none. */
+static void put_json_params(StrBuf *t, const ReportParams *r) {
+  if (r->kind == RP_NONE)
     strbuf_printf(t, "null");
+  else if (r->kind == RP_F32)
+    strbuf_printf(t, "{\"dtype\": \"f32\"}");
+  else if (r->channels == 1)
+    strbuf_printf(t, "{\"dtype\": \"%s\", \"scale\": %.9g, \"zero_point\": %d}",
+                  dtype_name(r->dtype), (double)r->scale, (int)r->zero_point);
   else
-    strbuf_printf(t, "{\"dtype\": \"%s\"}", s);
+    strbuf_printf(t, "{\"dtype\": \"%s\", \"per_channel\": %d}",
+                  dtype_name(r->dtype), r->channels);
 }
 
 char *quant_report_json(const QuantReport *r) {
@@ -306,9 +320,9 @@ char *quant_report_json(const QuantReport *r) {
     strbuf_printf(&t, ", \"op\": ");
     put_json_string(&t, w->op);
     strbuf_printf(&t, ", \"precision\": \"%s\", \"input\": ", w->int8 ? "int8" : "f32");
-    put_json_params(&t, w->in_params);
+    put_json_params(&t, &w->in);
     strbuf_printf(&t, ", \"output\": ");
-    put_json_params(&t, w->out_params);
+    put_json_params(&t, &w->out);
     strbuf_printf(&t, ", \"weights\": ");
     put_json_string(&t, w->weights);
     strbuf_printf(&t, ", \"sqnr_db\": ");

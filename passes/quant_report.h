@@ -9,10 +9,20 @@
 
 #include "pass.h"
 
+/* The parameters of a node's input or output, as the report shows them. */
+typedef struct ReportParams {
+  enum { RP_NONE, RP_F32, RP_QUANT } kind; /* NONE: the node has none */
+  DType dtype;
+  float scale;        /* per tensor (channels == 1) */
+  int32_t zero_point;
+  int channels;
+} ReportParams;
+
 typedef struct QuantReportRow {
   char *node, *op, *detail;
   bool int8;
-  char in_params[64], out_params[64], weights[48];
+  ReportParams in, out;
+  char weights[48];
   double sqnr_db; /* of the node's first result; INFINITY when exact, NAN
                      when the result is not comparable */
 } QuantReportRow;
