@@ -614,6 +614,17 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   int64_t *scratch = calloc((size_t)nn + 1, sizeof(int64_t));
   if (!spec || !scratch)
     QCC_DIE("out of memory");
+  /* One set of node functions and entry points per variant; multi emits
+   * three, each with its CPU and features as function attributes, and a
+   * cpuid dispatcher in front. */
+  TargetKind variants[3] = {opts->target};
+  int nv = 1;
+  if (opts->target == TARGET_MULTI) {
+    variants[0] = TARGET_AVX512VNNI;
+    variants[1] = TARGET_AVX2;
+    variants[2] = TARGET_GENERIC;
+    nv = 3;
+  }
   int rc = 0;
   for (int i = 0; i < nn && !rc; i++) {
     const Node *n = g->nodes[i];
@@ -625,7 +636,11 @@ static int build_module(const Graph *g, const BackendOptions *opts,
                       "on %s", op_info(n->op)->name, n->name,
                       n->num_inputs && n->inputs[0]->dtype == DT_F32 ? "f32" : "u8");
     else if (spec[i]->scratch)
-      scratch[i] = spec[i]->scratch(n, opts->target);
+      for (int v = 0; v < nv; v++) { /* the variants share the workspace */
+        int64_t bytes = spec[i]->scratch(n, variants[v]);
+        if (bytes > scratch[i])
+          scratch[i] = bytes;
+      }
   }
   Module m = {0};
   m.g = g;
@@ -670,17 +685,6 @@ static int build_module(const Graph *g, const BackendOptions *opts,
       int8_nodes += is_int8_node(g->nodes[i]);
       kernels++;
     }
-  /* One set of node functions and entry points per variant; multi emits
-   * three, each with its CPU and features as function attributes, and a
-   * cpuid dispatcher in front. */
-  TargetKind variants[3] = {opts->target};
-  int nv = 1;
-  if (opts->target == TARGET_MULTI) {
-    variants[0] = TARGET_AVX512VNNI;
-    variants[1] = TARGET_AVX2;
-    variants[2] = TARGET_GENERIC;
-    nv = 3;
-  }
   LLVMValueRef entries[3][2] = {{NULL}};
   for (int v = 0; v < nv && !rc; v++) {
     char vprefix[160];
@@ -700,6 +704,11 @@ static int build_module(const Graph *g, const BackendOptions *opts,
                  phase ? "" : ".pre");
         LLVMValueRef fn = LLVMAddFunction(mod, name, m.node_fn_t);
         LLVMSetLinkage(fn, LLVMInternalLinkage);
+        /* Every node keeps its own symbol, so profiles and the assembly
+         * show each layer's kernel; a call per node costs nothing. */
+        LLVMAddAttributeAtIndex(
+            fn, LLVMAttributeFunctionIndex,
+            LLVMCreateEnumAttribute(e->ctx, LLVMGetEnumAttributeKindForName("noinline", 8), 0));
         if (nv > 1)
           set_target_attrs(e, fn, variants[v]);
         if (phase) {

@@ -5,12 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Register budgets: vnni512 has 32 zmm, of which a tile of 24
+ * accumulators leaves the weights of up to 4 blocks and the broadcast
+ * (MLAS and oneDNN use the same 24); avx2 has 16 ymm: 12 accumulators, 2
+ * weight vectors, the broadcast and the product. emul512 keeps vnni512's
+ * tile so that it proves the same schedule. */
 DotStep dot_step_for(TargetKind t) {
   switch (t) {
-  case TARGET_AVX512VNNI: return (DotStep){STEP_VNNI512, 16, 64, "avx512vnni"};
+  case TARGET_AVX512VNNI: return (DotStep){STEP_VNNI512, 16, 4, 1, 64, 24, "avx512vnni"};
   case TARGET_AVX512VNNI_EMULATED:
-    return (DotStep){STEP_EMUL512, 16, 64, "avx512vnni_emulated"};
-  case TARGET_AVX2: return (DotStep){STEP_AVX2, 8, 64, "avx2"};
+    return (DotStep){STEP_EMUL512, 16, 4, 1, 64, 24, "avx512vnni_emulated"};
+  case TARGET_AVX2: return (DotStep){STEP_AVX2, 8, 2, 2, 32, 12, "avx2"};
   case TARGET_NATIVE: {
     char *f = LLVMGetHostCPUFeatures();
     DotStep s = strstr(f, "+avx512vnni") ? dot_step_for(TARGET_AVX512VNNI)
@@ -19,24 +24,19 @@ DotStep dot_step_for(TargetKind t) {
     LLVMDisposeMessage(f);
     return s;
   }
-  default: return (DotStep){STEP_GENERIC, 8, 32, "generic"};
+  default: return (DotStep){STEP_GENERIC, 8, 4, 1, 32, 4, "generic"};
   }
 }
 
-void dot_step_pack(const DotStep *s, const int8_t w[][4], void *dst) {
-  if (s->kind == STEP_AVX2) {
-    /* Two pair-slabs: [pair p][lane j][2] as i16. */
+void dot_step_pack(const DotStep *s, const int8_t *w, void *dst) {
+  int n = s->lanes * s->k;
+  if (s->kind == STEP_AVX2) { /* i16[NR][2] */
     int16_t *d = dst;
-    for (int p = 0; p < 2; p++)
-      for (int j = 0; j < s->lanes; j++)
-        for (int i = 0; i < 2; i++)
-          d[(p * s->lanes + j) * 2 + i] = w[j][2 * p + i];
+    for (int i = 0; i < n; i++)
+      d[i] = w[i];
     return;
   }
-  int8_t *d = dst;
-  for (int j = 0; j < s->lanes; j++)
-    for (int i = 0; i < 4; i++)
-      d[j * 4 + i] = w[j][i];
+  memcpy(dst, w, (size_t)n);
 }
 
 static LLVMTypeRef vec(LLVMTypeRef t, unsigned n) { return LLVMVectorType(t, n); }
@@ -63,19 +63,6 @@ static LLVMValueRef sum_quads(Emit *e, LLVMValueRef p, unsigned n) {
   return total;
 }
 
-/* The plain-IR step: zext the activations, sext the weights, multiply, add
- * each lane's four products, add to acc. */
-static LLVMValueRef plain_step(Emit *e, unsigned lanes, LLVMValueRef acc,
-                               LLVMValueRef x4, LLVMValueRef wptr) {
-  unsigned nb = lanes * 4;
-  LLVMValueRef xb = LLVMBuildBitCast(e->b, splat(e, x4, lanes), vec(e->i8, nb), "");
-  LLVMValueRef wb = LLVMBuildLoad2(e->b, vec(e->i8, nb), wptr, "w");
-  LLVMSetAlignment(wb, 1);
-  LLVMValueRef xs = LLVMBuildZExt(e->b, xb, vec(e->i32, nb), "");
-  LLVMValueRef ws = LLVMBuildSExt(e->b, wb, vec(e->i32, nb), "");
-  return LLVMBuildAdd(e->b, acc, sum_quads(e, LLVMBuildMul(e->b, xs, ws, ""), lanes), "");
-}
-
 static LLVMValueRef x86_call(Emit *e, const char *name, LLVMTypeRef ret,
                              LLVMTypeRef *pt, unsigned n, LLVMValueRef *args) {
   LLVMTypeRef ft = LLVMFunctionType(ret, pt, n, 0);
@@ -85,46 +72,52 @@ static LLVMValueRef x86_call(Emit *e, const char *name, LLVMTypeRef ret,
   return LLVMBuildCall2(e->b, ft, fn, args, n, "");
 }
 
-LLVMValueRef dot_step_emit(Emit *e, const DotStep *s, LLVMValueRef acc,
-                           LLVMValueRef x4, LLVMValueRef wptr) {
+LLVMValueRef dot_step_x(Emit *e, const DotStep *s, LLVMValueRef word) {
+  unsigned lanes = (unsigned)s->lanes;
+  LLVMValueRef v = splat(e, word, lanes);
+  switch (s->kind) {
+  case STEP_VNNI512: return v;
+  case STEP_AVX2: return LLVMBuildBitCast(e->b, v, vec(e->i16, 2 * lanes), "");
+  default: /* plain IR: the 4 codes of every lane, zero-extended */
+    return LLVMBuildZExt(e->b, LLVMBuildBitCast(e->b, v, vec(e->i8, 4 * lanes), ""),
+                         vec(e->i32, 4 * lanes), "");
+  }
+}
+
+LLVMValueRef dot_step_w(Emit *e, const DotStep *s, LLVMValueRef wptr) {
+  unsigned lanes = (unsigned)s->lanes;
+  LLVMTypeRef t = s->kind == STEP_VNNI512 ? vec(e->i32, lanes)
+                  : s->kind == STEP_AVX2  ? vec(e->i16, 2 * lanes)
+                                          : vec(e->i8, 4 * lanes);
+  LLVMValueRef w = LLVMBuildLoad2(e->b, t, wptr, "w");
+  LLVMSetAlignment(w, s->kind == STEP_AVX2 ? 2 : 1);
+  if (s->kind == STEP_GENERIC || s->kind == STEP_EMUL512)
+    w = LLVMBuildSExt(e->b, w, vec(e->i32, 4 * lanes), "");
+  return w;
+}
+
+LLVMValueRef dot_step_apply(Emit *e, const DotStep *s, LLVMValueRef acc,
+                            LLVMValueRef x, LLVMValueRef w) {
+  unsigned lanes = (unsigned)s->lanes;
   switch (s->kind) {
   case STEP_GENERIC:
   case STEP_EMUL512:
-    return plain_step(e, (unsigned)s->lanes, acc, x4, wptr);
+    return LLVMBuildAdd(e->b, acc, sum_quads(e, LLVMBuildMul(e->b, x, w, ""), lanes), "");
   case STEP_VNNI512: {
     LLVMTypeRef v16 = vec(e->i32, 16);
-    LLVMValueRef wv = LLVMBuildLoad2(e->b, v16, wptr, "w");
-    LLVMSetAlignment(wv, 1);
     LLVMTypeRef pt[3] = {v16, v16, v16};
     /* vpdpbusd: unsigned bytes of the 2nd operand times signed bytes of
      * the 3rd, four per lane, added to the 1st. */
-    LLVMValueRef args[3] = {acc, splat(e, x4, 16), wv};
+    LLVMValueRef args[3] = {acc, x, w};
     return x86_call(e, "llvm.x86.avx512.vpdpbusd.512", v16, pt, 3, args);
   }
   case STEP_AVX2: {
-    /* (x0, x1) and (x2, x3) as two i16 pairs, each pair one i32 word made
-     * with scalar shifts, broadcast to 8 lanes; times the two pre-widened
-     * weight slabs: vpmaddwd sums each lane's pair exactly. */
+    /* vpmaddwd: the (x0, x1) i16 pair times each lane's (w0, w1), the
+     * two products summed into the lane's i32: exact for u8 x i8. */
     LLVMTypeRef v16i16 = vec(e->i16, 16), v8 = vec(e->i32, 8);
-    LLVMValueRef ff = em_i32(e, 0xFF);
-    LLVMValueRef x0 = LLVMBuildAnd(e->b, x4, ff, "");
-    LLVMValueRef x1 = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, x4, em_i32(e, 8), ""), ff, "");
-    LLVMValueRef x2 = LLVMBuildAnd(e->b, LLVMBuildLShr(e->b, x4, em_i32(e, 16), ""), ff, "");
-    LLVMValueRef x3 = LLVMBuildLShr(e->b, x4, em_i32(e, 24), "");
-    LLVMValueRef pair[2] = {
-        LLVMBuildOr(e->b, x0, LLVMBuildShl(e->b, x1, em_i32(e, 16), ""), ""),
-        LLVMBuildOr(e->b, x2, LLVMBuildShl(e->b, x3, em_i32(e, 16), ""), "")};
-    LLVMValueRef sum = acc;
-    for (int p = 0; p < 2; p++) {
-      LLVMValueRef xp = LLVMBuildBitCast(e->b, splat(e, pair[p], 8), v16i16, "");
-      LLVMValueRef wv = LLVMBuildLoad2(e->b, v16i16,
-                                       em_elem(e, e->i8, wptr, em_i64(e, 32 * p)), "w");
-      LLVMSetAlignment(wv, 2);
-      LLVMValueRef args[2] = {xp, wv};
-      LLVMTypeRef pts[2] = {v16i16, v16i16};
-      sum = LLVMBuildAdd(e->b, sum, x86_call(e, "llvm.x86.avx2.pmadd.wd", v8, pts, 2, args), "");
-    }
-    return sum;
+    LLVMValueRef args[2] = {x, w};
+    LLVMTypeRef pts[2] = {v16i16, v16i16};
+    return LLVMBuildAdd(e->b, acc, x86_call(e, "llvm.x86.avx2.pmadd.wd", v8, pts, 2, args), "");
   }
   }
   QCC_DIE("bad dot step %d", s->kind);

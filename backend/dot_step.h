@@ -1,21 +1,28 @@
 /* The innermost int8 step of the blocked conv/linear schedule, one per
  * target: for NR output channels (one i32 lane each), add the dot product
- * of 4 consecutive u8 activations (one 32-bit word, the same for every
- * lane) with each lane's 4 i8 weights:
+ * of k consecutive packed activations (one 32-bit word, the same for
+ * every lane) with each lane's k weights:
  *
- *   acc[j] += x0*w[j][0] + x1*w[j][1] + x2*w[j][2] + x3*w[j][3]
+ *   acc[j] += x0*w[j][0] + ... + x(k-1)*w[j][k-1]
  *
  * exactly (i32, wrapping like every i32 add of the schedule). The
- * schedule around it is the same for every target; only this step, its
- * lane count and its weight packing differ:
+ * schedule around it (kernels_qconv_blocked.c) is the same for every
+ * target; only this step, its lane count, the form of the packed
+ * activations and the weight packing differ:
  *
- *   vnni512   NR 16, w as i8[16][4]; llvm.x86.avx512.vpdpbusd.512
- *   emul512   NR 16, w as i8[16][4]; the same step in plain IR (zext, sext,
- *             mul, add of four lanes): runs on any x86-64, bit-identical
- *   avx2      NR 8,  w as i16[2][8][2] (pre-widened); two vpmaddwd: u8·i16
- *             pairs never saturate, unlike vpmaddubsw's i16 sums
- *   generic   NR 8,  w as i8[8][4]; plain IR
- */
+ *   vnni512   NR 16, k 4, x u8,  w i8[16][4];  llvm.x86.avx512.vpdpbusd.512
+ *   emul512   NR 16, k 4, x u8,  w i8[16][4];  the same step in plain IR
+ *             (zext, sext, mul, add of four lanes): runs on any x86-64,
+ *             bit-identical, with the same register tile as vnni512
+ *   avx2      NR 8,  k 2, x u8 zero-extended to i16 when the input is
+ *             packed (so the broadcast word is a ready i16 pair), w
+ *             i16[8][2]; one vpmaddwd: u8·i16 pairs never saturate,
+ *             unlike vpmaddubsw's i16 sums
+ *   generic   NR 8,  k 4, x u8,  w i8[8][4];   plain IR
+ *
+ * A step is split in three so that a register tile loads each operand
+ * once: dot_step_x (one per pixel), dot_step_w (one per block of NR
+ * channels) and dot_step_apply (one per accumulator). */
 #ifndef QCC_BACKEND_DOT_STEP_H
 #define QCC_BACKEND_DOT_STEP_H
 
@@ -31,20 +38,27 @@ typedef enum DotStepKind {
 
 typedef struct DotStep {
   DotStepKind kind;
-  int lanes;        /* NR */
-  int group_bytes;  /* packed weight bytes per K-group of 4: NR*4 or NR*8 */
-  const char *isa;  /* kernel name suffix, e.g. "avx512vnni" */
+  int lanes;       /* NR: i32 lanes of one accumulator */
+  int k;           /* input channels per step: 4 (u8) or 2 (i16 pairs) */
+  int x_bytes;     /* bytes of one packed activation: 1 or 2 (k * x_bytes == 4) */
+  int w_bytes;     /* packed weight bytes per step and block: NR * 4 */
+  int max_acc;     /* accumulator vectors one register tile may hold */
+  const char *isa; /* kernel name suffix, e.g. "avx512vnni" */
 } DotStep;
 
 /* The step a target uses (native resolves the host's features). */
 DotStep dot_step_for(TargetKind t);
 
-/* Packs the 4 weights of each lane for one K-group: w[j][i] (i8) into dst
- * (group_bytes bytes) in the step's layout. */
-void dot_step_pack(const DotStep *s, const int8_t w[][4], void *dst);
+/* Packs the k weights of each lane for one step: w[j][i] (i8, NR x k,
+ * row-major) into dst (w_bytes bytes) in the step's layout. */
+void dot_step_pack(const DotStep *s, const int8_t *w, void *dst);
 
-/* acc (<NR x i32>) += step(x4 (i32 holding 4 u8), weights at wptr). */
-LLVMValueRef dot_step_emit(Emit *e, const DotStep *s, LLVMValueRef acc,
-                           LLVMValueRef x4, LLVMValueRef wptr);
+/* The activation operand from the step's 32-bit word of packed codes. */
+LLVMValueRef dot_step_x(Emit *e, const DotStep *s, LLVMValueRef word);
+/* The weight operand of one block, loaded from wptr. */
+LLVMValueRef dot_step_w(Emit *e, const DotStep *s, LLVMValueRef wptr);
+/* acc (<NR x i32>) + step(x, w). */
+LLVMValueRef dot_step_apply(Emit *e, const DotStep *s, LLVMValueRef acc,
+                            LLVMValueRef x, LLVMValueRef w);
 
 #endif

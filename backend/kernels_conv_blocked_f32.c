@@ -73,8 +73,8 @@ static int emit_pack(KernelCtx *k, Diag *d) {
   (void)d;
   Geom g;
   geom(k->n, lanes_for(k->target), &g);
-  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl};
-  pack_nhwc_emit(k, &pg, k->e->f32, em_f32(k->e, 0));
+  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl, false};
+  pack_nhwc_emit(k, &pg, k->e->f32, k->e->f32, em_f32(k->e, 0));
   return 0;
 }
 

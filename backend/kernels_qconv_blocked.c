@@ -1,23 +1,34 @@
-/* qconv2d (groups = 1) and qlinear (as a 1x1 conv over [rows][K][1][1])
- * as a blocked schedule around the target's int8 dot
+/* qconv2d (groups = 1) and qlinear (a 1x1 conv whose "pixels" are the
+ * rows of [rows][K]) as a blocked schedule around the target's int8 dot
  * step (dot_step.h):
  *
- *  pre   pack the input to [N][H + pads][W + pads][C4] u8 (channels
- *        innermost, rounded up to 4, padding filled with z_x), one padded
- *        row per parallel index;
- *  main  for every (batch, output row, block of NR output channels), tiles
- *        of MR output pixels: NR-lane i32 accumulators start at
- *        b'[o] = b[o] - z_x * sum(q_w[o]), then for every tap (kh, kw) and
- *        every group of 4 input channels, one step per pixel: the pixel's 4
- *        codes (one 32-bit word) times the block's packed weights. Then
- *        each lane is requantized (clamp or fused table) into NCHW.
+ *  pre   pack the input to [N][H + pads][W + pads][Cp] (channels
+ *        innermost, rounded up to the step's k, padding filled with z_x;
+ *        u8, or zero-extended to i16 for the AVX2 step), one padded row
+ *        per parallel index;
+ *  main  per (batch, output row), per channel tile of NBT blocks of NR
+ *        output channels, register tiles of MR output pixels x NBT
+ *        blocks: MR * NBT accumulators of NR i32 lanes start at
+ *        b'[o] = b[o] - z_x * sum(q_w[o]); for every tap (kh, kw) and
+ *        every step of k input channels, the NBT weight vectors are
+ *        loaded once, each pixel's activation word is broadcast once, and
+ *        MR * NBT steps run, all independent. Then each accumulator is
+ *        requantized as a vector (clamp or fused table) and stored: lane
+ *        by lane into NCHW for a conv, as whole rows for a linear.
+ *
+ * The tile is chosen per layer from its shape and the step's register
+ * budget (dot_step.h: 24 zmm accumulators on AVX512-VNNI, 12 ymm on AVX2):
+ * NBT = min(blocks, budget / 6), MR = min(output width, budget / NBT);
+ * the pixel tiles that do not fill MR and the channel tile that does not
+ * fill NBT get their own, smaller tiles. Named after XNNPACK as
+ * qu8_conv_minmax_fp32_ukernel_<MR>x<NBT*NR>c<k>__<isa>; the compile
+ * summary lists each layer's.
  *
  * Padding and the padded channels read z_x, so they add z_x * w, which the
  * folded bias takes back: acc = b + sum (q_x - z_x) q_w exactly, as the
  * contract says (the final sum fits i32; the i32 adds wrap, as the
  * interpreter's argument allows). Weights are packed at compile time in
- * the step's layout: [O/NR][KH][KW][C4/4][group]. Named after XNNPACK:
- * qu8_conv_minmax_fp32_ukernel_<MR>x<NR>c4__<isa>. */
+ * the step's layout: [O/NR][KH][KW][Cp/k][step]. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,33 +38,47 @@
 #include "pack.h"
 #include "requant.h"
 
-enum { MR = 4 };
-
 typedef struct Geom {
   int64_t N, C, H, W, O, KH, KW, OH, OW;
   int64_t sh, sw, dh, dw, pt, pl, pb, pr;
-  int64_t PH, PW, C4, NB;
+  int64_t PH, PW, Cp, NB, steps;
+  bool linear; /* qlinear: input [rows][K] read channels-last, output [rows][O] */
 } Geom;
 
-static void geom(const Node *n, int lanes, Geom *g) {
+typedef struct Tile {
+  int mr, nbt;
+} Tile;
+
+static void geom(const Node *n, const DotStep *s, Geom *g) {
   const Tensor *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
-  if (n->op == OP_QLINEAR) { /* a 1x1 conv over [rows][K][1][1] */
-    *g = (Geom){x->dims[0], x->dims[1], 1, 1, w->dims[0], 1, 1, 1, 1,
-                1, 1, 1, 1, 0, 0, 0, 0, 1, 1, (x->dims[1] + 3) / 4 * 4,
-                (w->dims[0] + lanes - 1) / lanes};
-    return;
+  if (n->op == OP_QLINEAR) {
+    int64_t rows = x->dims[0];
+    *g = (Geom){1, x->dims[1], 1, rows, w->dims[0], 1, 1, 1, rows,
+                1, 1, 1, 1, 0, 0, 0, 0, 1, rows, 0, 0, 0, true};
+  } else {
+    int cnt;
+    const int64_t *st = ir_attr_ints(n, ATTR_STRIDE, &cnt);
+    const int64_t *p = ir_attr_ints(n, ATTR_PADDING, &cnt);
+    const int64_t *dl = ir_attr_ints(n, ATTR_DILATION, &cnt);
+    *g = (Geom){x->dims[0], x->dims[1], x->dims[2], x->dims[3], w->dims[0],
+                w->dims[2], w->dims[3], y->dims[2], y->dims[3], st[0], st[1],
+                dl[0], dl[1], p[0], p[1], p[2], p[3], 0, 0, 0, 0, 0, false};
+    g->PH = g->H + g->pt + g->pb;
+    g->PW = g->W + g->pl + g->pr;
   }
-  int cnt;
-  const int64_t *s = ir_attr_ints(n, ATTR_STRIDE, &cnt);
-  const int64_t *p = ir_attr_ints(n, ATTR_PADDING, &cnt);
-  const int64_t *dl = ir_attr_ints(n, ATTR_DILATION, &cnt);
-  *g = (Geom){x->dims[0], x->dims[1], x->dims[2], x->dims[3], w->dims[0],
-              w->dims[2], w->dims[3], y->dims[2], y->dims[3], s[0], s[1],
-              dl[0], dl[1], p[0], p[1], p[2], p[3], 0, 0, 0, 0};
-  g->PH = g->H + g->pt + g->pb;
-  g->PW = g->W + g->pl + g->pr;
-  g->C4 = (g->C + 3) / 4 * 4;
-  g->NB = (g->O + lanes - 1) / lanes;
+  g->Cp = (g->C + s->k - 1) / s->k * s->k;
+  g->steps = g->Cp / s->k;
+  g->NB = (g->O + s->lanes - 1) / s->lanes;
+}
+
+static Tile tile_for(const DotStep *s, const Geom *g) {
+  int64_t nbt = s->max_acc / 6 < 1 ? 1 : s->max_acc / 6;
+  if (nbt > g->NB)
+    nbt = g->NB;
+  int64_t mr = s->max_acc / nbt;
+  if (mr > g->OW)
+    mr = g->OW;
+  return (Tile){(int)mr, (int)nbt};
 }
 
 /* The step of the kernel's target; the context carries it. */
@@ -62,30 +87,34 @@ static DotStep step_of(const KernelCtx *k) { return dot_step_for(k->target); }
 static int64_t packed_bytes(const Node *n, TargetKind t) {
   DotStep s = dot_step_for(t);
   Geom g;
-  geom(n, s.lanes, &g);
-  return g.N * g.PH * g.PW * g.C4;
+  geom(n, &s, &g);
+  return g.N * g.PH * g.PW * g.Cp * s.x_bytes;
 }
 
 static int64_t pre_extent(const Node *n) {
+  DotStep s = dot_step_for(TARGET_GENERIC); /* the extent is the same for every step */
   Geom g;
-  geom(n, 8, &g);
+  geom(n, &s, &g);
   return g.N * g.PH;
 }
 
 /* One output row (all channel blocks) per parallel index. */
 static int64_t main_extent(const Node *n) {
+  DotStep s = dot_step_for(TARGET_GENERIC);
   Geom g;
-  geom(n, 8, &g);
+  geom(n, &s, &g);
   return g.N * g.OH;
 }
 
 static int emit_pack(KernelCtx *k, Diag *d) {
   (void)d;
+  DotStep s = step_of(k);
   Geom g;
-  geom(k->n, step_of(k).lanes, &g);
-  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C4, g.pt, g.pl};
+  geom(k->n, &s, &g);
+  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.Cp, g.pt, g.pl, g.linear};
   int32_t z = k->n->inputs[0]->quant->zero_point[0];
-  pack_nhwc_emit(k, &pg, k->e->i8, LLVMConstInt(k->e->i8, (unsigned long long)z, 0));
+  LLVMTypeRef dst = s.x_bytes == 2 ? k->e->i16 : k->e->i8;
+  pack_nhwc_emit(k, &pg, k->e->i8, dst, LLVMConstInt(dst, (unsigned long long)z, 0));
   return 0;
 }
 
@@ -97,27 +126,27 @@ static void pack_constants(KernelCtx *k, const DotStep *s, const Geom *g,
   const int8_t *w = n->inputs[1]->data;
   const int32_t *bias = n->num_inputs > 2 ? n->inputs[2]->data : NULL;
   int32_t z = n->inputs[0]->quant->zero_point[0];
-  int64_t groups = g->C4 / 4, lanes = s->lanes;
-  size_t wbytes = (size_t)(g->NB * g->KH * g->KW * groups * s->group_bytes);
+  int64_t lanes = s->lanes, kk = s->k;
+  size_t wbytes = (size_t)(g->NB * g->KH * g->KW * g->steps * s->w_bytes);
   uint8_t *wpack = calloc(wbytes, 1);
   int32_t *bfold = calloc((size_t)(g->NB * lanes), sizeof(int32_t));
-  int8_t (*quad)[4] = calloc((size_t)lanes, sizeof *quad);
-  if (!wpack || !bfold || !quad)
+  int8_t *step_w = calloc((size_t)(lanes * kk), 1);
+  if (!wpack || !bfold || !step_w)
     QCC_DIE("out of memory");
   for (int64_t ob = 0; ob < g->NB; ob++)
     for (int64_t kh = 0; kh < g->KH; kh++)
       for (int64_t kw = 0; kw < g->KW; kw++)
-        for (int64_t q = 0; q < groups; q++) {
+        for (int64_t q = 0; q < g->steps; q++) {
           for (int64_t j = 0; j < lanes; j++)
-            for (int i = 0; i < 4; i++) {
-              int64_t o = ob * lanes + j, c = 4 * q + i;
-              quad[j][i] = o < g->O && c < g->C
-                               ? w[((o * g->C + c) * g->KH + kh) * g->KW + kw]
-                               : 0;
+            for (int64_t i = 0; i < kk; i++) {
+              int64_t o = ob * lanes + j, c = kk * q + i;
+              step_w[j * kk + i] = o < g->O && c < g->C
+                                       ? w[((o * g->C + c) * g->KH + kh) * g->KW + kw]
+                                       : 0;
             }
-          size_t at = (size_t)((((ob * g->KH + kh) * g->KW + kw) * groups + q) *
-                               s->group_bytes);
-          dot_step_pack(s, (const int8_t(*)[4])quad, wpack + at);
+          size_t at = (size_t)((((ob * g->KH + kh) * g->KW + kw) * g->steps + q) *
+                               s->w_bytes);
+          dot_step_pack(s, step_w, wpack + at);
         }
   for (int64_t o = 0; o < g->O; o++) {
     int64_t sum = 0;
@@ -134,115 +163,144 @@ static void pack_constants(KernelCtx *k, const DotStep *s, const Geom *g,
   *mp = kc_const(k, "mult", m, sizeof(float) * (size_t)(g->NB * lanes));
   free(wpack);
   free(bfold);
-  free(quad);
+  free(step_w);
   free(m);
 }
 
-/* One tile of `mr` output pixels starting at column ow0 (i64 value). */
-static void emit_tile(KernelCtx *k, const DotStep *s, const Geom *g, int mr,
-                      LLVMValueRef b, LLVMValueRef oh, LLVMValueRef ob,
-                      LLVMValueRef ow0, LLVMValueRef wp, LLVMValueRef bp,
-                      LLVMValueRef mp, const OutStage *os, LLVMValueRef y) {
-  Emit *e = k->e;
+typedef struct Body {
+  KernelCtx *k;
+  DotStep s;
+  Geom g;
+  LLVMValueRef wp, bp, mp, y;
+  OutStage os;
+  LLVMValueRef b, oh; /* the row being computed (i64) */
+} Body;
+
+enum { MAX_MR = 24, MAX_NBT = 4 };
+
+/* Stores the requantized accumulator of pixel ow (i64) and block ob. */
+static void store_block(Body *t, LLVMValueRef codes, LLVMValueRef ob,
+                        LLVMValueRef ow) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  unsigned nl = (unsigned)t->s.lanes;
+  LLVMTypeRef et = requant_out_type(e, &t->os);
+  LLVMValueRef o0 = em_mulc(e, ob, t->s.lanes);
+  if (g->linear && g->O % t->s.lanes == 0) { /* one contiguous row piece */
+    LLVMValueRef st = LLVMBuildStore(e->b, codes, em_elem(e, et, t->y, em_madc(e, ow, g->O, o0)));
+    LLVMSetAlignment(st, 1);
+    return;
+  }
+  /* element (b, o, oh, ow) = ((b*O + o)*OH + oh)*OW + ow; linear: ow*O + o */
+  int64_t plane = g->OH * g->OW;
+  LLVMValueRef base = g->linear ? em_mulc(e, ow, g->O)
+                                : em_add(e, em_mulc(e, t->b, g->O * plane),
+                                         em_madc(e, t->oh, g->OW, ow));
+  int64_t cstride = g->linear ? 1 : plane;
+  for (unsigned j = 0; j < nl; j++) {
+    LLVMValueRef o = em_addc(e, o0, (int64_t)j);
+    If f = {0};
+    if (g->O % t->s.lanes)
+      em_if(e, &f, LLVMBuildICmp(e->b, LLVMIntSLT, o, em_i64(e, g->O), ""));
+    em_store_at(e, LLVMBuildExtractElement(e->b, codes, em_i32(e, j), ""), et, t->y,
+                em_add(e, base, em_mulc(e, o, cstride)));
+    if (g->O % t->s.lanes)
+      em_if_end(e, &f);
+  }
+}
+
+/* One register tile: pixels ow0 .. ow0 + mr - 1 of the row, blocks
+ * ob0 .. ob0 + nbt - 1 (i64 values). */
+static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef ow0) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  const DotStep *s = &t->s;
   LLVMTypeRef vt = LLVMVectorType(e->i32, (unsigned)s->lanes);
-  LLVMValueRef binit = LLVMBuildLoad2(e->b, vt, em_elem(e, e->i32, bp, em_mulc(e, ob, s->lanes)), "");
-  LLVMSetAlignment(binit, 4);
-  LLVMValueRef acc[MR];
-  for (int m = 0; m < mr; m++)
-    acc[m] = em_var(e, vt, binit, "acc");
-  int64_t groups = g->C4 / 4;
+  LLVMValueRef acc[MAX_MR][MAX_NBT], ob[MAX_NBT];
+  for (int j = 0; j < tl.nbt; j++) {
+    ob[j] = em_addc(e, ob0, j);
+    LLVMValueRef binit = LLVMBuildLoad2(e->b, vt, em_elem(e, e->i32, t->bp, em_mulc(e, ob[j], s->lanes)), "");
+    LLVMSetAlignment(binit, 4);
+    for (int m = 0; m < tl.mr; m++)
+      acc[m][j] = em_var(e, vt, binit, "acc");
+  }
   Loop lkh, lkw, lq;
   LLVMValueRef kh = em_loop_n(e, &lkh, g->KH, "kh");
-  LLVMValueRef ih = em_add(e, em_mulc(e, oh, g->sh), em_mulc(e, kh, g->dh));
-  LLVMValueRef row = em_mulc(e, em_madc(e, b, g->PH, ih), g->PW);
+  LLVMValueRef ih = em_add(e, em_mulc(e, t->oh, g->sh), em_mulc(e, kh, g->dh));
+  LLVMValueRef row = em_mulc(e, em_madc(e, t->b, g->PH, ih), g->PW);
   LLVMValueRef kw = em_loop_n(e, &lkw, g->KW, "kw");
-  LLVMValueRef wtap = em_mulc(e, em_madc(e, em_madc(e, ob, g->KH, kh), g->KW, kw),
-                              groups * s->group_bytes);
-  LLVMValueRef xcol[MR];
-  for (int m = 0; m < mr; m++) {
+  LLVMValueRef xcol[MAX_MR], wtap[MAX_NBT];
+  for (int m = 0; m < tl.mr; m++) {
     LLVMValueRef iw = em_add(e, em_mulc(e, em_addc(e, ow0, m), g->sw), em_mulc(e, kw, g->dw));
-    xcol[m] = em_elem(e, e->i8, k->scratch, em_mulc(e, em_add(e, row, iw), g->C4));
+    xcol[m] = em_elem(e, e->i8, t->k->scratch, em_mulc(e, em_add(e, row, iw), g->Cp * s->x_bytes));
   }
-  LLVMValueRef q = em_loop_n(e, &lq, groups, "c4");
-  LLVMValueRef wptr = em_elem(e, e->i8, wp, em_madc(e, q, s->group_bytes, wtap));
-  for (int m = 0; m < mr; m++) {
-    LLVMValueRef x4 = LLVMBuildLoad2(e->b, e->i32, em_elem(e, e->i8, xcol[m], em_mulc(e, q, 4)), "x4");
-    LLVMSetAlignment(x4, 1);
-    LLVMValueRef cur = LLVMBuildLoad2(e->b, vt, acc[m], "");
-    LLVMBuildStore(e->b, dot_step_emit(e, s, cur, x4, wptr), acc[m]);
-  }
-  em_loop_end(e, &lq);
-  em_loop_end_rolled(e, &lkw);
-  em_loop_end_rolled(e, &lkh);
-  /* Requantize each pixel's NR lanes as one vector, then store each lane
-   * to its NCHW place; lanes past O are skipped. */
-  unsigned nl = (unsigned)s->lanes;
-  LLVMValueRef mv = LLVMBuildLoad2(e->b, LLVMVectorType(e->f32, nl),
-                                   em_elem(e, e->f32, mp, em_mulc(e, ob, s->lanes)), "");
-  LLVMSetAlignment(mv, 4);
-  LLVMValueRef lane_c[16];
-  for (unsigned j = 0; j < nl; j++)
-    lane_c[j] = em_i64(e, j);
-  LLVMValueRef lanes_v = LLVMConstVector(lane_c, nl);
-  LLVMTypeRef v64 = LLVMVectorType(e->i64, nl);
-  LLVMValueRef obv = LLVMBuildInsertElement(e->b, LLVMGetUndef(v64), em_mulc(e, ob, s->lanes), em_i32(e, 0), "");
-  LLVMValueRef zeros = LLVMConstNull(LLVMVectorType(e->i32, nl));
-  obv = LLVMBuildShuffleVector(e->b, obv, LLVMGetUndef(v64), zeros, "");
-  LLVMValueRef ov = LLVMBuildAdd(e->b, obv, lanes_v, "o");
-  LLVMValueRef okay = NULL;
-  if (g->O % s->lanes) {
-    LLVMValueRef lim = LLVMBuildInsertElement(e->b, LLVMGetUndef(v64), em_i64(e, g->O), em_i32(e, 0), "");
-    lim = LLVMBuildShuffleVector(e->b, lim, LLVMGetUndef(v64), zeros, "");
-    okay = LLVMBuildICmp(e->b, LLVMIntSLT, ov, lim, "");
-  }
-  /* element (b, o, oh, ow) = ((b*O + o)*OH + oh)*OW + ow */
-  int64_t plane = g->OH * g->OW;
-  LLVMValueRef rowbase = em_add(e, em_mulc(e, b, g->O * plane), em_mulc(e, oh, g->OW));
-  for (int m = 0; m < mr; m++) {
-    LLVMValueRef a = LLVMBuildLoad2(e->b, vt, acc[m], "");
-    LLVMValueRef codes = requant_out_vector(e, os, a, mv, nl);
-    LLVMValueRef base = em_add(e, rowbase, em_addc(e, ow0, m));
-    for (unsigned j = 0; j < nl; j++) {
-      LLVMValueRef o = em_addc(e, em_mulc(e, ob, s->lanes), (int64_t)j);
-      If f = {0};
-      if (okay)
-        em_if(e, &f, LLVMBuildExtractElement(e->b, okay, em_i32(e, j), ""));
-      em_store_at(e, LLVMBuildExtractElement(e->b, codes, em_i32(e, j), ""), requant_out_type(e, os), y,
-                  em_add(e, base, em_mulc(e, o, plane)));
-      if (okay)
-        em_if_end(e, &f);
+  for (int j = 0; j < tl.nbt; j++)
+    wtap[j] = em_elem(e, e->i8, t->wp,
+                      em_mulc(e, em_madc(e, em_madc(e, ob[j], g->KH, kh), g->KW, kw),
+                              g->steps * s->w_bytes));
+  LLVMValueRef q = em_loop_n(e, &lq, g->steps, "step");
+  LLVMValueRef wv[MAX_NBT];
+  for (int j = 0; j < tl.nbt; j++)
+    wv[j] = dot_step_w(e, s, em_elem(e, e->i8, wtap[j], em_mulc(e, q, s->w_bytes)));
+  for (int m = 0; m < tl.mr; m++) {
+    LLVMValueRef word = LLVMBuildLoad2(e->b, e->i32, em_elem(e, e->i8, xcol[m], em_mulc(e, q, 4)), "x");
+    LLVMSetAlignment(word, 1);
+    LLVMValueRef xo = dot_step_x(e, s, word);
+    for (int j = 0; j < tl.nbt; j++) {
+      LLVMValueRef cur = LLVMBuildLoad2(e->b, vt, acc[m][j], "");
+      LLVMBuildStore(e->b, dot_step_apply(e, s, cur, xo, wv[j]), acc[m][j]);
     }
   }
+  em_loop_end_rolled(e, &lq);
+  em_loop_end_rolled(e, &lkw);
+  em_loop_end_rolled(e, &lkh);
+  unsigned nl = (unsigned)s->lanes;
+  for (int j = 0; j < tl.nbt; j++) {
+    LLVMValueRef mv = LLVMBuildLoad2(e->b, LLVMVectorType(e->f32, nl),
+                                     em_elem(e, e->f32, t->mp, em_mulc(e, ob[j], s->lanes)), "");
+    LLVMSetAlignment(mv, 4);
+    for (int m = 0; m < tl.mr; m++) {
+      LLVMValueRef a = LLVMBuildLoad2(e->b, vt, acc[m][j], "");
+      store_block(t, requant_out_vector(e, &t->os, a, mv, nl), ob[j], em_addc(e, ow0, m));
+    }
+  }
+}
+
+/* All pixel tiles of the row for the channel tile at ob0 of nbt blocks. */
+static void emit_pixels(Body *t, Tile tl, LLVMValueRef ob0) {
+  Emit *e = t->k->e;
+  int64_t tiles = t->g.OW / tl.mr, rest = t->g.OW % tl.mr;
+  if (tiles > 0) {
+    Loop lt;
+    LLVMValueRef i = em_loop_n(e, &lt, tiles, "tile");
+    emit_tile(t, tl, ob0, em_mulc(e, i, tl.mr));
+    em_loop_end_rolled(e, &lt);
+  }
+  if (rest)
+    emit_tile(t, (Tile){(int)rest, tl.nbt}, ob0, em_i64(e, tiles * tl.mr));
 }
 
 static int emit_main(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
-  const Node *n = k->n;
-  DotStep s = step_of(k);
-  Geom g;
-  geom(n, s.lanes, &g);
-  LLVMValueRef wp, bp, mp;
-  OutStage os;
-  pack_constants(k, &s, &g, &wp, &bp, &mp, &os);
-  LLVMValueRef y = kc_tensor(k, n->outputs[0]);
-  Loop l, lb, lt, lr;
+  Body t = {.k = k, .s = step_of(k)};
+  geom(k->n, &t.s, &t.g);
+  pack_constants(k, &t.s, &t.g, &t.wp, &t.bp, &t.mp, &t.os);
+  t.y = kc_tensor(k, k->n->outputs[0]);
+  Tile tl = tile_for(&t.s, &t.g);
+  Loop l;
   LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */
-  LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, g.OH), "");
-  LLVMValueRef oh = LLVMBuildURem(e->b, r, em_i64(e, g.OH), "");
-  LLVMValueRef ob = em_loop_n(e, &lb, g.NB, "ob");
-  int64_t tiles = g.OW / MR;
-  if (tiles > 0) {
-    LLVMValueRef t = em_loop_n(e, &lt, tiles, "tile");
-    emit_tile(k, &s, &g, MR, b, oh, ob, em_mulc(e, t, MR), wp, bp, mp, &os, y);
-    em_loop_end_rolled(e, &lt);
+  t.b = LLVMBuildUDiv(e->b, r, em_i64(e, t.g.OH), "");
+  t.oh = LLVMBuildURem(e->b, r, em_i64(e, t.g.OH), "");
+  int64_t ctiles = t.g.NB / tl.nbt, crest = t.g.NB % tl.nbt;
+  if (ctiles > 0) {
+    Loop lc;
+    LLVMValueRef c = em_loop_n(e, &lc, ctiles, "ctile");
+    emit_pixels(&t, tl, em_mulc(e, c, tl.nbt));
+    em_loop_end_rolled(e, &lc);
   }
-  if (g.OW % MR) {
-    LLVMValueRef ow = em_loop(e, &lr, em_i64(e, tiles * MR), em_i64(e, g.OW), "rest");
-    emit_tile(k, &s, &g, 1, b, oh, ob, ow, wp, bp, mp, &os, y);
-    em_loop_end_rolled(e, &lr);
-  }
-  em_loop_end_rolled(e, &lb);
+  if (crest)
+    emit_pixels(&t, (Tile){tl.mr, (int)crest}, em_i64(e, ctiles * tl.nbt));
   em_loop_end_rolled(e, &l);
   return 0;
 }

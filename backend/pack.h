@@ -1,17 +1,24 @@
 /* The packing phase the blocked conv kernels share: one padded input row
- * per parallel index, from NCHW to [N][H + pads][W + pads][Cp] with the
- * channels innermost (rounded up to Cp), every position outside the image
- * or past C filled with `fill` (z_x for u8, 0 for f32). */
+ * per parallel index, from NCHW (or, with channels_last, from a
+ * [rows][C] matrix seen as N = H = 1, W = rows) to
+ * [N][H + pads][W + pads][Cp] with the channels innermost (rounded up to
+ * Cp), every position outside the image or past C filled with `fill`
+ * (z_x for u8, 0 for f32). Elements are read as src_elt and stored as
+ * dst_elt, zero-extended when dst_elt is wider (u8 codes packed as i16
+ * for the AVX2 int8 step). */
 #ifndef QCC_BACKEND_PACK_H
 #define QCC_BACKEND_PACK_H
+
+#include <stdbool.h>
 
 #include "codegen.h"
 
 typedef struct PackGeom {
   int64_t C, H, W, PH, PW, Cp, pt, pl;
+  bool channels_last;
 } PackGeom;
 
-void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef elt,
-                    LLVMValueRef fill);
+void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
+                    LLVMTypeRef dst_elt, LLVMValueRef fill);
 
 #endif
