@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""Edge-case matrix for the int8 conv/linear microkernels.
+
+backend/kernels_qconv_blocked.c computes every int8 conv2d (groups = 1) and
+linear as register tiles of MR output pixels x NBT blocks of NR output
+channels, with NR = 16 (avx512vnni, avx512vnni-emulated) or 8 (avx2,
+generic), a budget of 24 / 12 / 4 accumulators (vnni / avx2 / generic),
+NBT = min(ceil(O / NR), budget / 6) (at least 1), MR = min(OW, budget / NBT),
+smaller tiles for the pixels and channel blocks left over, and the input
+channels padded to the step's k (4 for u8, 2 for avx2's i16 pairs).
+
+This test generates small models (one conv2d, with or without a relu after
+it; two convs in a chain; one linear on [rows, K]) whose shapes hit those
+edges: O in {7, 8, 9, 15, 16, 17, 33, 65}, C in {1, 3, 5, 8, 17}, output
+widths 1, 5, 7, 13, 25 (so that OW mod MR != 0 on every target), strides 1
+and 2, dilation 2, asymmetric and zero padding, kernels 1x1, 3x3, 1x3,
+batch 2, linear rows in {1, 3, 13, 25, 29}, and checks that the chosen
+tiles really leave pixel and channel-block remainders on every target.
+
+For each case:
+  - a calibration folder of 2 random f32 samples, one more input to run;
+  - `qcc run --quant=static` (the int8 interpreter) gives the reference;
+  - `qcc compile --quant=static` for avx2, generic, avx512vnni-emulated and,
+    where /proc/cpuinfo has avx512_vnni and avx512bw, avx512vnni; the
+    compile must say "nothing stayed in f32" and its report must list every
+    conv2d/linear as int8, so a silent fallback to f32 cannot pass;
+  - `qcc-exec` runs each library on 1 thread (avx2 also on 2), and its
+    output .npy must be byte-identical to the interpreter's (both the file
+    bytes and np.array_equal of the arrays).
+
+usage: conv_matrix.py QCC QCC_EXEC [CASE ...]
+Prints one line per failure ("FAIL case target: ...") and
+"N passed, N failed" at the end.  CONV_MATRIX_KEEP=DIR keeps the
+generated files under DIR.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+NAME = "cmx"  # library name (the model's own name would be fine, but not 'm')
+
+# target: (NR, accumulator budget)
+STEPS = {
+    "avx2": (8, 12),
+    "generic": (8, 4),
+    "avx512vnni-emulated": (16, 24),
+    "avx512vnni": (16, 24),
+}
+
+
+def conv(O, k=(3, 3), s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), relu=False):
+    return dict(O=O, k=k, s=s, p=p, d=d, relu=relu)
+
+
+# name: dict(N, C, H, W, layers=[conv...]) or dict(rows, K, O, relu)
+CASES = [
+    # single conv2d
+    ("o7_c3_k3_p1_w25_relu", dict(N=1, C=3, H=4, W=25, layers=[conv(7, p=(1, 1, 1, 1), relu=True)])),
+    ("o8_c1_k1_w13", dict(N=1, C=1, H=3, W=13, layers=[conv(8, k=(1, 1))])),
+    ("o9_c5_k3_s2_p1_w7", dict(N=1, C=5, H=9, W=13, layers=[conv(9, s=(2, 2), p=(1, 1, 1, 1))])),
+    ("o15_c8_k1x3_p01_w5_relu", dict(N=1, C=8, H=3, W=5, layers=[conv(15, k=(1, 3), p=(0, 1, 0, 1), relu=True)])),
+    ("o16_c17_k3_asym_w13", dict(N=1, C=17, H=5, W=11, layers=[conv(16, p=(0, 1, 2, 3))])),
+    ("o17_c3_k3_d2_p2_w13_relu", dict(N=1, C=3, H=6, W=13, layers=[conv(17, p=(2, 2, 2, 2), d=(2, 2), relu=True)])),
+    ("o33_c5_k1_w25", dict(N=1, C=5, H=2, W=25, layers=[conv(33, k=(1, 1))])),
+    ("o33_c17_k3_s2_asym_w7_relu", dict(N=1, C=17, H=6, W=14, layers=[conv(33, s=(2, 2), p=(1, 0, 0, 1), relu=True)])),
+    ("o7_c17_k1x3_d2_s2_w6", dict(N=1, C=17, H=3, W=11, layers=[conv(7, k=(1, 3), s=(2, 2), p=(0, 2, 0, 2), d=(2, 2))])),
+    ("o8_c8_k3_p1_w1", dict(N=1, C=8, H=5, W=1, layers=[conv(8, p=(1, 1, 1, 1))])),
+    ("o16_c1_k3_nopad_w1_relu", dict(N=1, C=1, H=4, W=3, layers=[conv(16, relu=True)])),
+    ("o9_c3_k3_p1_w13_n2", dict(N=2, C=3, H=3, W=13, layers=[conv(9, p=(1, 1, 1, 1))])),
+    ("o17_c8_k1_s2_w7_n2_relu", dict(N=2, C=8, H=5, W=13, layers=[conv(17, k=(1, 1), s=(2, 2), relu=True)])),
+    ("o15_c1_k1x3_asym_w25", dict(N=1, C=1, H=2, W=25, layers=[conv(15, k=(1, 3), p=(1, 0, 0, 2))])),
+    ("o33_c3_k3_d2_s2_p2_w5", dict(N=1, C=3, H=9, W=9, layers=[conv(33, s=(2, 2), p=(2, 2, 2, 2), d=(2, 2))])),
+    ("o7_c5_k3_nopad_w5_relu", dict(N=1, C=5, H=4, W=7, layers=[conv(7, relu=True)])),
+    ("o16_c5_k3_s2_asym_w13", dict(N=1, C=5, H=7, W=26, layers=[conv(16, s=(2, 2), p=(2, 1, 0, 0))])),
+    ("o8_c17_k3_s21_d12_w13", dict(N=1, C=17, H=7, W=13, layers=[conv(8, s=(2, 1), p=(1, 2, 1, 2), d=(1, 2))])),
+    ("o9_c1_k1_w25_relu", dict(N=1, C=1, H=3, W=25, layers=[conv(9, k=(1, 1), relu=True)])),
+    ("o65_c8_k1_w25", dict(N=1, C=8, H=2, W=25, layers=[conv(65, k=(1, 1))])),
+    ("o17_c5_k1x3_nopad_w5_n2", dict(N=2, C=5, H=3, W=7, layers=[conv(17, k=(1, 3))])),
+    ("o15_c3_k3_p1_w1_s2", dict(N=1, C=3, H=5, W=2, layers=[conv(15, s=(2, 2), p=(1, 1, 1, 1))])),
+    # two convs in a chain
+    ("chain_o9_relu_o17_w13", dict(N=1, C=3, H=4, W=13, layers=[
+        conv(9, p=(1, 1, 1, 1), relu=True), conv(17, k=(1, 1))])),
+    ("chain_o16_s2_relu_o7_k1x3_w7", dict(N=1, C=5, H=6, W=14, layers=[
+        conv(16, s=(2, 2), p=(0, 1, 1, 0), relu=True), conv(7, k=(1, 3), p=(0, 1, 0, 1))])),
+    ("chain_o33_o15_d2_n2", dict(N=2, C=8, H=5, W=25, layers=[
+        conv(33, k=(1, 1)), conv(15, p=(2, 2, 2, 2), d=(2, 2), relu=True)])),
+    # linear on [rows, K]
+    ("lin_r1_k17_o7", dict(rows=1, K=17, O=7, relu=False)),
+    ("lin_r3_k5_o16", dict(rows=3, K=5, O=16, relu=False)),
+    ("lin_r13_k64_o17_relu", dict(rows=13, K=64, O=17, relu=True)),
+    ("lin_r13_k1_o16", dict(rows=13, K=1, O=16, relu=False)),
+    ("lin_r3_k33_o17", dict(rows=3, K=33, O=17, relu=False)),
+    ("lin_r1_k8_o16_relu", dict(rows=1, K=8, O=16, relu=True)),
+    ("lin_r13_k3_o7", dict(rows=13, K=3, O=7, relu=False)),
+    ("lin_r25_k16_o7", dict(rows=25, K=16, O=7, relu=False)),
+    ("lin_r29_k17_o33_relu", dict(rows=29, K=17, O=33, relu=True)),
+]
+
+
+def out_hw(H, W, L):
+    (kh, kw), (sh, sw), (pt, pl, pb, pr), (dh, dw) = L["k"], L["s"], L["p"], L["d"]
+    oh = (H + pt + pb - dh * (kh - 1) - 1) // sh + 1
+    ow = (W + pl + pr - dw * (kw - 1) - 1) // sw + 1
+    return oh, ow
+
+
+def tile(target, O, OW):
+    """(MR, NBT, pixel remainder, channel-block remainder) as tile_for()."""
+    nr, budget = STEPS[target]
+    nb = -(-O // nr)
+    nbt = max(budget // 6, 1)
+    nbt = min(nbt, nb)
+    mr = min(budget // nbt, OW)
+    return mr, nbt, OW % mr, nb % nbt
+
+
+def layer_geoms(spec):
+    """[(O, OW)] per conv/linear layer, plus the output shape."""
+    if "rows" in spec:
+        return [(spec["O"], spec["rows"])], (spec["rows"], spec["O"])
+    H, W, C = spec["H"], spec["W"], spec["C"]
+    g = []
+    for L in spec["layers"]:
+        H, W = out_hw(H, W, L)
+        assert H >= 1 and W >= 1, spec
+        g.append((L["O"], W))
+        C = L["O"]
+    return g, (spec["N"], C, H, W)
+
+
+def fmt(v):
+    return "[" + ", ".join(str(x) for x in v) + "]"
+
+
+def write_model(spec, d, rng):
+    """Writes d/model.yaml and its weights; returns (input shape, out shape)."""
+    lines = ["format: 1", "name: " + NAME, "inputs:"]
+    consts, nodes = [], []
+    if "rows" in spec:
+        rows, K, O = spec["rows"], spec["K"], spec["O"]
+        in_shape = (rows, K)
+        w = (rng.standard_normal((O, K)) / np.sqrt(K)).astype(np.float32)
+        b = (0.2 * rng.standard_normal(O)).astype(np.float32)
+        np.save(os.path.join(d, "fc.w.npy"), w)
+        np.save(os.path.join(d, "fc.b.npy"), b)
+        consts.append("  fc.w: {dtype: f32, shape: %s, file: fc.w.npy}" % fmt(w.shape))
+        consts.append("  fc.b: {dtype: f32, shape: %s, file: fc.b.npy}" % fmt(b.shape))
+        last = "y" if not spec["relu"] else "fc_out"
+        nodes.append("  - {name: fc, op: linear, inputs: [x, fc.w, fc.b], outputs: [%s]}" % last)
+        if spec["relu"]:
+            nodes.append("  - {name: fc_relu, op: relu, inputs: [fc_out], outputs: [y]}")
+    else:
+        in_shape = (spec["N"], spec["C"], spec["H"], spec["W"])
+        C, cur = spec["C"], "x"
+        for i, L in enumerate(spec["layers"]):
+            nm = "conv%d" % i
+            O, (kh, kw) = L["O"], L["k"]
+            fan = C * kh * kw
+            w = (rng.standard_normal((O, C, kh, kw)) / np.sqrt(fan)).astype(np.float32)
+            b = (0.2 * rng.standard_normal(O)).astype(np.float32)
+            np.save(os.path.join(d, nm + ".w.npy"), w)
+            np.save(os.path.join(d, nm + ".b.npy"), b)
+            consts.append("  %s.w: {dtype: f32, shape: %s, file: %s.w.npy}" % (nm, fmt(w.shape), nm))
+            consts.append("  %s.b: {dtype: f32, shape: %s, file: %s.b.npy}" % (nm, fmt(b.shape), nm))
+            final = i == len(spec["layers"]) - 1
+            out = "y" if final and not L["relu"] else nm + "_out"
+            nodes.append("  - {name: %s, op: conv2d, inputs: [%s, %s.w, %s.b], outputs: [%s], "
+                         "attrs: {stride: %s, padding: %s, dilation: %s}}" %
+                         (nm, cur, nm, nm, out, fmt(L["s"]), fmt(L["p"]), fmt(L["d"])))
+            cur = out
+            if L["relu"]:
+                r = "y" if final else nm + "_relu"
+                nodes.append("  - {name: %s_act, op: relu, inputs: [%s], outputs: [%s]}" % (nm, cur, r))
+                cur = r
+            C = O
+    lines.append("  - {name: x, shape: %s}" % fmt(in_shape))
+    lines.append("outputs: [y]")
+    lines.append("constants:")
+    lines += consts
+    lines.append("nodes:")
+    lines += nodes
+    with open(os.path.join(d, "model.yaml"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return in_shape
+
+
+class Runner:
+    def __init__(self, qcc, qexec):
+        self.qcc, self.qexec = qcc, qexec
+
+    def run(self, cmd):
+        r = subprocess.run(["nice", "-n", "10"] + cmd, capture_output=True, text=True)
+        return r.returncode, r.stdout + r.stderr
+
+
+def int8_problems(log, report, spec):
+    """Why this compile/run is not all int8 (empty: it is)."""
+    probs = []
+    if "nothing stayed in f32" not in log:
+        line = [l for l in log.splitlines() if "nodes int8" in l]
+        probs.append("not all int8: %s" % (line[0].strip() if line else log.strip()[-300:]))
+    if report is None:
+        return probs
+    want = ["fc"] if "rows" in spec else ["conv%d" % i for i in range(len(spec["layers"]))]
+    prec = {}
+    for l in open(report).read().splitlines():
+        cells = [c.strip() for c in l.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[1] in ("conv2d", "linear"):
+            prec[cells[0]] = cells[2]
+    for n in want:
+        if prec.get(n) != "int8":
+            probs.append("report: %s is %s, not int8" % (n, prec.get(n, "missing")))
+    return probs
+
+
+def compare(got_f, ref_f):
+    """None when identical, else a description of what differs."""
+    a, b = open(got_f, "rb").read(), open(ref_f, "rb").read()
+    ga, gb = np.load(got_f), np.load(ref_f)
+    same_arr = ga.shape == gb.shape and ga.dtype == gb.dtype and np.array_equal(ga, gb)
+    if a == b and same_arr:
+        return None
+    if ga.shape != gb.shape or ga.dtype != gb.dtype:
+        return "output %s %s, interpreter %s %s" % (ga.dtype, ga.shape, gb.dtype, gb.shape)
+    diff = np.argwhere(ga != gb)
+    first_byte = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), min(len(a), len(b)))
+    if len(diff) == 0:
+        return "arrays equal but files differ (%d vs %d bytes, first at byte %d)" % (
+            len(a), len(b), first_byte)
+    i = tuple(int(v) for v in diff[0])
+    return ("%d of %d elements differ from the int8 interpreter (first file byte %d), "
+            "first at %s: %r vs %r" % (len(diff), ga.size, first_byte, i, ga[i], gb[i]))
+
+
+def check_case(R, name, spec, targets, root, seed):
+    rng = np.random.default_rng(seed)
+    d = os.path.join(root, name)
+    os.makedirs(d)
+    in_shape = write_model(spec, d, rng)
+    _, out_shape = layer_geoms(spec)
+    calib = os.path.join(d, "calib")
+    os.makedirs(calib)
+    for s in range(2):
+        np.save(os.path.join(calib, "s%d.npy" % s), rng.standard_normal(in_shape).astype(np.float32))
+    # every other case runs on an input 1.5x the calibration range, so the
+    # input quantization saturates at 0 and 255
+    scale = 1.5 if seed % 2 else 1.0
+    inp = os.path.join(d, "input.npy")
+    np.save(inp, (scale * rng.standard_normal(in_shape)).astype(np.float32))
+    model = os.path.join(d, "model.yaml")
+    calib_args = ["--calib", "x=" + calib]
+    fails = []
+
+    ref = os.path.join(d, "interp")
+    rc, log = R.run([R.qcc, "run", model, "--quant=static"] + calib_args +
+                    ["--input", "x=" + inp, "--output-dir", ref])
+    if rc:
+        return [("interp", "qcc run failed: " + log.strip())]
+    fails += [("interp", p) for p in int8_problems(log, None, spec)]
+    ref_y = os.path.join(ref, "y.npy")
+    yr = np.load(ref_y)
+    if yr.shape != out_shape:
+        fails.append(("interp", "output shape %s, expected %s" % (yr.shape, out_shape)))
+    if len(np.unique(yr)) < 3:
+        fails.append(("interp", "degenerate reference output: %d distinct values" % len(np.unique(yr))))
+
+    for t in targets:
+        od = os.path.join(d, "lib_" + t)
+        rc, log = R.run([R.qcc, "compile", model, "-o", od, "--name", NAME, "--target", t,
+                         "--quant=static"] + calib_args)
+        if rc:
+            fails.append((t, "compile failed: " + log.strip()))
+            continue
+        fails += [(t, p) for p in int8_problems(log, os.path.join(od, NAME + ".report.md"), spec)]
+        for th in (["1", "2"] if t == "avx2" else ["1"]):
+            eo = os.path.join(d, "out_%s_%s" % (t, th))
+            rc, log = R.run([R.qexec, os.path.join(od, "lib%s.so" % NAME), "--input", "x=" + inp,
+                             "--output-dir", eo, "--threads", th])
+            tt = "%s (%s thread%s)" % (t, th, "s" if th != "1" else "")
+            if rc:
+                fails.append((tt, "qcc-exec failed: " + log.strip()))
+                continue
+            why = compare(os.path.join(eo, "y.npy"), ref_y)
+            if why:
+                fails.append((tt, why))
+    return fails
+
+
+def coverage(cases, targets):
+    """Problems with the matrix itself: every target must see pixel-tile and
+    channel-tile remainders, on convs and on linears."""
+    probs = []
+    for t in targets:
+        nr, budget = STEPS[t]
+        seen = {"conv": [False, False], "linear": [False, False]}
+        for _, spec in cases:
+            kind = "linear" if "rows" in spec else "conv"
+            for O, OW in layer_geoms(spec)[0]:
+                mr, nbt, prest, crest = tile(t, O, OW)
+                seen[kind][0] |= prest != 0
+                seen[kind][1] |= crest != 0
+        for kind, (p, c) in seen.items():
+            if not p:
+                probs.append("%s: no %s case leaves a pixel remainder (OW mod MR)" % (t, kind))
+            if not c and budget // 6 > 1 and kind == "conv":
+                probs.append("%s: no %s case leaves a channel-block remainder" % (t, kind))
+    return probs
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    R = Runner(sys.argv[1], sys.argv[2])
+    only = sys.argv[3:]
+    targets = ["avx2", "generic", "avx512vnni-emulated"]
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for l in f:
+            if l.startswith("flags"):
+                flags |= set(l.split(":", 1)[1].split())
+    if "avx512_vnni" in flags and "avx512bw" in flags:
+        targets.append("avx512vnni")
+    else:
+        print("avx512vnni: skipped, the CPU lacks avx512_vnni")
+    cases = [(n, s) for n, s in CASES if not only or n in only]
+    if only and len(cases) != len(only):
+        sys.exit("unknown case in %s" % only)
+    passed = failed = 0
+    for p in coverage(CASES, targets) if not only else []:
+        print("FAIL coverage: " + p)
+        failed += 1
+    keep = os.environ.get("CONV_MATRIX_KEEP")
+    root = keep or tempfile.mkdtemp(prefix="conv_matrix.")
+    if keep:
+        shutil.rmtree(keep, ignore_errors=True)
+        os.makedirs(keep)
+    t0 = time.time()
+    try:
+        for seed, (name, spec) in enumerate(CASES):
+            if (name, spec) not in cases:
+                continue
+            fails = check_case(R, name, spec, targets, root, 1000 + seed)
+            if fails:
+                failed += 1
+                for t, why in fails:
+                    print("FAIL %s %s: %s" % (name, t, why))
+            else:
+                passed += 1
+            sys.stdout.flush()
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+    print("targets: %s; %.0f s" % (", ".join(targets), time.time() - t0))
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
