@@ -60,6 +60,12 @@ LLVMValueRef kc_tensor(KernelCtx *k, const Tensor *t) {
     QCC_DIE("input tensor '%s' is not a graph input", t->name);
   }
   int64_t off = k->plan->tensor_offset[t->id];
+  if (off < 0) /* an entry output: the caller's buffer */
+    for (int i = 0; i < k->num_outs; i++)
+      if (k->outs[i] == t)
+        return LLVMBuildLoad2(e->b, e->ptr,
+                              em_elem(e, e->ptr, k->frame, em_i64(e, 2 + k->g->num_inputs + i)),
+                              "out");
   if (off < 0)
     QCC_DIE("tensor '%s' has no workspace offset", t->name);
   LLVMValueRef ws = LLVMBuildLoad2(e->b, e->ptr, k->frame, "ws");
@@ -258,10 +264,12 @@ static LLVMValueRef entry_point(Module *m, bool parallel,
   em_if(e, &f, bad);
   LLVMBuildRet(e->b, em_i32(e, -1));
   LLVMPositionBuilderAtEnd(e->b, f.done);
-  LLVMValueRef frame = LLVMBuildArrayAlloca(e->b, e->ptr, em_i64(e, 2 + ni), "frame");
+  LLVMValueRef frame = LLVMBuildArrayAlloca(e->b, e->ptr, em_i64(e, 2 + ni + no), "frame");
   LLVMBuildStore(e->b, ws, frame);
   for (int i = 0; i < ni; i++)
     LLVMBuildStore(e->b, args[i], em_elem(e, e->ptr, frame, em_i64(e, 1 + i)));
+  for (int i = 0; i < no; i++)
+    LLVMBuildStore(e->b, args[ni + i], em_elem(e, e->ptr, frame, em_i64(e, 2 + ni + i)));
   /* The run's status word (kc_status): kernels that find a non-finite
    * value to quantize set it; it becomes the return code. */
   LLVMValueRef status = LLVMBuildAlloca(e->b, e->i32, "status");
@@ -290,9 +298,18 @@ static LLVMValueRef entry_point(Module *m, bool parallel,
       LLVMBuildCall2(e->b, m->node_fn_t, kf, a, 3, "");
     }
   }
+  /* Kernels wrote each computed output straight into its caller's buffer
+   * (the first, if one tensor is listed twice); what is left to copy is
+   * a graph input or constant given back as an output, and repeats. */
   for (int i = 0; i < no; i++) {
     const Tensor *t = m->outs[i];
-    LLVMValueRef src = tensor_ptr_in_entry(m, ws, args, const_globals, t);
+    int first = 0;
+    while (m->outs[first] != t)
+      first++;
+    if (t->kind == TK_VALUE && first == i)
+      continue;
+    LLVMValueRef src = t->kind == TK_VALUE ? args[ni + first]
+                                           : tensor_ptr_in_entry(m, ws, args, const_globals, t);
     LLVMBuildMemCpy(e->b, args[ni + i], 4, src, 4, em_i64(e, ir_tensor_nbytes(t)));
   }
   LLVMValueRef st = LLVMBuildLoad2(e->b, e->i32, status, "");
@@ -719,9 +736,18 @@ static int build_module(const Graph *g, const BackendOptions *opts,
           m.pre_extent[i] = spec[i]->pre_extent(n);
         }
         em_begin_function(e, fn);
-        KernelCtx k = {e, n, variants[v], &m.plan, g, LLVMGetParam(fn, 0),
-                       LLVMGetParam(fn, 1), LLVMGetParam(fn, 2), NULL,
-                       const_globals, opts->symbol_prefix};
+        KernelCtx k = {.e = e,
+                       .n = n,
+                       .target = variants[v],
+                       .plan = &m.plan,
+                       .g = g,
+                       .frame = LLVMGetParam(fn, 0),
+                       .outs = (const Tensor *const *)m.outs,
+                       .num_outs = m.num_outs,
+                       .begin = LLVMGetParam(fn, 1),
+                       .end = LLVMGetParam(fn, 2),
+                       .const_globals = const_globals,
+                       .prefix = opts->symbol_prefix};
         if (m.plan.scratch_offset[i] >= 0) {
           LLVMValueRef ws = LLVMBuildLoad2(e->b, e->ptr, k.frame, "ws");
           k.scratch = em_elem(e, e->i8, ws, em_i64(e, m.plan.scratch_offset[i]));

@@ -19,7 +19,11 @@ typedef struct KernelCtx {
   const MemPlan *plan;
   const Graph *g;
   LLVMValueRef frame;      /* ptr: [0] workspace, [1 + k] graph input k,
-                             [1 + inputs] the run's i32 status word */
+                             [1 + inputs] the run's i32 status word,
+                             [2 + inputs + k] the caller's buffer of
+                             entry output k */
+  const Tensor *const *outs; /* the entry point's outputs */
+  int num_outs;
   LLVMValueRef begin, end; /* i64 */
   LLVMValueRef scratch;    /* ptr into the workspace, or NULL */
   LLVMValueRef *const_globals; /* per tensor id, created on demand */

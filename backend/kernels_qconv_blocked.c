@@ -178,36 +178,131 @@ typedef struct Body {
 
 enum { MAX_MR = 24, MAX_NBT = 4 };
 
-/* Stores the requantized accumulator of pixel ow (i64) and block ob. */
+/* qlinear: stores the results of row ow (i64) for block ob, whole. */
 static void store_block(Body *t, LLVMValueRef codes, LLVMValueRef ob,
                         LLVMValueRef ow) {
   Emit *e = t->k->e;
   const Geom *g = &t->g;
-  unsigned nl = (unsigned)t->s.lanes;
   LLVMTypeRef et = requant_out_type(e, &t->os);
   LLVMValueRef o0 = em_mulc(e, ob, t->s.lanes);
-  if (g->linear && g->O % t->s.lanes == 0) { /* one contiguous row piece */
+  if (g->O % t->s.lanes == 0) { /* one contiguous piece of the row */
     LLVMValueRef st = LLVMBuildStore(e->b, codes, em_elem(e, et, t->y, em_madc(e, ow, g->O, o0)));
     LLVMSetAlignment(st, 1);
     return;
   }
-  /* element (b, o, oh, ow) = ((b*O + o)*OH + oh)*OW + ow; linear: ow*O + o */
-  int64_t plane = g->OH * g->OW;
-  LLVMValueRef base = g->linear ? em_mulc(e, ow, g->O)
-                                : em_add(e, em_mulc(e, t->b, g->O * plane),
-                                         em_madc(e, t->oh, g->OW, ow));
-  int64_t cstride = g->linear ? 1 : plane;
-  for (unsigned j = 0; j < nl; j++) {
+  for (unsigned j = 0; j < (unsigned)t->s.lanes; j++) {
     LLVMValueRef o = em_addc(e, o0, (int64_t)j);
-    If f = {0};
-    if (g->O % t->s.lanes)
-      em_if(e, &f, LLVMBuildICmp(e->b, LLVMIntSLT, o, em_i64(e, g->O), ""));
+    If f;
+    em_if(e, &f, LLVMBuildICmp(e->b, LLVMIntSLT, o, em_i64(e, g->O), ""));
     em_store_at(e, LLVMBuildExtractElement(e->b, codes, em_i32(e, j), ""), et, t->y,
-                em_add(e, base, em_mulc(e, o, cstride)));
-    if (g->O % t->s.lanes)
-      em_if_end(e, &f);
+                em_madc(e, ow, g->O, o));
+    em_if_end(e, &f);
   }
 }
+
+/* Elements [at, at + n) of vector v, as a vector of n. */
+static LLVMValueRef sub_vector(Emit *e, LLVMValueRef v, unsigned at, unsigned n) {
+  LLVMValueRef idx[32];
+  for (unsigned i = 0; i < n; i++)
+    idx[i] = em_i32(e, at + i);
+  if (n == 1)
+    return LLVMBuildExtractElement(e->b, v, idx[0], "");
+  return LLVMBuildShuffleVector(e->b, v, LLVMGetUndef(LLVMTypeOf(v)), LLVMConstVector(idx, n), "");
+}
+
+/* rows[0 .. L) (L vectors of L lanes, L a power of two) transposed in
+ * log2(L) rounds: each pairs row i with row i + L/2 and interleaves their
+ * low halves into row 2i and their high halves into row 2i + 1. */
+static void transpose(Emit *e, LLVMValueRef *rows, unsigned L) {
+  LLVMValueRef lo_idx[32], hi_idx[32], next[32];
+  for (unsigned i = 0; i < L / 2; i++) {
+    lo_idx[2 * i] = em_i32(e, i);
+    lo_idx[2 * i + 1] = em_i32(e, L + i);
+    hi_idx[2 * i] = em_i32(e, L / 2 + i);
+    hi_idx[2 * i + 1] = em_i32(e, L + L / 2 + i);
+  }
+  LLVMValueRef lo = LLVMConstVector(lo_idx, L), hi = LLVMConstVector(hi_idx, L);
+  for (unsigned round = 1; round < L; round *= 2) {
+    for (unsigned i = 0; i < L / 2; i++) {
+      next[2 * i] = LLVMBuildShuffleVector(e->b, rows[i], rows[i + L / 2], lo, "");
+      next[2 * i + 1] = LLVMBuildShuffleVector(e->b, rows[i], rows[i + L / 2], hi, "");
+    }
+    memcpy(rows, next, sizeof(LLVMValueRef) * L);
+  }
+}
+
+/* qconv2d: the mr pixels' results of block ob (codes[m]: NR lanes, one
+ * per channel) into NCHW, where each channel's pixels are contiguous:
+ * transposed NR pixels at a time, each channel's run stored as a few
+ * power-of-two pieces; lanes past O are skipped. */
+static void store_nchw(Body *t, const LLVMValueRef *codes, int mr,
+                       LLVMValueRef ob, LLVMValueRef ow0) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  unsigned L = (unsigned)t->s.lanes;
+  LLVMTypeRef et = requant_out_type(e, &t->os);
+  int64_t plane = g->OH * g->OW;
+  /* element (b, o, oh, ow) = ((b*O + o)*OH + oh)*OW + ow */
+  LLVMValueRef base = em_add(e, em_mulc(e, t->b, g->O * plane), em_madc(e, t->oh, g->OW, ow0));
+  LLVMValueRef o0 = em_mulc(e, ob, t->s.lanes);
+  for (int p0 = 0; p0 < mr; p0 += (int)L) {
+    unsigned n = (unsigned)(mr - p0 < (int)L ? mr - p0 : (int)L);
+    LLVMValueRef rows[32];
+    for (unsigned i = 0; i < L; i++)
+      rows[i] = i < n ? codes[p0 + (int)i] : LLVMGetUndef(LLVMTypeOf(codes[0]));
+    transpose(e, rows, L);
+    for (unsigned c = 0; c < L; c++) {
+      LLVMValueRef o = em_addc(e, o0, (int64_t)c);
+      If f;
+      if (g->O % t->s.lanes)
+        em_if(e, &f, LLVMBuildICmp(e->b, LLVMIntSLT, o, em_i64(e, g->O), ""));
+      LLVMValueRef at = em_addc(e, em_madc(e, o, plane, base), p0);
+      for (unsigned done = 0, piece = L; done < n; piece /= 2) {
+        if (n - done < piece)
+          continue;
+        LLVMValueRef st = LLVMBuildStore(e->b, sub_vector(e, rows[c], done, piece),
+                                         em_elem(e, et, t->y, em_addc(e, at, done)));
+        LLVMSetAlignment(st, 1);
+        done += piece;
+      }
+      if (g->O % t->s.lanes)
+        em_if_end(e, &f);
+    }
+  }
+}
+
+/* The accumulators of one step of k channels at tap (kh, kw) and step q
+ * (i64 values: loop variables, or constants where the loops unroll). */
+static void emit_steps(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
+                       const LLVMValueRef *ob, LLVMValueRef row, LLVMValueRef ow0,
+                       LLVMValueRef kh, LLVMValueRef kw, LLVMValueRef q) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  const DotStep *s = &t->s;
+  LLVMTypeRef vt = LLVMVectorType(e->i32, (unsigned)s->lanes);
+  LLVMValueRef wv[MAX_NBT];
+  for (int j = 0; j < tl.nbt; j++) {
+    LLVMValueRef tap = em_madc(e, em_madc(e, ob[j], g->KH, kh), g->KW, kw);
+    LLVMValueRef at = em_mulc(e, em_madc(e, tap, g->steps, q), s->w_bytes);
+    wv[j] = dot_step_w(e, s, em_elem(e, e->i8, t->wp, at));
+  }
+  for (int m = 0; m < tl.mr; m++) {
+    LLVMValueRef iw = em_add(e, em_mulc(e, em_addc(e, ow0, m), g->sw), em_mulc(e, kw, g->dw));
+    LLVMValueRef at = em_madc(e, em_add(e, row, iw), g->Cp * s->x_bytes, em_mulc(e, q, 4));
+    LLVMValueRef word = LLVMBuildLoad2(e->b, e->i32, em_elem(e, e->i8, t->k->scratch, at), "x");
+    LLVMSetAlignment(word, 1);
+    LLVMValueRef xo = dot_step_x(e, s, word);
+    for (int j = 0; j < tl.nbt; j++) {
+      LLVMValueRef cur = LLVMBuildLoad2(e->b, vt, acc[m][j], "");
+      LLVMBuildStore(e->b, dot_step_apply(e, s, cur, xo, wv[j]), acc[m][j]);
+    }
+  }
+}
+
+/* Taps whose whole K (KW * steps) is this short are unrolled: first
+ * layers (3 input channels) would otherwise spend their time on loop
+ * control. */
+enum { UNROLL_MAX_STEPS = 8 };
 
 /* One register tile: pixels ow0 .. ow0 + mr - 1 of the row, blocks
  * ob0 .. ob0 + nbt - 1 (i64 values). */
@@ -228,41 +323,31 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef ow0) {
   LLVMValueRef kh = em_loop_n(e, &lkh, g->KH, "kh");
   LLVMValueRef ih = em_add(e, em_mulc(e, t->oh, g->sh), em_mulc(e, kh, g->dh));
   LLVMValueRef row = em_mulc(e, em_madc(e, t->b, g->PH, ih), g->PW);
-  LLVMValueRef kw = em_loop_n(e, &lkw, g->KW, "kw");
-  LLVMValueRef xcol[MAX_MR], wtap[MAX_NBT];
-  for (int m = 0; m < tl.mr; m++) {
-    LLVMValueRef iw = em_add(e, em_mulc(e, em_addc(e, ow0, m), g->sw), em_mulc(e, kw, g->dw));
-    xcol[m] = em_elem(e, e->i8, t->k->scratch, em_mulc(e, em_add(e, row, iw), g->Cp * s->x_bytes));
+  if (g->KW * g->steps <= UNROLL_MAX_STEPS) {
+    for (int64_t kw = 0; kw < g->KW; kw++)
+      for (int64_t q = 0; q < g->steps; q++)
+        emit_steps(t, tl, acc, ob, row, ow0, kh, em_i64(e, kw), em_i64(e, q));
+  } else {
+    LLVMValueRef kw = em_loop_n(e, &lkw, g->KW, "kw");
+    LLVMValueRef q = em_loop_n(e, &lq, g->steps, "step");
+    emit_steps(t, tl, acc, ob, row, ow0, kh, kw, q);
+    em_loop_end_rolled(e, &lq);
+    em_loop_end_rolled(e, &lkw);
   }
-  for (int j = 0; j < tl.nbt; j++)
-    wtap[j] = em_elem(e, e->i8, t->wp,
-                      em_mulc(e, em_madc(e, em_madc(e, ob[j], g->KH, kh), g->KW, kw),
-                              g->steps * s->w_bytes));
-  LLVMValueRef q = em_loop_n(e, &lq, g->steps, "step");
-  LLVMValueRef wv[MAX_NBT];
-  for (int j = 0; j < tl.nbt; j++)
-    wv[j] = dot_step_w(e, s, em_elem(e, e->i8, wtap[j], em_mulc(e, q, s->w_bytes)));
-  for (int m = 0; m < tl.mr; m++) {
-    LLVMValueRef word = LLVMBuildLoad2(e->b, e->i32, em_elem(e, e->i8, xcol[m], em_mulc(e, q, 4)), "x");
-    LLVMSetAlignment(word, 1);
-    LLVMValueRef xo = dot_step_x(e, s, word);
-    for (int j = 0; j < tl.nbt; j++) {
-      LLVMValueRef cur = LLVMBuildLoad2(e->b, vt, acc[m][j], "");
-      LLVMBuildStore(e->b, dot_step_apply(e, s, cur, xo, wv[j]), acc[m][j]);
-    }
-  }
-  em_loop_end_rolled(e, &lq);
-  em_loop_end_rolled(e, &lkw);
   em_loop_end_rolled(e, &lkh);
   unsigned nl = (unsigned)s->lanes;
   for (int j = 0; j < tl.nbt; j++) {
     LLVMValueRef mv = LLVMBuildLoad2(e->b, LLVMVectorType(e->f32, nl),
                                      em_elem(e, e->f32, t->mp, em_mulc(e, ob[j], s->lanes)), "");
     LLVMSetAlignment(mv, 4);
-    for (int m = 0; m < tl.mr; m++) {
-      LLVMValueRef a = LLVMBuildLoad2(e->b, vt, acc[m][j], "");
-      store_block(t, requant_out_vector(e, &t->os, a, mv, nl), ob[j], em_addc(e, ow0, m));
-    }
+    LLVMValueRef codes[MAX_MR];
+    for (int m = 0; m < tl.mr; m++)
+      codes[m] = requant_out_vector(e, &t->os, LLVMBuildLoad2(e->b, vt, acc[m][j], ""), mv, nl);
+    if (t->g.linear)
+      for (int m = 0; m < tl.mr; m++)
+        store_block(t, codes[m], ob[j], em_addc(e, ow0, m));
+    else
+      store_nchw(t, codes, tl.mr, ob[j], ow0);
   }
 }
 

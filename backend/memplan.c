@@ -4,6 +4,7 @@
  * nodes plus tensors: fine for graphs of thousands of nodes. */
 #include "memplan.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 enum { ALIGN = 64 };
@@ -54,8 +55,14 @@ int memplan_build(const Graph *g, const int64_t *scratch,
     for (int j = 0; j < n->num_inputs; j++)
       last[n->inputs[j]->id] = i;
   }
-  for (int i = 0; i < num_keep; i++)
+  /* The entry point's results live in the caller's buffers. */
+  bool *external = calloc((size_t)nt + 1, sizeof(bool));
+  if (!external)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < num_keep; i++) {
     last[keep[i]->id] = nn;
+    external[keep[i]->id] = true;
+  }
   /* In place: the result joins its input's buffer (alias[result] = input,
    * followed to the root), which then lives until the result dies. */
   int *alias = malloc(sizeof(int) * ((size_t)nt + 1));
@@ -69,7 +76,7 @@ int memplan_build(const Graph *g, const int64_t *scratch,
     if (!in_place[i] || n->num_outputs != 1 || n->num_inputs < 1)
       continue;
     const Tensor *x = n->inputs[0], *y = n->outputs[0];
-    if (x->kind != TK_VALUE || last[x->id] != i ||
+    if (x->kind != TK_VALUE || last[x->id] != i || external[y->id] ||
         ir_tensor_nbytes(x) != ir_tensor_nbytes(y) || x->dtype != y->dtype)
       continue;
     bool other_use = false; /* x also read as another operand of n */
@@ -86,7 +93,7 @@ int memplan_build(const Graph *g, const int64_t *scratch,
   int64_t naive = 0;
   for (int i = 0; i < nt; i++) {
     const Tensor *t = g->tensors[i];
-    if (t->kind != TK_VALUE || first[i] < 0)
+    if (t->kind != TK_VALUE || first[i] < 0 || external[i])
       continue;
     int64_t bytes = (ir_tensor_nbytes(t) + ALIGN - 1) / ALIGN * ALIGN;
     naive += bytes;
@@ -132,6 +139,7 @@ int memplan_build(const Graph *g, const int64_t *scratch,
   p->size = size;
   p->naive_size = naive;
   free(alias);
+  free(external);
   free(bufs);
   free(live);
   free(first);

@@ -22,9 +22,10 @@ typedef struct MemPlan {
 } MemPlan;
 
 /* Plans g (sorted). scratch[i] is node i's scratch need in bytes (0 for
- * none). Graph inputs and constants are not in the workspace; the tensors
- * in keep (the entry point's outputs) live to the end. Returns 0, or -1 if
- * the total overflows. */
+ * none). Graph inputs and constants are not in the workspace, and neither
+ * are the tensors in keep (the entry point's outputs, which kernels write
+ * straight into the caller's buffers): those count as live to the end and
+ * keep tensor_offset -1. Returns 0, or -1 if the total overflows. */
 int memplan_build(const Graph *g, const int64_t *scratch,
                   const Tensor *const *keep, int num_keep,
                   const bool *in_place, MemPlan *p);
