@@ -97,9 +97,7 @@ LLVMValueRef kernel_range(KernelCtx *k, Loop *l) {
 const KernelSpec *kernel_for(const Node *n) {
   const KernelSpec *s = kernel_elementwise(n);
   if (!s)
-    s = kernel_qconv_blocked(n);
-  if (!s)
-    s = kernel_conv_blocked_f32(n);
+    s = kernel_conv_blocked(n);
   if (!s)
     s = kernel_conv(n);
   if (!s)

@@ -61,8 +61,7 @@ const KernelSpec *kernel_for(const Node *n);
 /* Families, each in its own file. */
 const KernelSpec *kernel_elementwise(const Node *n);
 const KernelSpec *kernel_conv(const Node *n);
-const KernelSpec *kernel_qconv_blocked(const Node *n);
-const KernelSpec *kernel_conv_blocked_f32(const Node *n);
+const KernelSpec *kernel_conv_blocked(const Node *n);
 const KernelSpec *kernel_window(const Node *n);
 const KernelSpec *kernel_shape(const Node *n);
 

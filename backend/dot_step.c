@@ -28,6 +28,15 @@ DotStep dot_step_for(TargetKind t) {
   }
 }
 
+DotStep dot_step_f32_for(TargetKind t) {
+  switch (dot_step_for(t).kind) {
+  case STEP_VNNI512: return (DotStep){STEP_F32, 16, 1, 4, 64, 24, "avx512f"};
+  case STEP_AVX2:
+  case STEP_EMUL512: return (DotStep){STEP_F32, 8, 1, 4, 32, 12, "avx2"};
+  default: return (DotStep){STEP_F32, 4, 1, 4, 16, 12, "sse2"};
+  }
+}
+
 void dot_step_pack(const DotStep *s, const int8_t *w, void *dst) {
   int n = s->lanes * s->k;
   if (s->kind == STEP_AVX2) { /* i16[NR][2] */
@@ -36,6 +45,8 @@ void dot_step_pack(const DotStep *s, const int8_t *w, void *dst) {
       d[i] = w[i];
     return;
   }
+  if (s->kind == STEP_F32)
+    QCC_DIE("f32 weights are packed as floats by the kernel");
   memcpy(dst, w, (size_t)n);
 }
 
@@ -77,6 +88,7 @@ LLVMValueRef dot_step_x(Emit *e, const DotStep *s, LLVMValueRef word) {
   LLVMValueRef v = splat(e, word, lanes);
   switch (s->kind) {
   case STEP_VNNI512: return v;
+  case STEP_F32: return LLVMBuildBitCast(e->b, v, vec(e->f32, lanes), "");
   case STEP_AVX2: return LLVMBuildBitCast(e->b, v, vec(e->i16, 2 * lanes), "");
   default: /* plain IR: the 4 codes of every lane, zero-extended */
     return LLVMBuildZExt(e->b, LLVMBuildBitCast(e->b, v, vec(e->i8, 4 * lanes), ""),
@@ -87,10 +99,11 @@ LLVMValueRef dot_step_x(Emit *e, const DotStep *s, LLVMValueRef word) {
 LLVMValueRef dot_step_w(Emit *e, const DotStep *s, LLVMValueRef wptr) {
   unsigned lanes = (unsigned)s->lanes;
   LLVMTypeRef t = s->kind == STEP_VNNI512 ? vec(e->i32, lanes)
+                  : s->kind == STEP_F32   ? vec(e->f32, lanes)
                   : s->kind == STEP_AVX2  ? vec(e->i16, 2 * lanes)
                                           : vec(e->i8, 4 * lanes);
   LLVMValueRef w = LLVMBuildLoad2(e->b, t, wptr, "w");
-  LLVMSetAlignment(w, s->kind == STEP_AVX2 ? 2 : 1);
+  LLVMSetAlignment(w, s->kind == STEP_F32 ? 4 : s->kind == STEP_AVX2 ? 2 : 1);
   if (s->kind == STEP_GENERIC || s->kind == STEP_EMUL512)
     w = LLVMBuildSExt(e->b, w, vec(e->i32, 4 * lanes), "");
   return w;
@@ -100,6 +113,10 @@ LLVMValueRef dot_step_apply(Emit *e, const DotStep *s, LLVMValueRef acc,
                             LLVMValueRef x, LLVMValueRef w) {
   unsigned lanes = (unsigned)s->lanes;
   switch (s->kind) {
+  case STEP_F32: {
+    LLVMValueRef args[3] = {x, w, acc};
+    return em_intrinsic(e, "llvm.fmuladd", vec(e->f32, lanes), args, 3);
+  }
   case STEP_GENERIC:
   case STEP_EMUL512:
     return LLVMBuildAdd(e->b, acc, sum_quads(e, LLVMBuildMul(e->b, x, w, ""), lanes), "");

@@ -6,7 +6,7 @@
  *   acc[j] += x0*w[j][0] + ... + x(k-1)*w[j][k-1]
  *
  * exactly (i32, wrapping like every i32 add of the schedule). The
- * schedule around it (kernels_qconv_blocked.c) is the same for every
+ * schedule around it (kernels_conv_blocked.c) is the same for every
  * target; only this step, its lane count, the form of the packed
  * activations and the weight packing differ:
  *
@@ -19,6 +19,11 @@
  *             i16[8][2]; one vpmaddwd: u8·i16 pairs never saturate,
  *             unlike vpmaddubsw's i16 sums
  *   generic   NR 8,  k 4, x u8,  w i8[8][4];   plain IR
+ *
+ * and the f32 conv runs the same schedule with a step of k 1 (x one f32,
+ * w f32[NR], llvm.fmuladd), NR the target's f32 vector width: 16
+ * (avx512vnni), 8 (avx2, avx512vnni-emulated), 4 (generic), so int8 and
+ * f32 are compared on one schedule.
  *
  * A step is split in three so that a register tile loads each operand
  * once: dot_step_x (one per pixel), dot_step_w (one per block of NR
@@ -34,20 +39,23 @@ typedef enum DotStepKind {
   STEP_AVX2,
   STEP_VNNI512,
   STEP_EMUL512,
+  STEP_F32, /* acc (<NR x float>) += x * w, fused */
 } DotStepKind;
 
 typedef struct DotStep {
   DotStepKind kind;
   int lanes;       /* NR: i32 lanes of one accumulator */
   int k;           /* input channels per step: 4 (u8) or 2 (i16 pairs) */
-  int x_bytes;     /* bytes of one packed activation: 1 or 2 (k * x_bytes == 4) */
+  int x_bytes;     /* bytes of one packed activation: 1, 2 or 4 (k * x_bytes == 4) */
   int w_bytes;     /* packed weight bytes per step and block: NR * 4 */
   int max_acc;     /* accumulator vectors one register tile may hold */
   const char *isa; /* kernel name suffix, e.g. "avx512vnni" */
 } DotStep;
 
-/* The step a target uses (native resolves the host's features). */
+/* The int8 step a target uses (native resolves the host's features). */
 DotStep dot_step_for(TargetKind t);
+/* The f32 step of a target. */
+DotStep dot_step_f32_for(TargetKind t);
 
 /* Packs the k weights of each lane for one step: w[j][i] (i8, NR x k,
  * row-major) into dst (w_bytes bytes) in the step's layout. */
@@ -57,7 +65,7 @@ void dot_step_pack(const DotStep *s, const int8_t *w, void *dst);
 LLVMValueRef dot_step_x(Emit *e, const DotStep *s, LLVMValueRef word);
 /* The weight operand of one block, loaded from wptr. */
 LLVMValueRef dot_step_w(Emit *e, const DotStep *s, LLVMValueRef wptr);
-/* acc (<NR x i32>) + step(x, w). */
+/* acc (<NR x i32>, or <NR x float> for STEP_F32) + step(x, w). */
 LLVMValueRef dot_step_apply(Emit *e, const DotStep *s, LLVMValueRef acc,
                             LLVMValueRef x, LLVMValueRef w);
 

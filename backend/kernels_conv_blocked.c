@@ -1,6 +1,7 @@
-/* qconv2d (groups = 1) and qlinear (a 1x1 conv whose "pixels" are the
- * rows of [rows][K]) as a blocked schedule around the target's int8 dot
- * step (dot_step.h):
+/* conv2d and qconv2d (groups = 1), linear and qlinear (a 1x1 conv whose
+ * "pixels" are the rows of [rows][K]) as one blocked schedule around the
+ * target's dot step (dot_step.h: int8, or f32 with k = 1, so --quant=none
+ * is a fair baseline on the same schedule):
  *
  *  pre   pack the input to [N][H + pads][W + pads][Cp] (channels
  *        innermost, rounded up to the step's k, padding filled with z_x;
@@ -28,7 +29,13 @@
  * folded bias takes back: acc = b + sum (q_x - z_x) q_w exactly, as the
  * contract says (the final sum fits i32; the i32 adds wrap, as the
  * interpreter's argument allows). Weights are packed at compile time in
- * the step's layout: [O/NR][KH][KW][Cp/k][step]. */
+ * the step's layout: [O/NR][KH][KW][Cp/k][step].
+ *
+ * f32: the same tiles with acc = bias + sum x * w (llvm.fmuladd), stored
+ * as they are. The sum runs in a different order, and fused, compared
+ * with the float interpreter's double accumulation: results agree within
+ * the float tolerance (1e-5 relative), not to the bit; only int8 is
+ * bit-exact. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +49,7 @@ typedef struct Geom {
   int64_t N, C, H, W, O, KH, KW, OH, OW;
   int64_t sh, sw, dh, dw, pt, pl, pb, pr;
   int64_t PH, PW, Cp, NB, steps;
-  bool linear; /* qlinear: input [rows][K] read channels-last, output [rows][O] */
+  bool linear; /* (q)linear: input [rows][K] read channels-last, output [rows][O] */
 } Geom;
 
 typedef struct Tile {
@@ -51,7 +58,7 @@ typedef struct Tile {
 
 static void geom(const Node *n, const DotStep *s, Geom *g) {
   const Tensor *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
-  if (n->op == OP_QLINEAR) {
+  if (n->op == OP_QLINEAR || n->op == OP_LINEAR) {
     int64_t rows = x->dims[0];
     *g = (Geom){1, x->dims[1], 1, rows, w->dims[0], 1, 1, 1, rows,
                 1, 1, 1, 1, 0, 0, 0, 0, 1, rows, 0, 0, 0, true};
@@ -81,11 +88,17 @@ static Tile tile_for(const DotStep *s, const Geom *g) {
   return (Tile){(int)mr, (int)nbt};
 }
 
+static bool is_f32(const Node *n) { return n->op == OP_CONV2D || n->op == OP_LINEAR; }
+
+static DotStep step_for(const Node *n, TargetKind t) {
+  return is_f32(n) ? dot_step_f32_for(t) : dot_step_for(t);
+}
+
 /* The step of the kernel's target; the context carries it. */
-static DotStep step_of(const KernelCtx *k) { return dot_step_for(k->target); }
+static DotStep step_of(const KernelCtx *k) { return step_for(k->n, k->target); }
 
 static int64_t packed_bytes(const Node *n, TargetKind t) {
-  DotStep s = dot_step_for(t);
+  DotStep s = step_for(n, t);
   Geom g;
   geom(n, &s, &g);
   return g.N * g.PH * g.PW * g.Cp * s.x_bytes;
@@ -112,10 +125,41 @@ static int emit_pack(KernelCtx *k, Diag *d) {
   Geom g;
   geom(k->n, &s, &g);
   PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.Cp, g.pt, g.pl, g.linear};
+  if (s.kind == STEP_F32) {
+    pack_nhwc_emit(k, &pg, k->e->f32, k->e->f32, em_f32(k->e, 0));
+    return 0;
+  }
   int32_t z = k->n->inputs[0]->quant->zero_point[0];
   LLVMTypeRef dst = s.x_bytes == 2 ? k->e->i16 : k->e->i8;
   pack_nhwc_emit(k, &pg, k->e->i8, dst, LLVMConstInt(dst, (unsigned long long)z, 0));
   return 0;
+}
+
+/* f32: weights packed [O/NR][KH][KW][C][NR] and the bias, as constants. */
+static void pack_constants_f32(KernelCtx *k, const DotStep *s, const Geom *g,
+                               LLVMValueRef *wp, LLVMValueRef *bp) {
+  const Node *n = k->n;
+  const float *w = n->inputs[1]->data;
+  const float *bias = n->num_inputs > 2 ? n->inputs[2]->data : NULL;
+  int64_t lanes = s->lanes;
+  size_t wcount = (size_t)(g->NB * g->KH * g->KW * g->C * lanes);
+  float *wpack = calloc(wcount, sizeof(float));
+  float *bpack = calloc((size_t)(g->NB * lanes), sizeof(float));
+  if (!wpack || !bpack)
+    QCC_DIE("out of memory");
+  for (int64_t o = 0; o < g->O; o++) {
+    int64_t ob = o / lanes, j = o % lanes;
+    bpack[o] = bias ? bias[o] : 0.0f;
+    for (int64_t c = 0; c < g->C; c++)
+      for (int64_t kh = 0; kh < g->KH; kh++)
+        for (int64_t kw = 0; kw < g->KW; kw++)
+          wpack[((((ob * g->KH + kh) * g->KW + kw) * g->C + c) * lanes) + j] =
+              w[((o * g->C + c) * g->KH + kh) * g->KW + kw];
+  }
+  *wp = kc_const(k, "wpack", wpack, wcount * sizeof(float));
+  *bp = kc_const(k, "bias", bpack, sizeof(float) * (size_t)(g->NB * lanes));
+  free(wpack);
+  free(bpack);
 }
 
 /* Packed weights, folded biases and multipliers, as constants. */
@@ -279,7 +323,7 @@ static void emit_steps(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
   Emit *e = t->k->e;
   const Geom *g = &t->g;
   const DotStep *s = &t->s;
-  LLVMTypeRef vt = LLVMVectorType(e->i32, (unsigned)s->lanes);
+  LLVMTypeRef vt = LLVMVectorType(s->kind == STEP_F32 ? e->f32 : e->i32, (unsigned)s->lanes);
   LLVMValueRef wv[MAX_NBT];
   for (int j = 0; j < tl.nbt; j++) {
     LLVMValueRef tap = em_madc(e, em_madc(e, ob[j], g->KH, kh), g->KW, kw);
@@ -310,7 +354,8 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef ow0) {
   Emit *e = t->k->e;
   const Geom *g = &t->g;
   const DotStep *s = &t->s;
-  LLVMTypeRef vt = LLVMVectorType(e->i32, (unsigned)s->lanes);
+  bool f32 = s->kind == STEP_F32;
+  LLVMTypeRef vt = LLVMVectorType(f32 ? e->f32 : e->i32, (unsigned)s->lanes);
   LLVMValueRef acc[MAX_MR][MAX_NBT], ob[MAX_NBT];
   for (int j = 0; j < tl.nbt; j++) {
     ob[j] = em_addc(e, ob0, j);
@@ -337,12 +382,17 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef ow0) {
   em_loop_end_rolled(e, &lkh);
   unsigned nl = (unsigned)s->lanes;
   for (int j = 0; j < tl.nbt; j++) {
-    LLVMValueRef mv = LLVMBuildLoad2(e->b, LLVMVectorType(e->f32, nl),
-                                     em_elem(e, e->f32, t->mp, em_mulc(e, ob[j], s->lanes)), "");
-    LLVMSetAlignment(mv, 4);
     LLVMValueRef codes[MAX_MR];
-    for (int m = 0; m < tl.mr; m++)
-      codes[m] = requant_out_vector(e, &t->os, LLVMBuildLoad2(e->b, vt, acc[m][j], ""), mv, nl);
+    if (f32) {
+      for (int m = 0; m < tl.mr; m++)
+        codes[m] = LLVMBuildLoad2(e->b, vt, acc[m][j], "");
+    } else {
+      LLVMValueRef mv = LLVMBuildLoad2(e->b, LLVMVectorType(e->f32, nl),
+                                       em_elem(e, e->f32, t->mp, em_mulc(e, ob[j], s->lanes)), "");
+      LLVMSetAlignment(mv, 4);
+      for (int m = 0; m < tl.mr; m++)
+        codes[m] = requant_out_vector(e, &t->os, LLVMBuildLoad2(e->b, vt, acc[m][j], ""), mv, nl);
+    }
     if (t->g.linear)
       for (int m = 0; m < tl.mr; m++)
         store_block(t, codes[m], ob[j], em_addc(e, ow0, m));
@@ -370,7 +420,12 @@ static int emit_main(KernelCtx *k, Diag *d) {
   Emit *e = k->e;
   Body t = {.k = k, .s = step_of(k)};
   geom(k->n, &t.s, &t.g);
-  pack_constants(k, &t.s, &t.g, &t.wp, &t.bp, &t.mp, &t.os);
+  if (t.s.kind == STEP_F32) {
+    pack_constants_f32(k, &t.s, &t.g, &t.wp, &t.bp);
+    t.os = (OutStage){.scale = 1.0f, .f32 = true};
+  } else {
+    pack_constants(k, &t.s, &t.g, &t.wp, &t.bp, &t.mp, &t.os);
+  }
   t.y = kc_tensor(k, k->n->outputs[0]);
   Tile tl = tile_for(&t.s, &t.g);
   Loop l;
@@ -396,11 +451,29 @@ static const KernelSpec blocked_k = {.name = "qu8_conv_c4",
                                      .emit = emit_main,
                                      .pre_extent = pre_extent,
                                      .emit_pre = emit_pack};
+static const KernelSpec blocked_f32_k = {.name = "f32_conv",
+                                         .extent = main_extent,
+                                         .scratch = packed_bytes,
+                                         .emit = emit_main,
+                                         .pre_extent = pre_extent,
+                                         .emit_pre = emit_pack};
 
-const KernelSpec *kernel_qconv_blocked(const Node *n) {
-  if (n->op == OP_QLINEAR)
-    return &blocked_k;
-  if (n->op != OP_QCONV2D || ir_attr_int(n, ATTR_GROUPS) != 1)
-    return NULL;
-  return &blocked_k;
+static bool constant_operands(const Node *n) {
+  return n->inputs[1]->kind == TK_CONST && (n->num_inputs < 3 || n->inputs[2]->kind == TK_CONST);
+}
+
+const KernelSpec *kernel_conv_blocked(const Node *n) {
+  switch (n->op) {
+  case OP_QLINEAR: return &blocked_k;
+  case OP_QCONV2D: return ir_attr_int(n, ATTR_GROUPS) == 1 ? &blocked_k : NULL;
+  case OP_CONV2D:
+    return ir_attr_int(n, ATTR_GROUPS) == 1 && n->inputs[0]->dtype == DT_F32 && constant_operands(n)
+               ? &blocked_f32_k
+               : NULL;
+  case OP_LINEAR:
+    return n->inputs[0]->dtype == DT_F32 && n->inputs[0]->rank == 2 && constant_operands(n)
+               ? &blocked_f32_k
+               : NULL;
+  default: return NULL;
+  }
 }
