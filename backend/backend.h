@@ -38,6 +38,12 @@ typedef enum TargetKind {
 const char *backend_target_name(TargetKind t);
 /* Returns 0 and sets *t, or -1 for an unknown name. */
 int backend_target_parse(const char *name, TargetKind *t);
+/* The best fixed target the compiling CPU runs: avx512vnni (with AVX-512
+ * BW and VNNI, zmm state enabled by the OS), else avx2 (with FMA), else
+ * generic. qcc compile's default, so a library built on an AVX512-VNNI
+ * machine gets its VNNI code without asking, and still runs on any CPU
+ * with those features. */
+TargetKind backend_target_host(void);
 
 typedef struct BackendOptions {
   TargetKind target;

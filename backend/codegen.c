@@ -123,6 +123,16 @@ int backend_target_parse(const char *name, TargetKind *t) {
   return -1;
 }
 
+TargetKind backend_target_host(void) {
+  char *f = LLVMGetHostCPUFeatures(); /* LLVM leaves out what the OS does not save */
+  TargetKind t = strstr(f, "+avx512vnni") && strstr(f, "+avx512bw") && strstr(f, "+avx512vl")
+                     ? TARGET_AVX512VNNI
+                 : strstr(f, "+avx2") && strstr(f, "+fma") ? TARGET_AVX2
+                                                            : TARGET_GENERIC;
+  LLVMDisposeMessage(f);
+  return t;
+}
+
 /* The CPU and features each fixed target compiles for. avx512vnni asks
  * for x86-64-v4 (AVX-512 F/BW/CD/DQ/VL) plus VNNI: Cascade Lake, Ice Lake,
  * Sapphire Rapids and Zen 4 all have it. */

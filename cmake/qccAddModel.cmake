@@ -21,7 +21,8 @@
 #   <prefix>   the header's name and the symbols' prefix (<prefix>_run,
 #              <prefix>_run_parallel, <prefix>_info, <PREFIX>_..._SIZE);
 #              default: <target>, made a C identifier.
-#   TARGET_ISA qcc's --target (default: qcc's own, avx2).
+#   TARGET_ISA qcc's --target (default: qcc's own, the best fixed target of
+#              the compiling CPU: avx512vnni, avx2 or generic).
 #   QUANT      none (default: a float model), static (int8, calibrated on
 #              CALIB; OPTIONS may add --calib-method=..., --load-profile=...),
 #              or dynamic.

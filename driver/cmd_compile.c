@@ -26,7 +26,8 @@ enum { ID_OUTPUT = 2, ID_TARGET, ID_NAME, ID_EMIT, ID_OPT_LEVEL };
 
 static const OptSpec compile_options[] = {
     {"-o", "DIR", "output folder (created if missing)", ID_OUTPUT, 0, NULL},
-    {"--target", "T", "avx2 (default), avx512vnni, generic, native,\n"
+    {"--target", "T", "avx512vnni, avx2, generic (default: the best\n"
+     "of these that this CPU runs), native,\n"
      "avx512vnni-emulated (the VNNI schedule with its\n"
      "dot-product step in plain IR: runs anywhere),\n"
      "multi (avx512vnni + avx2 + generic in one\n"
@@ -101,7 +102,8 @@ static bool shadows_system_library(const char *name) {
 
 int cmd_compile(int argc, char **argv) {
   const char *model = NULL, *out_dir = NULL, *name = NULL, *emit_list = NULL;
-  TargetKind target = TARGET_AVX2;
+  TargetKind target = backend_target_host();
+  bool target_given = false;
   int opt_level = 3, rc = 1;
   QuantCli qc = {0};
   PassContext ctx;
@@ -129,6 +131,7 @@ int cmd_compile(int argc, char **argv) {
       out_dir = p.value;
       break;
     case ID_TARGET:
+      target_given = true;
       if (backend_target_parse(p.value, &target)) {
         rc = driver_usage_error("compile", "unknown target '%s' (avx2, "
                                 "avx512vnni, avx512vnni-emulated, generic, "
@@ -247,9 +250,10 @@ int cmd_compile(int argc, char **argv) {
     driver_report(&d);
     goto done;
   }
-  fprintf(stderr, "qcc compile: %s: %d kernels for %s; workspace %lld bytes "
+  fprintf(stderr, "qcc compile: %s: %d kernels for %s%s; workspace %lld bytes "
           "(%lld without reuse, %d results in place); wrote %s, %s, %s\n",
           g->name, out.num_kernels, backend_target_name(target),
+          target_given ? "" : " (this CPU's best; --target to choose)",
           (long long)out.workspace_size, (long long)out.workspace_naive,
           out.num_in_place, paths[0], paths[2], paths[1]);
   rc = 0;
