@@ -5,7 +5,7 @@
  * tables, so both sides pick the same elements. One (batch, channel) plane
  * per parallel index.
  *  - maxpool: f32 keeps the first NaN like the interpreter; u8 takes the
- *    largest code.
+ *    largest code, reducing the window's rows first (emit_maxpool_u8).
  *  - avgpool: f32 sums in double and divides by the count in double (as
  *    the interpreter); u8: v = rne((float)S / (float)count), finish.
  *  - resize: nearest copies; bilinear f32 blends in double as the
@@ -122,6 +122,92 @@ static int emit_pool(KernelCtx *k, Diag *d) {
   /* Rolled: unrolling the output loops around the window loops made the
    * u8 maxpools 18k lines each and the compile 3x slower for ~10%. */
   em_loop_end_rolled(e, &lw);
+  em_loop_end_rolled(e, &lh);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* u8 maxpool in two passes per output row, both over contiguous bytes so
+ * LLVM vectorizes them: the rows of the window reduced into one row
+ * (r[w] = max over h of x[h][w], a stack buffer), then each output
+ * column's window over r: constant offsets (ow*s - pl + j) for the
+ * columns whose window lies inside the row, the bounds table at the
+ * borders. The largest code wins either way, so it equals emit_pool. */
+static LLVMValueRef umax(Emit *e, LLVMValueRef a, LLVMValueRef b) {
+  LLVMValueRef args[2] = {a, b};
+  return em_intrinsic(e, "llvm.umax", LLVMTypeOf(a), args, 2);
+}
+
+static void column_windows(Emit *e, const PoolGeom *p, LLVMValueRef tw, LLVMValueRef r,
+                           LLVMValueRef yrow, int64_t from, int64_t to) {
+  if (from >= to)
+    return;
+  Loop lw, lj;
+  LLVMValueRef ow = em_loop(e, &lw, em_i64(e, from), em_i64(e, to), "ow");
+  LLVMValueRef ws = load_i32_as_i64(e, tw, ow), we = load_i32_as_i64(e, tw, em_addc(e, ow, p->OW));
+  LLVMValueRef m = em_var(e, e->i8, em_load_at(e, e->i8, r, ws), "m");
+  LLVMValueRef w = em_loop(e, &lj, em_addc(e, ws, 1), we, "w");
+  LLVMBuildStore(e->b, umax(e, LLVMBuildLoad2(e->b, e->i8, m, ""), em_load_at(e, e->i8, r, w)), m);
+  em_loop_end(e, &lj);
+  em_store_at(e, LLVMBuildLoad2(e->b, e->i8, m, ""), e->i8, yrow, ow);
+  em_loop_end_rolled(e, &lw);
+}
+
+static int emit_maxpool_u8(KernelCtx *k, Diag *d) {
+  Emit *e = k->e;
+  const Node *n = k->n;
+  PoolGeom p;
+  ref_pool_geom(n, &p);
+  int32_t *tab = malloc(sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
+  if (!tab)
+    QCC_DIE("out of memory");
+  int32_t *hl = tab, *hh = tab + p.OH, *hc = tab + 2 * p.OH;
+  int32_t *wl = tab + 3 * p.OH, *wh = wl + p.OW, *wc = wh + p.OW;
+  if (axis_bounds(n, p.OH, p.H, p.kh, p.sh, p.pt, p.pb, true, hl, hh, hc, d) ||
+      axis_bounds(n, p.OW, p.W, p.kw, p.sw, p.pl, p.pr, false, wl, wh, wc, d)) {
+    free(tab);
+    return -1;
+  }
+  LLVMValueRef t = kc_const(k, "window", tab, sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
+  free(tab);
+  LLVMValueRef tw = em_elem(e, e->i32, t, em_i64(e, 3 * p.OH));
+  /* Output columns whose window [ow*s - pl, + kw) lies inside the row. */
+  int64_t lo = (p.pl + p.sw - 1) / p.sw, hi = p.W >= p.kw ? (p.W - p.kw + p.pl) / p.sw + 1 : 0;
+  if (hi > p.OW)
+    hi = p.OW;
+  if (lo > hi)
+    lo = hi;
+  LLVMValueRef x = kc_tensor(k, n->inputs[0]), y = kc_tensor(k, n->outputs[0]);
+  LLVMBasicBlockRef here = LLVMGetInsertBlock(e->b);
+  LLVMPositionBuilderAtEnd(e->b, e->entry);
+  LLVMValueRef r = LLVMBuildArrayAlloca(e->b, e->i8, em_i64(e, p.W), "rowmax");
+  LLVMPositionBuilderAtEnd(e->b, here);
+  Loop l, lh, li, lw, lc;
+  LLVMValueRef nc = kernel_range(k, &l);
+  LLVMValueRef xp = em_elem(e, e->i8, x, em_mulc(e, nc, p.H * p.W));
+  LLVMValueRef yp = em_elem(e, e->i8, y, em_mulc(e, nc, p.OH * p.OW));
+  LLVMValueRef oh = em_loop_n(e, &lh, p.OH, "oh");
+  LLVMValueRef hs = load_i32_as_i64(e, t, oh), he = load_i32_as_i64(e, t, em_addc(e, oh, p.OH));
+  LLVMValueRef first = em_elem(e, e->i8, xp, em_mulc(e, hs, p.W));
+  LLVMBuildMemCpy(e->b, r, 1, first, 1, em_i64(e, p.W));
+  LLVMValueRef h = em_loop(e, &li, em_addc(e, hs, 1), he, "h");
+  LLVMValueRef xrow = em_elem(e, e->i8, xp, em_mulc(e, h, p.W));
+  LLVMValueRef w = em_loop_n(e, &lw, p.W, "w");
+  em_store_at(e, umax(e, em_load_at(e, e->i8, r, w), em_load_at(e, e->i8, xrow, w)), e->i8, r, w);
+  em_loop_end(e, &lw);
+  em_loop_end_rolled(e, &li);
+  LLVMValueRef yrow = em_elem(e, e->i8, yp, em_mulc(e, oh, p.OW));
+  column_windows(e, &p, tw, r, yrow, 0, lo);
+  if (lo < hi) {
+    LLVMValueRef ow = em_loop(e, &lc, em_i64(e, lo), em_i64(e, hi), "ow");
+    LLVMValueRef base = em_addc(e, em_mulc(e, ow, p.sw), -p.pl);
+    LLVMValueRef m = em_load_at(e, e->i8, r, base);
+    for (int64_t j = 1; j < p.kw; j++)
+      m = umax(e, m, em_load_at(e, e->i8, r, em_addc(e, base, j)));
+    em_store_at(e, m, e->i8, yrow, ow);
+    em_loop_end(e, &lc);
+  }
+  column_windows(e, &p, tw, r, yrow, hi, p.OW);
   em_loop_end_rolled(e, &lh);
   em_loop_end(e, &l);
   return 0;
@@ -251,12 +337,14 @@ static int emit_resize(KernelCtx *k, Diag *d) {
 }
 
 static const KernelSpec pool_k = {.name = "pool", .extent = plane_extent, .scratch = NULL, .emit = emit_pool};
+static const KernelSpec maxpool_u8_k = {.name = "maxpool_u8_rows", .extent = plane_extent, .scratch = NULL, .emit = emit_maxpool_u8};
 static const KernelSpec gap_k = {.name = "global_avgpool", .extent = plane_extent, .scratch = NULL, .emit = emit_global_avgpool};
 static const KernelSpec resize_k = {.name = "resize", .extent = plane_extent, .scratch = NULL, .emit = emit_resize};
 
 const KernelSpec *kernel_window(const Node *n) {
   switch (n->op) {
   case OP_MAXPOOL2D:
+    return n->inputs[0]->dtype == DT_U8 ? &maxpool_u8_k : &pool_k;
   case OP_AVGPOOL2D: return &pool_k;
   case OP_GLOBAL_AVGPOOL: return &gap_k;
   case OP_RESIZE: return &resize_k;
