@@ -7,23 +7,24 @@
  *        innermost, rounded up to the step's k, padding filled with z_x;
  *        u8, or zero-extended to i16 for the AVX2 step), one padded row
  *        per parallel index;
- *  main  per (batch, output row), per channel tile of NBT blocks of NR
- *        output channels, register tiles of MR output pixels x NBT
- *        blocks: MR * NBT accumulators of NR i32 lanes start at
- *        b'[o] = b[o] - z_x * sum(q_w[o]); for every tap (kh, kw) and
- *        every step of k input channels, the NBT weight vectors are
+ *  main  per group of 48 output pixels of an image (the parallel index;
+ *        pixels flattened over OH x OW, so tiles may span rows), per
+ *        channel tile of NBT blocks of NR output channels, register tiles
+ *        of MR pixels x NBT blocks: MR * NBT accumulators of NR lanes
+ *        start at b'[o] = b[o] - z_x * sum(q_w[o]); for every tap (kh, kw)
+ *        and every step of k input channels, the NBT weight vectors are
  *        loaded once, each pixel's activation word is broadcast once, and
  *        MR * NBT steps run, all independent. Then each accumulator is
- *        requantized as a vector (clamp or fused table) and stored: lane
- *        by lane into NCHW for a conv, as whole rows for a linear.
+ *        requantized as a vector (clamp or fused table) and stored: into
+ *        NCHW by transposing the tile (each channel's MR pixels are
+ *        contiguous), as whole rows for a linear.
  *
- * The tile is chosen per layer from its shape and the step's register
- * budget (dot_step.h: 24 zmm accumulators on AVX512-VNNI, 12 ymm on AVX2):
- * NBT = min(blocks, budget / 6), MR = min(output width, budget / NBT);
- * the pixel tiles that do not fill MR and the channel tile that does not
- * fill NBT get their own, smaller tiles. Named after XNNPACK as
- * qu8_conv_minmax_fp32_ukernel_<MR>x<NBT*NR>c<k>__<isa>; the compile
- * summary lists each layer's.
+ * The tile is chosen per layer from the step's register budget
+ * (dot_step.h: 24 zmm accumulators on AVX512-VNNI, 12 ymm on AVX2):
+ * NBT = min(blocks, budget / 6), MR = min(pixels, budget / NBT), which
+ * divides 48, so only an image's last tile and the channel tile that does
+ * not fill NBT get their own, smaller tiles. Named after XNNPACK as
+ * qu8_conv_minmax_fp32_ukernel_<MR>x<NBT*NR>c<k>__<isa>.
  *
  * Padding and the padded channels read z_x, so they add z_x * w, which the
  * folded bias takes back: acc = b + sum (q_x - z_x) q_w exactly, as the
@@ -82,11 +83,16 @@ static Tile tile_for(const DotStep *s, const Geom *g) {
   int64_t nbt = s->max_acc / 6 < 1 ? 1 : s->max_acc / 6;
   if (nbt > g->NB)
     nbt = g->NB;
-  int64_t mr = s->max_acc / nbt;
-  if (mr > g->OW)
-    mr = g->OW;
+  int64_t mr = s->max_acc / nbt, P = g->OH * g->OW;
+  if (mr > P)
+    mr = P;
   return (Tile){(int)mr, (int)nbt};
 }
+
+/* Pixels per parallel index: a multiple of every MR a budget gives (24 /
+ * NBT for NBT = 1..4, 12 / NBT), so only an image's last tile is short;
+ * small enough that a 20x20 layer still splits into 9 pieces. */
+enum { GROUP_PIXELS = 48 };
 
 static bool is_f32(const Node *n) { return n->op == OP_CONV2D || n->op == OP_LINEAR; }
 
@@ -111,12 +117,16 @@ static int64_t pre_extent(const Node *n) {
   return g.N * g.PH;
 }
 
-/* One output row (all channel blocks) per parallel index. */
+/* GROUP_PIXELS output pixels of one image (every channel) per index. */
+static int64_t groups_per_image(const Geom *g) {
+  return (g->OH * g->OW + GROUP_PIXELS - 1) / GROUP_PIXELS;
+}
+
 static int64_t main_extent(const Node *n) {
   DotStep s = dot_step_for(TARGET_GENERIC);
   Geom g;
   geom(n, &s, &g);
-  return g.N * g.OH;
+  return g.N * groups_per_image(&g);
 }
 
 static int emit_pack(KernelCtx *k, Diag *d) {
@@ -217,7 +227,7 @@ typedef struct Body {
   Geom g;
   LLVMValueRef wp, bp, mp, y;
   OutStage os;
-  LLVMValueRef b, oh; /* the row being computed (i64) */
+  LLVMValueRef b; /* the image being computed (i64) */
 } Body;
 
 enum { MAX_MR = 24, MAX_NBT = 4 };
@@ -275,19 +285,20 @@ static void transpose(Emit *e, LLVMValueRef *rows, unsigned L) {
   }
 }
 
-/* qconv2d: the mr pixels' results of block ob (codes[m]: NR lanes, one
- * per channel) into NCHW, where each channel's pixels are contiguous:
- * transposed NR pixels at a time, each channel's run stored as a few
- * power-of-two pieces; lanes past O are skipped. */
+/* conv: the mr pixels' results of block ob (codes[m]: NR lanes, one per
+ * channel) into NCHW, where each channel's pixels pix0 .. pix0 + mr - 1
+ * are contiguous (a tile may span output rows): transposed NR pixels at a
+ * time, each channel's run stored as a few power-of-two pieces; lanes
+ * past O are skipped. */
 static void store_nchw(Body *t, const LLVMValueRef *codes, int mr,
-                       LLVMValueRef ob, LLVMValueRef ow0) {
+                       LLVMValueRef ob, LLVMValueRef pix0) {
   Emit *e = t->k->e;
   const Geom *g = &t->g;
   unsigned L = (unsigned)t->s.lanes;
   LLVMTypeRef et = requant_out_type(e, &t->os);
   int64_t plane = g->OH * g->OW;
-  /* element (b, o, oh, ow) = ((b*O + o)*OH + oh)*OW + ow */
-  LLVMValueRef base = em_add(e, em_mulc(e, t->b, g->O * plane), em_madc(e, t->oh, g->OW, ow0));
+  /* element (b, o, pix) = (b*O + o)*OH*OW + pix */
+  LLVMValueRef base = em_add(e, em_mulc(e, t->b, g->O * plane), pix0);
   LLVMValueRef o0 = em_mulc(e, ob, t->s.lanes);
   for (int p0 = 0; p0 < mr; p0 += (int)L) {
     unsigned n = (unsigned)(mr - p0 < (int)L ? mr - p0 : (int)L);
@@ -316,9 +327,11 @@ static void store_nchw(Body *t, const LLVMValueRef *codes, int mr,
 }
 
 /* The accumulators of one step of k channels at tap (kh, kw) and step q
- * (i64 values: loop variables, or constants where the loops unroll). */
+ * (i64 values: loop variables, or constants where the loops unroll);
+ * xbase[m] is pixel m's first input byte (its window's top-left corner),
+ * the same tap offset for every pixel. */
 static void emit_steps(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
-                       const LLVMValueRef *ob, LLVMValueRef row, LLVMValueRef ow0,
+                       const LLVMValueRef *ob, const LLVMValueRef *xbase,
                        LLVMValueRef kh, LLVMValueRef kw, LLVMValueRef q) {
   Emit *e = t->k->e;
   const Geom *g = &t->g;
@@ -330,10 +343,10 @@ static void emit_steps(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
     LLVMValueRef at = em_mulc(e, em_madc(e, tap, g->steps, q), s->w_bytes);
     wv[j] = dot_step_w(e, s, em_elem(e, e->i8, t->wp, at));
   }
+  LLVMValueRef tap_px = em_add(e, em_mulc(e, kh, g->dh * g->PW), em_mulc(e, kw, g->dw));
+  LLVMValueRef off = em_madc(e, tap_px, g->Cp * s->x_bytes, em_mulc(e, q, 4));
   for (int m = 0; m < tl.mr; m++) {
-    LLVMValueRef iw = em_add(e, em_mulc(e, em_addc(e, ow0, m), g->sw), em_mulc(e, kw, g->dw));
-    LLVMValueRef at = em_madc(e, em_add(e, row, iw), g->Cp * s->x_bytes, em_mulc(e, q, 4));
-    LLVMValueRef word = LLVMBuildLoad2(e->b, e->i32, em_elem(e, e->i8, t->k->scratch, at), "x");
+    LLVMValueRef word = LLVMBuildLoad2(e->b, e->i32, em_elem(e, e->i8, xbase[m], off), "x");
     LLVMSetAlignment(word, 1);
     LLVMValueRef xo = dot_step_x(e, s, word);
     for (int j = 0; j < tl.nbt; j++) {
@@ -348,15 +361,16 @@ static void emit_steps(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
  * control. */
 enum { UNROLL_MAX_STEPS = 8 };
 
-/* One register tile: pixels ow0 .. ow0 + mr - 1 of the row, blocks
- * ob0 .. ob0 + nbt - 1 (i64 values). */
-static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef ow0) {
+/* One register tile: output pixels pix0 .. pix0 + mr - 1 of image b
+ * (flattened over OH x OW, so a tile may span rows), blocks ob0 .. ob0 +
+ * nbt - 1 (i64 values). */
+static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
   Emit *e = t->k->e;
   const Geom *g = &t->g;
   const DotStep *s = &t->s;
   bool f32 = s->kind == STEP_F32;
   LLVMTypeRef vt = LLVMVectorType(f32 ? e->f32 : e->i32, (unsigned)s->lanes);
-  LLVMValueRef acc[MAX_MR][MAX_NBT], ob[MAX_NBT];
+  LLVMValueRef acc[MAX_MR][MAX_NBT], ob[MAX_NBT], xbase[MAX_MR];
   for (int j = 0; j < tl.nbt; j++) {
     ob[j] = em_addc(e, ob0, j);
     LLVMValueRef binit = LLVMBuildLoad2(e->b, vt, em_elem(e, e->i32, t->bp, em_mulc(e, ob[j], s->lanes)), "");
@@ -364,18 +378,24 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef ow0) {
     for (int m = 0; m < tl.mr; m++)
       acc[m][j] = em_var(e, vt, binit, "acc");
   }
+  for (int m = 0; m < tl.mr; m++) {
+    LLVMValueRef pix = em_addc(e, pix0, m);
+    LLVMValueRef oh = LLVMBuildUDiv(e->b, pix, em_i64(e, g->OW), "");
+    LLVMValueRef ow = LLVMBuildURem(e->b, pix, em_i64(e, g->OW), "");
+    LLVMValueRef ih = em_madc(e, t->b, g->PH, em_mulc(e, oh, g->sh));
+    LLVMValueRef at = em_mulc(e, em_madc(e, ih, g->PW, em_mulc(e, ow, g->sw)), g->Cp * s->x_bytes);
+    xbase[m] = em_elem(e, e->i8, t->k->scratch, at);
+  }
   Loop lkh, lkw, lq;
   LLVMValueRef kh = em_loop_n(e, &lkh, g->KH, "kh");
-  LLVMValueRef ih = em_add(e, em_mulc(e, t->oh, g->sh), em_mulc(e, kh, g->dh));
-  LLVMValueRef row = em_mulc(e, em_madc(e, t->b, g->PH, ih), g->PW);
   if (g->KW * g->steps <= UNROLL_MAX_STEPS) {
     for (int64_t kw = 0; kw < g->KW; kw++)
       for (int64_t q = 0; q < g->steps; q++)
-        emit_steps(t, tl, acc, ob, row, ow0, kh, em_i64(e, kw), em_i64(e, q));
+        emit_steps(t, tl, acc, ob, xbase, kh, em_i64(e, kw), em_i64(e, q));
   } else {
     LLVMValueRef kw = em_loop_n(e, &lkw, g->KW, "kw");
     LLVMValueRef q = em_loop_n(e, &lq, g->steps, "step");
-    emit_steps(t, tl, acc, ob, row, ow0, kh, kw, q);
+    emit_steps(t, tl, acc, ob, xbase, kh, kw, q);
     em_loop_end_rolled(e, &lq);
     em_loop_end_rolled(e, &lkw);
   }
@@ -395,24 +415,32 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef ow0) {
     }
     if (t->g.linear)
       for (int m = 0; m < tl.mr; m++)
-        store_block(t, codes[m], ob[j], em_addc(e, ow0, m));
+        store_block(t, codes[m], ob[j], em_addc(e, pix0, m));
     else
-      store_nchw(t, codes, tl.mr, ob[j], ow0);
+      store_nchw(t, codes, tl.mr, ob[j], pix0);
   }
 }
 
-/* All pixel tiles of the row for the channel tile at ob0 of nbt blocks. */
-static void emit_pixels(Body *t, Tile tl, LLVMValueRef ob0) {
+/* The pixel tiles of one group (first pixel p0, i64) for the channel tile
+ * at ob0 of nbt blocks: full tiles, and in the image's last group the
+ * short tile that ends it. */
+static void emit_group(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef p0,
+                       LLVMValueRef last) {
   Emit *e = t->k->e;
-  int64_t tiles = t->g.OW / tl.mr, rest = t->g.OW % tl.mr;
-  if (tiles > 0) {
-    Loop lt;
-    LLVMValueRef i = em_loop_n(e, &lt, tiles, "tile");
-    emit_tile(t, tl, ob0, em_mulc(e, i, tl.mr));
-    em_loop_end_rolled(e, &lt);
+  int64_t P = t->g.OH * t->g.OW, NG = groups_per_image(&t->g);
+  int64_t last_pixels = P - (NG - 1) * GROUP_PIXELS;
+  int64_t full = GROUP_PIXELS / tl.mr, last_full = last_pixels / tl.mr, rest = last_pixels % tl.mr;
+  Loop lt;
+  LLVMValueRef n = LLVMBuildSelect(e->b, last, em_i64(e, last_full), em_i64(e, full), "");
+  LLVMValueRef i = em_loop(e, &lt, em_i64(e, 0), n, "tile");
+  emit_tile(t, tl, ob0, em_madc(e, i, tl.mr, p0));
+  em_loop_end_rolled(e, &lt);
+  if (rest) {
+    If f;
+    em_if(e, &f, last);
+    emit_tile(t, (Tile){(int)rest, tl.nbt}, ob0, em_addc(e, p0, last_full * tl.mr));
+    em_if_end(e, &f);
   }
-  if (rest)
-    emit_tile(t, (Tile){(int)rest, tl.nbt}, ob0, em_i64(e, tiles * tl.mr));
 }
 
 static int emit_main(KernelCtx *k, Diag *d) {
@@ -428,19 +456,22 @@ static int emit_main(KernelCtx *k, Diag *d) {
   }
   t.y = kc_tensor(k, k->n->outputs[0]);
   Tile tl = tile_for(&t.s, &t.g);
+  int64_t NG = groups_per_image(&t.g);
   Loop l;
-  LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */
-  t.b = LLVMBuildUDiv(e->b, r, em_i64(e, t.g.OH), "");
-  t.oh = LLVMBuildURem(e->b, r, em_i64(e, t.g.OH), "");
+  LLVMValueRef r = kernel_range(k, &l); /* b * NG + group */
+  t.b = LLVMBuildUDiv(e->b, r, em_i64(e, NG), "");
+  LLVMValueRef grp = LLVMBuildURem(e->b, r, em_i64(e, NG), "");
+  LLVMValueRef p0 = em_mulc(e, grp, GROUP_PIXELS);
+  LLVMValueRef last = LLVMBuildICmp(e->b, LLVMIntEQ, grp, em_i64(e, NG - 1), "last");
   int64_t ctiles = t.g.NB / tl.nbt, crest = t.g.NB % tl.nbt;
   if (ctiles > 0) {
     Loop lc;
     LLVMValueRef c = em_loop_n(e, &lc, ctiles, "ctile");
-    emit_pixels(&t, tl, em_mulc(e, c, tl.nbt));
+    emit_group(&t, tl, em_mulc(e, c, tl.nbt), p0, last);
     em_loop_end_rolled(e, &lc);
   }
   if (crest)
-    emit_pixels(&t, (Tile){tl.mr, (int)crest}, em_i64(e, ctiles * tl.nbt));
+    emit_group(&t, (Tile){tl.mr, (int)crest}, em_i64(e, ctiles * tl.nbt), p0, last);
   em_loop_end_rolled(e, &l);
   return 0;
 }

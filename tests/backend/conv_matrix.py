@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Edge-case matrix for the int8 conv/linear microkernels.
 
-backend/kernels_qconv_blocked.c computes every int8 conv2d (groups = 1) and
+backend/kernels_conv_blocked.c computes every int8 conv2d (groups = 1) and
 linear as register tiles of MR output pixels x NBT blocks of NR output
 channels, with NR = 16 (avx512vnni, avx512vnni-emulated) or 8 (avx2,
 generic), a budget of 24 / 12 / 4 accumulators (vnni / avx2 / generic),
-NBT = min(ceil(O / NR), budget / 6) (at least 1), MR = min(OW, budget / NBT),
-smaller tiles for the pixels and channel blocks left over, and the input
-channels padded to the step's k (4 for u8, 2 for avx2's i16 pairs).
+NBT = min(ceil(O / NR), budget / 6) (at least 1), MR = min(OH*OW, budget /
+NBT) over the image's pixels flattened (a tile may span output rows),
+smaller tiles for the image's last pixels and the channel blocks left
+over, and the input channels padded to the step's k (4 for u8, 2 for
+avx2's i16 pairs).
 
 This test generates small models (one conv2d, with or without a relu after
 it; two convs in a chain; one linear on [rows, K]) whose shapes hit those
 edges: O in {7, 8, 9, 15, 16, 17, 33, 65}, C in {1, 3, 5, 8, 17}, output
-widths 1, 5, 7, 13, 25 (so that OW mod MR != 0 on every target), strides 1
+widths 1, 5, 7, 13, 25 (so that tiles span output rows and pixels mod MR != 0 on every target), strides 1
 and 2, dilation 2, asymmetric and zero padding, kernels 1x1, 3x3, 1x3,
 batch 2, linear rows in {1, 3, 13, 25, 29}, and checks that the chosen
 tiles really leave pixel and channel-block remainders on every target.
@@ -109,18 +111,19 @@ def out_hw(H, W, L):
     return oh, ow
 
 
-def tile(target, O, OW):
-    """(MR, NBT, pixel remainder, channel-block remainder) as tile_for()."""
+def tile(target, O, P):
+    """(MR, NBT, pixel remainder, channel-block remainder) as tile_for(),
+    P the output pixels of one image (OH*OW, or a linear's rows)."""
     nr, budget = STEPS[target]
     nb = -(-O // nr)
     nbt = max(budget // 6, 1)
     nbt = min(nbt, nb)
-    mr = min(budget // nbt, OW)
-    return mr, nbt, OW % mr, nb % nbt
+    mr = min(budget // nbt, P)
+    return mr, nbt, P % mr, nb % nbt
 
 
 def layer_geoms(spec):
-    """[(O, OW)] per conv/linear layer, plus the output shape."""
+    """[(O, pixels per image)] per conv/linear layer, plus the output shape."""
     if "rows" in spec:
         return [(spec["O"], spec["rows"])], (spec["rows"], spec["O"])
     H, W, C = spec["H"], spec["W"], spec["C"]
@@ -128,7 +131,7 @@ def layer_geoms(spec):
     for L in spec["layers"]:
         H, W = out_hw(H, W, L)
         assert H >= 1 and W >= 1, spec
-        g.append((L["O"], W))
+        g.append((L["O"], H * W))
         C = L["O"]
     return g, (spec["N"], C, H, W)
 
@@ -300,13 +303,13 @@ def coverage(cases, targets):
         seen = {"conv": [False, False], "linear": [False, False]}
         for _, spec in cases:
             kind = "linear" if "rows" in spec else "conv"
-            for O, OW in layer_geoms(spec)[0]:
-                mr, nbt, prest, crest = tile(t, O, OW)
+            for O, P in layer_geoms(spec)[0]:
+                mr, nbt, prest, crest = tile(t, O, P)
                 seen[kind][0] |= prest != 0
                 seen[kind][1] |= crest != 0
         for kind, (p, c) in seen.items():
             if not p:
-                probs.append("%s: no %s case leaves a pixel remainder (OW mod MR)" % (t, kind))
+                probs.append("%s: no %s case leaves a pixel remainder (pixels mod MR)" % (t, kind))
             if not c and budget // 6 > 1 and kind == "conv":
                 probs.append("%s: no %s case leaves a channel-block remainder" % (t, kind))
     return probs
