@@ -99,6 +99,8 @@ const KernelSpec *kernel_for(const Node *n) {
   if (!s)
     s = kernel_conv_blocked(n);
   if (!s)
+    s = kernel_depthwise(n);
+  if (!s)
     s = kernel_conv(n);
   if (!s)
     s = kernel_window(n);

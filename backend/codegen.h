@@ -62,6 +62,7 @@ const KernelSpec *kernel_for(const Node *n);
 const KernelSpec *kernel_elementwise(const Node *n);
 const KernelSpec *kernel_conv(const Node *n);
 const KernelSpec *kernel_conv_blocked(const Node *n);
+const KernelSpec *kernel_depthwise(const Node *n);
 const KernelSpec *kernel_window(const Node *n);
 const KernelSpec *kernel_shape(const Node *n);
 

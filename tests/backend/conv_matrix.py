@@ -55,8 +55,8 @@ STEPS = {
 }
 
 
-def conv(O, k=(3, 3), s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), relu=False):
-    return dict(O=O, k=k, s=s, p=p, d=d, relu=relu)
+def conv(O, k=(3, 3), s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), relu=False, g=1):
+    return dict(O=O, k=k, s=s, p=p, d=d, relu=relu, g=g)
 
 
 # name: dict(N, C, H, W, layers=[conv...]) or dict(rows, K, O, relu)
@@ -84,6 +84,15 @@ CASES = [
     ("o65_c8_k1_w25", dict(N=1, C=8, H=2, W=25, layers=[conv(65, k=(1, 1))])),
     ("o17_c5_k1x3_nopad_w5_n2", dict(N=2, C=5, H=3, W=7, layers=[conv(17, k=(1, 3))])),
     ("o15_c3_k3_p1_w1_s2", dict(N=1, C=3, H=5, W=2, layers=[conv(15, s=(2, 2), p=(1, 1, 1, 1))])),
+    # depthwise (groups = C; backend/kernels_depthwise.c): vectors of 8
+    # (avx2) or 16 (vnni) columns, the overlapping last vector, rows
+    # narrower than a vector, stride 2, dilation, channel multiplier 2
+    ("dw_c8_k3_p1_w13_relu", dict(N=1, C=8, H=5, W=13, layers=[conv(8, p=(1, 1, 1, 1), relu=True, g=8)])),
+    ("dw_c5_m2_k3_s2_p1_w37", dict(N=1, C=5, H=6, W=73, layers=[conv(10, s=(2, 2), p=(1, 1, 1, 1), g=5)])),
+    ("dw_c16_k3_d2_asym_w40", dict(N=1, C=16, H=6, W=40, layers=[conv(16, p=(2, 1, 2, 3), d=(2, 2), g=16)])),
+    ("dw_c3_k5_p2_w7_n2_relu", dict(N=2, C=3, H=7, W=7, layers=[conv(3, k=(5, 5), p=(2, 2, 2, 2), relu=True, g=3)])),
+    ("chain_dw_pw_w21", dict(N=1, C=8, H=4, W=21, layers=[
+        conv(8, p=(1, 1, 1, 1), relu=True, g=8), conv(17, k=(1, 1))])),
     # two convs in a chain
     ("chain_o9_relu_o17_w13", dict(N=1, C=3, H=4, W=13, layers=[
         conv(9, p=(1, 1, 1, 1), relu=True), conv(17, k=(1, 1))])),
@@ -164,7 +173,8 @@ def write_model(spec, d, rng):
             nm = "conv%d" % i
             O, (kh, kw) = L["O"], L["k"]
             fan = C * kh * kw
-            w = (rng.standard_normal((O, C, kh, kw)) / np.sqrt(fan)).astype(np.float32)
+            fan //= L["g"]
+            w = (rng.standard_normal((O, C // L["g"], kh, kw)) / np.sqrt(fan)).astype(np.float32)
             b = (0.2 * rng.standard_normal(O)).astype(np.float32)
             np.save(os.path.join(d, nm + ".w.npy"), w)
             np.save(os.path.join(d, nm + ".b.npy"), b)
@@ -173,8 +183,8 @@ def write_model(spec, d, rng):
             final = i == len(spec["layers"]) - 1
             out = "y" if final and not L["relu"] else nm + "_out"
             nodes.append("  - {name: %s, op: conv2d, inputs: [%s, %s.w, %s.b], outputs: [%s], "
-                         "attrs: {stride: %s, padding: %s, dilation: %s}}" %
-                         (nm, cur, nm, nm, out, fmt(L["s"]), fmt(L["p"]), fmt(L["d"])))
+                         "attrs: {stride: %s, padding: %s, dilation: %s, groups: %d}}" %
+                         (nm, cur, nm, nm, out, fmt(L["s"]), fmt(L["p"]), fmt(L["d"]), L["g"]))
             cur = out
             if L["relu"]:
                 r = "y" if final else nm + "_relu"

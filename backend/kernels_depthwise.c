@@ -1,0 +1,204 @@
+/* qconv2d with one input channel per group (depthwise, any channel
+ * multiplier) vectorized along the output row, on NCHW:
+ *
+ *  pre   pack every input plane to [N][C][H + pads][W + pads] u8, the
+ *        padding filled with z_x, one padded row per parallel index;
+ *  main  per (batch, output channel) plane and output row, vectors of V
+ *        output columns (V = 16 on avx512vnni, 8 elsewhere): acc starts
+ *        at b'[o] = b[o] - z_x * sum(q_w[o]), and for every tap adds the
+ *        V input codes it reads (contiguous for stride 1, every s-th of
+ *        one wider load otherwise), zero-extended, times the tap's weight;
+ *        then the V results are requantized as a vector (clamp or fused
+ *        table) and stored as one contiguous row piece. A row whose width
+ *        is not a multiple of V ends with the vector that finishes it
+ *        (overlapping the one before: the same values are stored twice);
+ *        rows narrower than V are done one column at a time.
+ *
+ * Padding reads z_x, which the folded bias takes back, so acc = b + sum
+ * (q_x - z_x) q_w exactly as the contract says; the i32 sum is exact and
+ * its order does not matter. */
+#include <stdlib.h>
+
+#include "codegen.h"
+#include "dot_step.h"
+#include "requant.h"
+
+typedef struct DwGeom {
+  int64_t N, C, H, W, O, M, KH, KW, OH, OW;
+  int64_t sh, sw, dh, dw, pt, pl, PH, PW;
+} DwGeom;
+
+static void dw_geom(const Node *n, DwGeom *g) {
+  const Tensor *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
+  int cnt;
+  const int64_t *s = ir_attr_ints(n, ATTR_STRIDE, &cnt);
+  const int64_t *p = ir_attr_ints(n, ATTR_PADDING, &cnt);
+  const int64_t *dl = ir_attr_ints(n, ATTR_DILATION, &cnt);
+  *g = (DwGeom){x->dims[0], x->dims[1], x->dims[2], x->dims[3], w->dims[0],
+                w->dims[0] / x->dims[1], w->dims[2], w->dims[3], y->dims[2], y->dims[3],
+                s[0], s[1], dl[0], dl[1], p[0], p[1], 0, 0};
+  g->PH = g->H + p[0] + p[2];
+  g->PW = g->W + p[1] + p[3];
+}
+
+static int64_t dw_scratch(const Node *n, TargetKind t) {
+  (void)t;
+  DwGeom g;
+  dw_geom(n, &g);
+  return g.N * g.C * g.PH * g.PW;
+}
+
+static int64_t dw_pre_extent(const Node *n) {
+  DwGeom g;
+  dw_geom(n, &g);
+  return g.N * g.C * g.PH;
+}
+
+static int64_t dw_extent(const Node *n) {
+  DwGeom g;
+  dw_geom(n, &g);
+  return g.N * g.O;
+}
+
+static int emit_dw_pack(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  DwGeom g;
+  dw_geom(k->n, &g);
+  LLVMValueRef z = LLVMConstInt(e->i8, (unsigned long long)k->n->inputs[0]->quant->zero_point[0], 0);
+  LLVMValueRef x = kc_tensor(k, k->n->inputs[0]);
+  Loop l, lw;
+  LLVMValueRef r = kernel_range(k, &l); /* plane * PH + ph */
+  LLVMValueRef plane = LLVMBuildUDiv(e->b, r, em_i64(e, g.PH), "");
+  LLVMValueRef ih = em_addc(e, LLVMBuildURem(e->b, r, em_i64(e, g.PH), ""), -g.pt);
+  LLVMValueRef row_in = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, ih, em_i64(e, 0), ""),
+                                     LLVMBuildICmp(e->b, LLVMIntSLT, ih, em_i64(e, g.H), ""), "");
+  LLVMValueRef ihc = LLVMBuildSelect(e->b, row_in, ih, em_i64(e, 0), "");
+  LLVMValueRef src = em_elem(e, e->i8, x, em_madc(e, plane, g.H * g.W, em_mulc(e, ihc, g.W)));
+  LLVMValueRef dst = em_elem(e, e->i8, k->scratch, em_mulc(e, r, g.PW));
+  LLVMValueRef pw = em_loop_n(e, &lw, g.PW, "pw");
+  LLVMValueRef iw = em_addc(e, pw, -g.pl);
+  LLVMValueRef in = LLVMBuildAnd(e->b, row_in,
+                                 LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, iw, em_i64(e, 0), ""),
+                                              LLVMBuildICmp(e->b, LLVMIntSLT, iw, em_i64(e, g.W), ""), ""), "");
+  LLVMValueRef iwc = LLVMBuildSelect(e->b, in, iw, em_i64(e, 0), "");
+  LLVMValueRef v = LLVMBuildSelect(e->b, in, em_load_at(e, e->i8, src, iwc), z, "");
+  em_store_at(e, v, e->i8, dst, pw);
+  em_loop_end(e, &lw);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+/* The V (lanes) outputs of row oh from column ow0 (i64) of plane o. */
+static void emit_columns(KernelCtx *k, const DwGeom *g, unsigned V, const OutStage *os,
+                         LLVMValueRef in_plane, LLVMValueRef y_row, LLVMValueRef oh,
+                         LLVMValueRef ow0, LLVMValueRef wrow, LLVMValueRef acc0,
+                         LLVMValueRef m) {
+  Emit *e = k->e;
+  LLVMTypeRef vi = LLVMVectorType(e->i32, V);
+  unsigned span = (unsigned)((V - 1) * g->sw + 1);
+  LLVMValueRef idx[64];
+  for (unsigned i = 0; i < V; i++)
+    idx[i] = em_i32(e, (int64_t)i * g->sw);
+  LLVMValueRef pick = LLVMConstVector(idx, V);
+  LLVMValueRef acc = acc0;
+  for (int64_t kh = 0; kh < g->KH; kh++) {
+    LLVMValueRef row = em_elem(e, e->i8, in_plane,
+                               em_mulc(e, em_addc(e, em_mulc(e, oh, g->sh), kh * g->dh), g->PW));
+    for (int64_t kw = 0; kw < g->KW; kw++) {
+      LLVMValueRef at = em_addc(e, em_mulc(e, ow0, g->sw), kw * g->dw);
+      LLVMValueRef xv = LLVMBuildLoad2(e->b, LLVMVectorType(e->i8, span), em_elem(e, e->i8, row, at), "");
+      LLVMSetAlignment(xv, 1);
+      if (g->sw != 1)
+        xv = LLVMBuildShuffleVector(e->b, xv, LLVMGetUndef(LLVMTypeOf(xv)), pick, "");
+      LLVMValueRef wv = em_load_at(e, e->i32, wrow, em_i64(e, kh * g->KW + kw));
+      LLVMValueRef ws = LLVMBuildShuffleVector(
+          e->b, LLVMBuildInsertElement(e->b, LLVMGetUndef(vi), wv, em_i32(e, 0), ""),
+          LLVMGetUndef(vi), LLVMConstNull(vi), "");
+      acc = LLVMBuildAdd(e->b, acc, LLVMBuildMul(e->b, LLVMBuildZExt(e->b, xv, vi, ""), ws, ""), "");
+    }
+  }
+  LLVMValueRef codes = requant_out_vector(e, os, acc, m, V);
+  LLVMValueRef st = LLVMBuildStore(e->b, codes, em_elem(e, requant_out_type(e, os), y_row, ow0));
+  LLVMSetAlignment(st, 1);
+}
+
+static LLVMValueRef splat(Emit *e, LLVMValueRef v, unsigned n) {
+  LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(v), n);
+  return LLVMBuildShuffleVector(e->b, LLVMBuildInsertElement(e->b, LLVMGetUndef(vt), v, em_i32(e, 0), ""),
+                                LLVMGetUndef(vt), LLVMConstNull(LLVMVectorType(e->i32, n)), "");
+}
+
+static int emit_dw(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  DwGeom g;
+  dw_geom(n, &g);
+  unsigned V = dot_step_for(k->target).lanes;
+  int64_t taps = g.KH * g.KW;
+  const int8_t *w = n->inputs[1]->data;
+  const int32_t *bias = n->num_inputs > 2 ? n->inputs[2]->data : NULL;
+  int32_t z = n->inputs[0]->quant->zero_point[0];
+  int32_t *w32 = malloc(sizeof(int32_t) * (size_t)(g.O * taps));
+  int32_t *bfold = malloc(sizeof(int32_t) * (size_t)g.O);
+  if (!w32 || !bfold)
+    QCC_DIE("out of memory");
+  for (int64_t o = 0; o < g.O; o++) {
+    int64_t sum = 0;
+    for (int64_t t = 0; t < taps; t++) {
+      w32[o * taps + t] = w[o * taps + t];
+      sum += w[o * taps + t];
+    }
+    bfold[o] = (int32_t)(uint32_t)((uint32_t)(bias ? bias[o] : 0) - (uint32_t)z * (uint32_t)sum);
+  }
+  OutStage os = requant_out_stage(k);
+  float *mult = requant_multipliers(n, os.scale);
+  LLVMValueRef wg = kc_const(k, "w32", w32, sizeof(int32_t) * (size_t)(g.O * taps));
+  LLVMValueRef bg = kc_const(k, "bias_folded", bfold, sizeof(int32_t) * (size_t)g.O);
+  LLVMValueRef mg = kc_const(k, "mult", mult, sizeof(float) * (size_t)g.O);
+  free(w32);
+  free(bfold);
+  free(mult);
+  LLVMValueRef y = kc_tensor(k, n->outputs[0]);
+  LLVMTypeRef et = requant_out_type(e, &os);
+  Loop l, lh, lv, ls;
+  LLVMValueRef r = kernel_range(k, &l); /* b * O + o */
+  LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, g.O), "");
+  LLVMValueRef o = LLVMBuildURem(e->b, r, em_i64(e, g.O), "");
+  LLVMValueRef c = LLVMBuildUDiv(e->b, o, em_i64(e, g.M), "");
+  LLVMValueRef in_plane = em_elem(e, e->i8, k->scratch, em_mulc(e, em_madc(e, b, g.C, c), g.PH * g.PW));
+  LLVMValueRef wrow = em_elem(e, e->i32, wg, em_mulc(e, o, taps));
+  LLVMValueRef b0 = em_load_at(e, e->i32, bg, o), m0 = em_load_at(e, e->f32, mg, o);
+  LLVMValueRef oh = em_loop_n(e, &lh, g.OH, "oh");
+  LLVMValueRef y_row = em_elem(e, et, y, em_madc(e, r, g.OH * g.OW, em_mulc(e, oh, g.OW)));
+  if (g.OW >= (int64_t)V) {
+    LLVMValueRef acc0 = splat(e, b0, V), m = splat(e, m0, V);
+    LLVMValueRef i = em_loop_n(e, &lv, g.OW / V, "v");
+    emit_columns(k, &g, V, &os, in_plane, y_row, oh, em_mulc(e, i, V), wrow, acc0, m);
+    em_loop_end_rolled(e, &lv);
+    if (g.OW % V)
+      emit_columns(k, &g, V, &os, in_plane, y_row, oh, em_i64(e, g.OW - V), wrow, acc0, m);
+  } else { /* narrower than one vector: one column at a time */
+    LLVMValueRef ow = em_loop_n(e, &ls, g.OW, "ow");
+    emit_columns(k, &g, 1, &os, in_plane, y_row, oh, ow, wrow, splat(e, b0, 1), splat(e, m0, 1));
+    em_loop_end_rolled(e, &ls);
+  }
+  em_loop_end_rolled(e, &lh);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static const KernelSpec dw_k = {.name = "qu8_dwconv",
+                                .extent = dw_extent,
+                                .scratch = dw_scratch,
+                                .emit = emit_dw,
+                                .pre_extent = dw_pre_extent,
+                                .emit_pre = emit_dw_pack};
+
+const KernelSpec *kernel_depthwise(const Node *n) {
+  if (n->op != OP_QCONV2D || n->inputs[1]->dims[1] != 1 ||
+      ir_attr_int(n, ATTR_GROUPS) != n->inputs[0]->dims[1] || n->inputs[1]->kind != TK_CONST)
+    return NULL;
+  return &dw_k;
+}
