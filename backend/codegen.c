@@ -726,8 +726,11 @@ static int build_module(const Graph *g, const BackendOptions *opts,
       if (!spec[i])
         continue; /* an observe node of a calibration build */
       for (int phase = spec[i]->emit_pre ? 0 : 1; phase < 2 && !rc; phase++) {
-        char name[300];
-        snprintf(name, sizeof name, "%s.node%d.%s%s", vprefix, i, spec[i]->name,
+        char name[300], kname[96];
+        snprintf(kname, sizeof kname, "%s", spec[i]->name);
+        if (spec[i]->describe)
+          spec[i]->describe(n, variants[v], kname, sizeof kname);
+        snprintf(name, sizeof name, "%s.node%d.%s%s", vprefix, i, kname,
                  phase ? "" : ".pre");
         LLVMValueRef fn = LLVMAddFunction(mod, name, m.node_fn_t);
         LLVMSetLinkage(fn, LLVMInternalLinkage);

@@ -53,6 +53,10 @@ typedef struct KernelSpec {
   /* Element i of the result depends only on element i of each input, read
    * before it is written: the result may overwrite input 0. */
   bool in_place;
+  /* Optional: the kernel's name for this node and target (its register
+   * tile, e.g. qu8_conv_minmax_fp32_ukernel_6x16c2__avx2), used for the
+   * node function's symbol instead of `name`. */
+  void (*describe)(const Node *n, TargetKind t, char *buf, size_t len);
 } KernelSpec;
 
 /* The kernel for n, or NULL when the backend has none (reported). */

@@ -476,18 +476,34 @@ static int emit_main(KernelCtx *k, Diag *d) {
   return 0;
 }
 
+/* XNNPACK's grammar: qu8_conv_minmax_fp32_ukernel_<MR>x<NR>c<k>__<isa>,
+ * NR counting all the tile's lanes; f32_conv_ukernel_<MR>x<NR>__<isa>. */
+static void describe(const Node *n, TargetKind t, char *buf, size_t len) {
+  DotStep s = step_for(n, t);
+  Geom g;
+  geom(n, &s, &g);
+  Tile tl = tile_for(&s, &g);
+  if (s.kind == STEP_F32)
+    snprintf(buf, len, "f32_conv_ukernel_%dx%d__%s", tl.mr, tl.nbt * s.lanes, s.isa);
+  else
+    snprintf(buf, len, "qu8_conv_minmax_fp32_ukernel_%dx%dc%d__%s", tl.mr, tl.nbt * s.lanes,
+             s.k, s.isa);
+}
+
 static const KernelSpec blocked_k = {.name = "qu8_conv_c4",
                                      .extent = main_extent,
                                      .scratch = packed_bytes,
                                      .emit = emit_main,
                                      .pre_extent = pre_extent,
-                                     .emit_pre = emit_pack};
+                                     .emit_pre = emit_pack,
+                                     .describe = describe};
 static const KernelSpec blocked_f32_k = {.name = "f32_conv",
                                          .extent = main_extent,
                                          .scratch = packed_bytes,
                                          .emit = emit_main,
                                          .pre_extent = pre_extent,
-                                         .emit_pre = emit_pack};
+                                         .emit_pre = emit_pack,
+                                         .describe = describe};
 
 static bool constant_operands(const Node *n) {
   return n->inputs[1]->kind == TK_CONST && (n->num_inputs < 3 || n->inputs[2]->kind == TK_CONST);
