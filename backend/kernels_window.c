@@ -44,13 +44,12 @@ static LLVMValueRef load_i32_as_i64(Emit *e, LLVMValueRef table, LLVMValueRef i)
   return LLVMBuildSExt(e->b, em_load_at(e, e->i32, table, i), e->i64, "");
 }
 
-static int emit_pool(KernelCtx *k, Diag *d) {
-  Emit *e = k->e;
+/* The window table of a pool: [lo, hi, count] per output row, then per
+ * output column, as a constant; *t is the rows' part, *tw the columns'. */
+static int window_table(KernelCtx *k, const PoolGeom *pg, LLVMValueRef *t,
+                        LLVMValueRef *tw, Diag *d) {
   const Node *n = k->n;
-  PoolGeom p;
-  ref_pool_geom(n, &p);
-  bool u8 = n->inputs[0]->dtype == DT_U8, max = n->op == OP_MAXPOOL2D;
-  bool include_pad = !max && ir_attr_int(n, ATTR_COUNT_INCLUDE_PAD) != 0;
+  PoolGeom p = *pg;
   int32_t *tab = malloc(sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
   if (!tab)
     QCC_DIE("out of memory");
@@ -61,9 +60,22 @@ static int emit_pool(KernelCtx *k, Diag *d) {
     free(tab);
     return -1;
   }
-  LLVMValueRef t = kc_const(k, "window", tab, sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
+  *t = kc_const(k, "window", tab, sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
   free(tab);
-  LLVMValueRef tw = em_elem(e, e->i32, t, em_i64(e, 3 * p.OH));
+  *tw = em_elem(k->e, k->e->i32, *t, em_i64(k->e, 3 * p.OH));
+  return 0;
+}
+
+static int emit_pool(KernelCtx *k, Diag *d) {
+  Emit *e = k->e;
+  const Node *n = k->n;
+  PoolGeom p;
+  ref_pool_geom(n, &p);
+  bool u8 = n->inputs[0]->dtype == DT_U8, max = n->op == OP_MAXPOOL2D;
+  bool include_pad = !max && ir_attr_int(n, ATTR_COUNT_INCLUDE_PAD) != 0;
+  LLVMValueRef t, tw;
+  if (window_table(k, &p, &t, &tw, d))
+    return -1;
   LLVMTypeRef et = u8 ? e->i8 : e->f32;
   LLVMValueRef x = kc_tensor(k, n->inputs[0]), y = kc_tensor(k, n->outputs[0]);
   int32_t z = u8 ? n->inputs[0]->quant->zero_point[0] : 0;
@@ -158,19 +170,9 @@ static int emit_maxpool_u8(KernelCtx *k, Diag *d) {
   const Node *n = k->n;
   PoolGeom p;
   ref_pool_geom(n, &p);
-  int32_t *tab = malloc(sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
-  if (!tab)
-    QCC_DIE("out of memory");
-  int32_t *hl = tab, *hh = tab + p.OH, *hc = tab + 2 * p.OH;
-  int32_t *wl = tab + 3 * p.OH, *wh = wl + p.OW, *wc = wh + p.OW;
-  if (axis_bounds(n, p.OH, p.H, p.kh, p.sh, p.pt, p.pb, true, hl, hh, hc, d) ||
-      axis_bounds(n, p.OW, p.W, p.kw, p.sw, p.pl, p.pr, false, wl, wh, wc, d)) {
-    free(tab);
+  LLVMValueRef t, tw;
+  if (window_table(k, &p, &t, &tw, d))
     return -1;
-  }
-  LLVMValueRef t = kc_const(k, "window", tab, sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
-  free(tab);
-  LLVMValueRef tw = em_elem(e, e->i32, t, em_i64(e, 3 * p.OH));
   /* Output columns whose window [ow*s - pl, + kw) lies inside the row. */
   int64_t lo = (p.pl + p.sw - 1) / p.sw, hi = p.W >= p.kw ? (p.W - p.kw + p.pl) / p.sw + 1 : 0;
   if (hi > p.OW)
