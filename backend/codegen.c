@@ -211,19 +211,17 @@ typedef struct Module {
   LLVMTypeRef node_fn_t;
 } Module;
 
-static LLVMValueRef tensor_ptr_in_entry(Module *m, LLVMValueRef ws,
-                                        LLVMValueRef *in_args,
-                                        LLVMValueRef *const_globals,
-                                        const Tensor *t) {
-  Emit *e = &m->e;
-  if (t->kind == TK_INPUT) {
-    for (int i = 0; i < m->g->num_inputs; i++)
-      if (m->g->inputs[i] == t)
-        return in_args[i];
-  }
+/* A graph input or constant given back as an entry output (a computed
+ * output is already in the caller's buffer). */
+static LLVMValueRef operand_ptr_in_entry(Module *m, LLVMValueRef *in_args,
+                                         LLVMValueRef *const_globals,
+                                         const Tensor *t) {
   if (t->kind == TK_CONST)
-    return const_global(e, m->opts->symbol_prefix, const_globals, t);
-  return em_elem(e, e->i8, ws, em_i64(e, m->plan.tensor_offset[t->id]));
+    return const_global(&m->e, m->opts->symbol_prefix, const_globals, t);
+  for (int i = 0; i < m->g->num_inputs; i++)
+    if (m->g->inputs[i] == t)
+      return in_args[i];
+  QCC_DIE("output '%s' is neither computed, a graph input nor a constant", t->name);
 }
 
 /* Writes <prefix>_run or <prefix>_run_parallel. */
@@ -319,7 +317,7 @@ static LLVMValueRef entry_point(Module *m, bool parallel,
     if (t->kind == TK_VALUE && first == i)
       continue;
     LLVMValueRef src = t->kind == TK_VALUE ? args[ni + first]
-                                           : tensor_ptr_in_entry(m, ws, args, const_globals, t);
+                                           : operand_ptr_in_entry(m, args, const_globals, t);
     LLVMBuildMemCpy(e->b, args[ni + i], 4, src, 4, em_i64(e, ir_tensor_nbytes(t)));
   }
   LLVMValueRef st = LLVMBuildLoad2(e->b, e->i32, status, "");

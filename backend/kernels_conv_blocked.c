@@ -490,20 +490,14 @@ static void describe(const Node *n, TargetKind t, char *buf, size_t len) {
              s.k, s.isa);
 }
 
-static const KernelSpec blocked_k = {.name = "qu8_conv_c4",
+/* One spec for int8 and f32: describe names each node's tile. */
+static const KernelSpec blocked_k = {.name = "conv_blocked",
                                      .extent = main_extent,
                                      .scratch = packed_bytes,
                                      .emit = emit_main,
                                      .pre_extent = pre_extent,
                                      .emit_pre = emit_pack,
                                      .describe = describe};
-static const KernelSpec blocked_f32_k = {.name = "f32_conv",
-                                         .extent = main_extent,
-                                         .scratch = packed_bytes,
-                                         .emit = emit_main,
-                                         .pre_extent = pre_extent,
-                                         .emit_pre = emit_pack,
-                                         .describe = describe};
 
 static bool constant_operands(const Node *n) {
   return n->inputs[1]->kind == TK_CONST && (n->num_inputs < 3 || n->inputs[2]->kind == TK_CONST);
@@ -515,11 +509,11 @@ const KernelSpec *kernel_conv_blocked(const Node *n) {
   case OP_QCONV2D: return ir_attr_int(n, ATTR_GROUPS) == 1 ? &blocked_k : NULL;
   case OP_CONV2D:
     return ir_attr_int(n, ATTR_GROUPS) == 1 && n->inputs[0]->dtype == DT_F32 && constant_operands(n)
-               ? &blocked_f32_k
+               ? &blocked_k
                : NULL;
   case OP_LINEAR:
     return n->inputs[0]->dtype == DT_F32 && n->inputs[0]->rank == 2 && constant_operands(n)
-               ? &blocked_f32_k
+               ? &blocked_k
                : NULL;
   default: return NULL;
   }

@@ -260,45 +260,40 @@ static void add_dnnl(const char *cs, const char *label, const int64_t *g, int is
 #define R15(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14)
 #define YMM_CLOBBER "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", \
     "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+/* Zeroes accumulator i (ymm or zmm) before the loop. */
+#define ZY(i) "vpxor %%ymm" #i ", %%ymm" #i ", %%ymm" #i "\n\t"
+#define ZZ(i) "vpxord %%zmm" #i ", %%zmm" #i ", %%zmm" #i "\n\t"
 
 __attribute__((target("avx2,fma"))) static void peak_fma_ymm(int64_t iters) {
-#define Z(i) "vxorps %%ymm" #i ", %%ymm" #i ", %%ymm" #i "\n\t"
 #define F(i) "vfmadd231ps %%ymm" #i ", %%ymm" #i ", %%ymm" #i "\n\t"
-  __asm__ volatile(R16(Z) "1:\n\t" R16(F) R16(F) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
+  __asm__ volatile(R16(ZY) "1:\n\t" R16(F) R16(F) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
                    : [n] "+r"(iters) : : YMM_CLOBBER, "cc");
-#undef Z
 #undef F
 }
 
 /* qcc's AVX2 step: vpmaddwd (u8 widened to i16, times i16: 16 MACs) + vpaddd */
 __attribute__((target("avx2"))) static void peak_maddwd_ymm(int64_t iters) {
-#define Z(i) "vpxor %%ymm" #i ", %%ymm" #i ", %%ymm" #i "\n\t"
 #define M(i) "vpmaddwd %%ymm" #i ", %%ymm" #i ", %%ymm15\n\tvpaddd %%ymm15, %%ymm" #i ", %%ymm" #i "\n\t"
-  __asm__ volatile(R16(Z) "1:\n\t" R15(M) R15(M) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
+  __asm__ volatile(R16(ZY) "1:\n\t" R15(M) R15(M) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
                    : [n] "+r"(iters) : : YMM_CLOBBER, "cc");
-#undef Z
 #undef M
 }
 
 /* oneDNN's AVX2 int8 step: vpmaddubsw (u8 x s8 pairs to s16, saturating:
  * 32 MACs) + vpmaddwd by ones + vpaddd */
 __attribute__((target("avx2"))) static void peak_maddubsw_ymm(int64_t iters) {
-#define Z(i) "vpxor %%ymm" #i ", %%ymm" #i ", %%ymm" #i "\n\t"
 #define M(i) "vpmaddubsw %%ymm" #i ", %%ymm" #i ", %%ymm15\n\tvpmaddwd %%ymm15, %%ymm15, %%ymm15\n\t" \
              "vpaddd %%ymm15, %%ymm" #i ", %%ymm" #i "\n\t"
-  __asm__ volatile(R16(Z) "1:\n\t" R15(M) R15(M) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
+  __asm__ volatile(R16(ZY) "1:\n\t" R15(M) R15(M) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
                    : [n] "+r"(iters) : : YMM_CLOBBER, "cc");
-#undef Z
 #undef M
 }
 
 /* AVX-VNNI (VEX vpdpbusd on ymm: 32 MACs) */
 __attribute__((target("avx2,avxvnni"))) static void peak_avxvnni_ymm(int64_t iters) {
-#define Z(i) "vpxor %%ymm" #i ", %%ymm" #i ", %%ymm" #i "\n\t"
 #define M(i) "%{vex%} vpdpbusd %%ymm" #i ", %%ymm" #i ", %%ymm" #i "\n\t"
-  __asm__ volatile(R16(Z) "1:\n\t" R16(M) R16(M) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
+  __asm__ volatile(R16(ZY) "1:\n\t" R16(M) R16(M) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
                    : [n] "+r"(iters) : : YMM_CLOBBER, "cc");
-#undef Z
 #undef M
 }
 
@@ -306,22 +301,18 @@ __attribute__((target("avx2,avxvnni"))) static void peak_avxvnni_ymm(int64_t ite
     "xmm23", "xmm24", "xmm25", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30", "xmm31"
 
 __attribute__((target("avx512f"))) static void peak_fma_zmm(int64_t iters) {
-#define Z(i) "vpxord %%zmm" #i ", %%zmm" #i ", %%zmm" #i "\n\t"
 #define F(i) "vfmadd231ps %%zmm31, %%zmm30, %%zmm" #i "\n\t"
-  __asm__ volatile(R16(Z) "vpxord %%zmm30, %%zmm30, %%zmm30\n\tvpxord %%zmm31, %%zmm31, %%zmm31\n\t"
+  __asm__ volatile(R16(ZZ) "vpxord %%zmm30, %%zmm30, %%zmm30\n\tvpxord %%zmm31, %%zmm31, %%zmm31\n\t"
                    "1:\n\t" R16(F) R16(F) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
                    : [n] "+r"(iters) : : ZMM_CLOBBER, "cc");
-#undef Z
 #undef F
 }
 
 __attribute__((target("avx512f,avx512vnni"))) static void peak_vnni_zmm(int64_t iters) {
-#define Z(i) "vpxord %%zmm" #i ", %%zmm" #i ", %%zmm" #i "\n\t"
 #define M(i) "vpdpbusd %%zmm31, %%zmm30, %%zmm" #i "\n\t"
-  __asm__ volatile(R16(Z) "vpxord %%zmm30, %%zmm30, %%zmm30\n\tvpxord %%zmm31, %%zmm31, %%zmm31\n\t"
+  __asm__ volatile(R16(ZZ) "vpxord %%zmm30, %%zmm30, %%zmm30\n\tvpxord %%zmm31, %%zmm31, %%zmm31\n\t"
                    "1:\n\t" R16(M) R16(M) "dec %[n]\n\tjnz 1b\n\tvzeroupper"
                    : [n] "+r"(iters) : : ZMM_CLOBBER, "cc");
-#undef Z
 #undef M
 }
 

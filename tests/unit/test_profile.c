@@ -24,6 +24,17 @@ static const char *write_temp(const char *text) {
   return path;
 }
 
+/* profile_format, then profile_load of what it wrote, into *q. */
+static void round_trip(const Profile *p, Profile *q) {
+  char *text = profile_format(p);
+  const char *path = write_temp(text);
+  free(text);
+  Diag d;
+  diag_clear(&d);
+  assert_int_equal(profile_load(path, q, &d), 0);
+  unlink(path);
+}
+
 static void test_quotes_round_trip(void **state) {
   (void)state;
   ProfileRange ranges[3] = {{.tensor = "it's", .lo = -1.5f, .hi = 2.25f},
@@ -33,14 +44,8 @@ static void test_quotes_round_trip(void **state) {
   snprintf(p.model, sizeof p.model, "m'odel");
   snprintf(p.graph_hash, sizeof p.graph_hash, "0123456789abcdef");
   snprintf(p.method, sizeof p.method, "m'");
-  char *text = profile_format(&p);
-  const char *path = write_temp(text);
-  free(text);
   Profile q;
-  Diag d;
-  diag_clear(&d);
-  assert_int_equal(profile_load(path, &q, &d), 0);
-  unlink(path);
+  round_trip(&p, &q);
   assert_string_equal(q.model, "m'odel");
   assert_string_equal(q.method, "m'");
   assert_int_equal(q.samples, 7);
@@ -59,14 +64,8 @@ static void test_no_ranges_round_trip(void **state) {
   snprintf(p.model, sizeof p.model, "m");
   snprintf(p.graph_hash, sizeof p.graph_hash, "0123456789abcdef");
   snprintf(p.method, sizeof p.method, "minmax");
-  char *text = profile_format(&p);
-  const char *path = write_temp(text);
-  free(text);
   Profile q;
-  Diag d;
-  diag_clear(&d);
-  assert_int_equal(profile_load(path, &q, &d), 0);
-  unlink(path);
+  round_trip(&p, &q);
   assert_int_equal(q.num_ranges, 0);
   profile_free(&q);
 }
