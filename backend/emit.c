@@ -220,3 +220,33 @@ LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z) {
   return LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, d, e->f32, ""),
                        em_f32(e, s), "");
 }
+
+/* See emit.h: log2(L) rounds, each pairing row i with row i + L/2 and
+ * interleaving their low halves into row 2i and their high halves into
+ * row 2i + 1. */
+void em_transpose(Emit *e, LLVMValueRef *rows, unsigned L) {
+  LLVMValueRef lo_idx[32], hi_idx[32], next[32];
+  for (unsigned i = 0; i < L / 2; i++) {
+    lo_idx[2 * i] = em_i32(e, i);
+    lo_idx[2 * i + 1] = em_i32(e, L + i);
+    hi_idx[2 * i] = em_i32(e, L / 2 + i);
+    hi_idx[2 * i + 1] = em_i32(e, L + L / 2 + i);
+  }
+  LLVMValueRef lo = LLVMConstVector(lo_idx, L), hi = LLVMConstVector(hi_idx, L);
+  for (unsigned round = 1; round < L; round *= 2) {
+    for (unsigned i = 0; i < L / 2; i++) {
+      next[2 * i] = LLVMBuildShuffleVector(e->b, rows[i], rows[i + L / 2], lo, "");
+      next[2 * i + 1] = LLVMBuildShuffleVector(e->b, rows[i], rows[i + L / 2], hi, "");
+    }
+    memcpy(rows, next, sizeof(LLVMValueRef) * L);
+  }
+}
+
+LLVMValueRef em_sub_vector(Emit *e, LLVMValueRef v, unsigned at, unsigned n) {
+  LLVMValueRef idx[32];
+  for (unsigned i = 0; i < n; i++)
+    idx[i] = em_i32(e, at + i);
+  if (n == 1)
+    return LLVMBuildExtractElement(e->b, v, idx[0], "");
+  return LLVMBuildShuffleVector(e->b, v, LLVMGetUndef(LLVMTypeOf(v)), LLVMConstVector(idx, n), "");
+}

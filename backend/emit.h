@@ -108,6 +108,14 @@ LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
 LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z);
 
 /* Float min/max with the interpreter's semantics: a < b ? ... */
+/* rows[0 .. L): L vectors of L lanes (L a power of two, at most 32)
+ * transposed in place with shuffles: lane j of row i becomes lane i of
+ * row j. */
+void em_transpose(Emit *e, LLVMValueRef *rows, unsigned L);
+/* Elements [at, at + n) of vector v, as a vector of n (n = 1: the
+ * element itself). */
+LLVMValueRef em_sub_vector(Emit *e, LLVMValueRef v, unsigned at, unsigned n);
+
 LLVMValueRef em_fmin(Emit *e, LLVMValueRef a, LLVMValueRef b);
 LLVMValueRef em_fmax(Emit *e, LLVMValueRef a, LLVMValueRef b);
 

@@ -254,37 +254,6 @@ static void store_block(Body *t, LLVMValueRef codes, LLVMValueRef ob,
   }
 }
 
-/* Elements [at, at + n) of vector v, as a vector of n. */
-static LLVMValueRef sub_vector(Emit *e, LLVMValueRef v, unsigned at, unsigned n) {
-  LLVMValueRef idx[32];
-  for (unsigned i = 0; i < n; i++)
-    idx[i] = em_i32(e, at + i);
-  if (n == 1)
-    return LLVMBuildExtractElement(e->b, v, idx[0], "");
-  return LLVMBuildShuffleVector(e->b, v, LLVMGetUndef(LLVMTypeOf(v)), LLVMConstVector(idx, n), "");
-}
-
-/* rows[0 .. L) (L vectors of L lanes, L a power of two) transposed in
- * log2(L) rounds: each pairs row i with row i + L/2 and interleaves their
- * low halves into row 2i and their high halves into row 2i + 1. */
-static void transpose(Emit *e, LLVMValueRef *rows, unsigned L) {
-  LLVMValueRef lo_idx[32], hi_idx[32], next[32];
-  for (unsigned i = 0; i < L / 2; i++) {
-    lo_idx[2 * i] = em_i32(e, i);
-    lo_idx[2 * i + 1] = em_i32(e, L + i);
-    hi_idx[2 * i] = em_i32(e, L / 2 + i);
-    hi_idx[2 * i + 1] = em_i32(e, L + L / 2 + i);
-  }
-  LLVMValueRef lo = LLVMConstVector(lo_idx, L), hi = LLVMConstVector(hi_idx, L);
-  for (unsigned round = 1; round < L; round *= 2) {
-    for (unsigned i = 0; i < L / 2; i++) {
-      next[2 * i] = LLVMBuildShuffleVector(e->b, rows[i], rows[i + L / 2], lo, "");
-      next[2 * i + 1] = LLVMBuildShuffleVector(e->b, rows[i], rows[i + L / 2], hi, "");
-    }
-    memcpy(rows, next, sizeof(LLVMValueRef) * L);
-  }
-}
-
 /* conv: the mr pixels' results of block ob (codes[m]: NR lanes, one per
  * channel) into NCHW, where each channel's pixels pix0 .. pix0 + mr - 1
  * are contiguous (a tile may span output rows): transposed NR pixels at a
@@ -305,7 +274,7 @@ static void store_nchw(Body *t, const LLVMValueRef *codes, int mr,
     LLVMValueRef rows[32];
     for (unsigned i = 0; i < L; i++)
       rows[i] = i < n ? codes[p0 + (int)i] : LLVMGetUndef(LLVMTypeOf(codes[0]));
-    transpose(e, rows, L);
+    em_transpose(e, rows, L);
     for (unsigned c = 0; c < L; c++) {
       LLVMValueRef o = em_addc(e, o0, (int64_t)c);
       If f;
@@ -315,7 +284,7 @@ static void store_nchw(Body *t, const LLVMValueRef *codes, int mr,
       for (unsigned done = 0, piece = L; done < n; piece /= 2) {
         if (n - done < piece)
           continue;
-        LLVMValueRef st = LLVMBuildStore(e->b, sub_vector(e, rows[c], done, piece),
+        LLVMValueRef st = LLVMBuildStore(e->b, em_sub_vector(e, rows[c], done, piece),
                                          em_elem(e, et, t->y, em_addc(e, at, done)));
         LLVMSetAlignment(st, 1);
         done += piece;

@@ -50,7 +50,7 @@
 
 #include "qcc_runtime.h"
 
-#define MAX_CONTENDERS 64
+#define MAX_CONTENDERS 256 /* 9 cases x 4 qcc builds + oneDNN, x 2 thread counts */
 #define MAX_TENSORS 16
 
 static void die(const char *fmt, const char *a) {

@@ -13,7 +13,7 @@ avx2's i16 pairs).
 
 This test generates small models (one conv2d, with or without a relu after
 it; two convs in a chain; one linear on [rows, K]) whose shapes hit those
-edges: O in {7, 8, 9, 15, 16, 17, 33, 65}, C in {1, 3, 5, 8, 17}, output
+edges: O in {7, 8, 9, 15, 16, 17, 33, 65}, C in {1, 3, 5, 8, 16, 17, 33}, output
 widths 1, 5, 7, 13, 25 (so that tiles span output rows and pixels mod MR != 0 on every target), strides 1
 and 2, dilation 2, asymmetric and zero padding, kernels 1x1, 3x3, 1x3,
 batch 2, linear rows in {1, 3, 13, 25, 29}, and checks that the chosen
@@ -84,6 +84,11 @@ CASES = [
     ("o65_c8_k1_w25", dict(N=1, C=8, H=2, W=25, layers=[conv(65, k=(1, 1))])),
     ("o17_c5_k1x3_nopad_w5_n2", dict(N=2, C=5, H=3, W=7, layers=[conv(17, k=(1, 3))])),
     ("o15_c3_k3_p1_w1_s2", dict(N=1, C=3, H=5, W=2, layers=[conv(15, s=(2, 2), p=(1, 1, 1, 1))])),
+    # the input pack's 16 x 16 blocks (backend/pack.c): C >= 16 with C mod
+    # 16 != 0 (the scalar loop takes the rest), W >= 16 with W mod 16 != 0
+    # (the last block overlaps), padding rows and columns, batch 2
+    ("o17_c33_k3_p1_w19", dict(N=1, C=33, H=4, W=19, layers=[conv(17, p=(1, 1, 1, 1))])),
+    ("o16_c16_k3_asym_w16_n2_relu", dict(N=2, C=16, H=3, W=16, layers=[conv(16, p=(0, 2, 1, 0), relu=True)])),
     # depthwise (groups = C; backend/kernels_depthwise.c): vectors of 8
     # (avx2) or 16 (vnni) columns, the overlapping last vector, rows
     # narrower than a vector, stride 2, dilation, channel multiplier 2
