@@ -21,8 +21,10 @@
  *
  * The tile is chosen per layer from the step's register budget
  * (dot_step.h: 24 zmm accumulators on AVX512-VNNI, 12 ymm on AVX2):
- * NBT = min(blocks, budget / 6), MR = min(pixels, budget / NBT), which
- * divides 48, so only an image's last tile and the channel tile that does
+ * NBT = min(blocks, budget / 6) (1 for an int8 zmm conv whose K is at
+ * most 64 steps: its output stage dominates, and a 24-pixel tile
+ * transposes for NCHW at half the cost per pixel), MR = min(pixels,
+ * budget / NBT), which divides 48, so only an image's last tile and the channel tile that does
  * not fill NBT get their own, smaller tiles. Named after XNNPACK as
  * qu8_conv_minmax_fp32_ukernel_<MR>x<NBT*NR>c<k>__<isa>.
  *
@@ -81,6 +83,12 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
 
 static Tile tile_for(const DotStep *s, const Geom *g) {
   int64_t nbt = s->max_acc / 6 < 1 ? 1 : s->max_acc / 6;
+  /* A short K (1x1 convs up to 256 channels) leaves the tile's time to
+   * its output stage, whose NCHW transposes cost the same for 6 pixels as
+   * for 16: there a 24 x 16 zmm tile beat 6 x 64 by 15-20% (layers c, f
+   * on Zen 4); AVX2's 12 x 8 lost to 6 x 16 on the same layers. */
+  if (s->lanes == 16 && s->kind != STEP_F32 && !g->linear && g->KH * g->KW * g->steps <= 64)
+    nbt = 1;
   if (nbt > g->NB)
     nbt = g->NB;
   int64_t mr = s->max_acc / nbt, P = g->OH * g->OW;

@@ -5,7 +5,8 @@ backend/kernels_conv_blocked.c computes every int8 conv2d (groups = 1) and
 linear as register tiles of MR output pixels x NBT blocks of NR output
 channels, with NR = 16 (avx512vnni, avx512vnni-emulated) or 8 (avx2,
 generic), a budget of 24 / 12 / 4 accumulators (vnni / avx2 / generic),
-NBT = min(ceil(O / NR), budget / 6) (at least 1), MR = min(OH*OW, budget /
+NBT = min(ceil(O / NR), budget / 6) (at least 1; 1 for an NR = 16 conv
+whose KH*KW*ceil(C/4) is at most 64), MR = min(OH*OW, budget /
 NBT) over the image's pixels flattened (a tile may span output rows),
 smaller tiles for the image's last pixels and the channel blocks left
 over, and the input channels padded to the step's k (4 for u8, 2 for
@@ -46,12 +47,12 @@ import numpy as np
 
 NAME = "cmx"  # library name (the model's own name would be fine, but not 'm')
 
-# target: (NR, accumulator budget)
+# target: (NR, accumulator budget, input channels per step)
 STEPS = {
-    "avx2": (8, 12),
-    "generic": (8, 4),
-    "avx512vnni-emulated": (16, 24),
-    "avx512vnni": (16, 24),
+    "avx2": (8, 12, 2),
+    "generic": (8, 4, 4),
+    "avx512vnni-emulated": (16, 24, 4),
+    "avx512vnni": (16, 24, 4),
 }
 
 
@@ -86,8 +87,9 @@ CASES = [
     ("o15_c3_k3_p1_w1_s2", dict(N=1, C=3, H=5, W=2, layers=[conv(15, s=(2, 2), p=(1, 1, 1, 1))])),
     # the input pack's 16 x 16 blocks (backend/pack.c): C >= 16 with C mod
     # 16 != 0 (the scalar loop takes the rest), W >= 16 with W mod 16 != 0
-    # (the last block overlaps), padding rows and columns, batch 2
-    ("o17_c33_k3_p1_w19", dict(N=1, C=33, H=4, W=19, layers=[conv(17, p=(1, 1, 1, 1))])),
+    # (the last block overlaps), padding rows and columns, batch 2; and
+    # a K long enough (9 taps x 9 steps) for the 6 x 64 zmm tile
+    ("o65_c33_k3_p1_w19", dict(N=1, C=33, H=4, W=19, layers=[conv(65, p=(1, 1, 1, 1))])),
     ("o16_c16_k3_asym_w16_n2_relu", dict(N=2, C=16, H=3, W=16, layers=[conv(16, p=(0, 2, 1, 0), relu=True)])),
     # depthwise (groups = C; backend/kernels_depthwise.c): vectors of 8
     # (avx2) or 16 (vnni) columns, the overlapping last vector, rows
@@ -125,27 +127,31 @@ def out_hw(H, W, L):
     return oh, ow
 
 
-def tile(target, O, P):
+def tile(target, O, P, C, taps, linear):
     """(MR, NBT, pixel remainder, channel-block remainder) as tile_for(),
-    P the output pixels of one image (OH*OW, or a linear's rows)."""
-    nr, budget = STEPS[target]
+    P the output pixels of one image (OH*OW, or a linear's rows), C the
+    input channels, taps KH*KW."""
+    nr, budget, k = STEPS[target]
     nb = -(-O // nr)
     nbt = max(budget // 6, 1)
+    if nr == 16 and not linear and taps * -(-C // k) <= 64:
+        nbt = 1  # short K: the tallest tile
     nbt = min(nbt, nb)
     mr = min(budget // nbt, P)
     return mr, nbt, P % mr, nb % nbt
 
 
 def layer_geoms(spec):
-    """[(O, pixels per image)] per conv/linear layer, plus the output shape."""
+    """[(O, pixels per image, C, KH*KW, linear)] per conv/linear layer,
+    plus the output shape."""
     if "rows" in spec:
-        return [(spec["O"], spec["rows"])], (spec["rows"], spec["O"])
+        return [(spec["O"], spec["rows"], spec["K"], 1, True)], (spec["rows"], spec["O"])
     H, W, C = spec["H"], spec["W"], spec["C"]
     g = []
     for L in spec["layers"]:
         H, W = out_hw(H, W, L)
         assert H >= 1 and W >= 1, spec
-        g.append((L["O"], H * W))
+        g.append((L["O"], H * W, C, L["k"][0] * L["k"][1], False))
         C = L["O"]
     return g, (spec["N"], C, H, W)
 
@@ -314,12 +320,12 @@ def coverage(cases, targets):
     channel-tile remainders, on convs and on linears."""
     probs = []
     for t in targets:
-        nr, budget = STEPS[t]
+        nr, budget, _ = STEPS[t]
         seen = {"conv": [False, False], "linear": [False, False]}
         for _, spec in cases:
             kind = "linear" if "rows" in spec else "conv"
-            for O, P in layer_geoms(spec)[0]:
-                mr, nbt, prest, crest = tile(t, O, P)
+            for O, P, C, taps, linear in layer_geoms(spec)[0]:
+                mr, nbt, prest, crest = tile(t, O, P, C, taps, linear)
                 seen[kind][0] |= prest != 0
                 seen[kind][1] |= crest != 0
         for kind, (p, c) in seen.items():
