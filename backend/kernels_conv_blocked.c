@@ -338,6 +338,31 @@ static void emit_steps(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
  * control. */
 enum { UNROLL_MAX_STEPS = 8 };
 
+/* The K loop of one tile: every tap and step into the accumulators,
+ * xbase[m] being pixel m's window. With constant pixel offsets
+ * (`affine`) the taps stay a loop: unrolled, LLVM would share one
+ * pixel's broadcast with its neighbour's next tap, keep them all live and
+ * spill the accumulators (tiny_face's first layer: 3% slower). */
+static void emit_k_loop(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
+                        const LLVMValueRef *ob, const LLVMValueRef *xbase, bool affine) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  Loop lkh, lkw, lq;
+  LLVMValueRef kh = em_loop_n(e, &lkh, g->KH, "kh");
+  if (!affine && g->KW * g->steps <= UNROLL_MAX_STEPS) {
+    for (int64_t kw = 0; kw < g->KW; kw++)
+      for (int64_t q = 0; q < g->steps; q++)
+        emit_steps(t, tl, acc, ob, xbase, kh, em_i64(e, kw), em_i64(e, q));
+  } else {
+    LLVMValueRef kw = em_loop_n(e, &lkw, g->KW, "kw");
+    LLVMValueRef q = em_loop_n(e, &lq, g->steps, "step");
+    emit_steps(t, tl, acc, ob, xbase, kh, kw, q);
+    em_loop_end_rolled(e, &lq);
+    em_loop_end_rolled(e, &lkw);
+  }
+  em_loop_end_rolled(e, &lkh);
+}
+
 /* One register tile: output pixels pix0 .. pix0 + mr - 1 of image b
  * (flattened over OH x OW, so a tile may span rows), blocks ob0 .. ob0 +
  * nbt - 1 (i64 values). */
@@ -355,28 +380,41 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
     for (int m = 0; m < tl.mr; m++)
       acc[m][j] = em_var(e, vt, binit, "acc");
   }
-  for (int m = 0; m < tl.mr; m++) {
-    LLVMValueRef pix = em_addc(e, pix0, m);
-    LLVMValueRef oh = LLVMBuildUDiv(e->b, pix, em_i64(e, g->OW), "");
-    LLVMValueRef ow = LLVMBuildURem(e->b, pix, em_i64(e, g->OW), "");
-    LLVMValueRef ih = em_madc(e, t->b, g->PH, em_mulc(e, oh, g->sh));
-    LLVMValueRef at = em_mulc(e, em_madc(e, ih, g->PW, em_mulc(e, ow, g->sw)), g->Cp * s->x_bytes);
-    xbase[m] = em_elem(e, e->i8, t->k->scratch, at);
-  }
-  Loop lkh, lkw, lq;
-  LLVMValueRef kh = em_loop_n(e, &lkh, g->KH, "kh");
-  if (g->KW * g->steps <= UNROLL_MAX_STEPS) {
-    for (int64_t kw = 0; kw < g->KW; kw++)
-      for (int64_t q = 0; q < g->steps; q++)
-        emit_steps(t, tl, acc, ob, xbase, kh, em_i64(e, kw), em_i64(e, q));
+  /* Pixel m's window starts m * sw * Cp bytes after pixel 0's while the
+   * tile stays in one output row, and always where a row wrap jumps by
+   * nothing (1x1, stride 1, no padding): then every pixel is a constant
+   * offset from one pointer, and the K loop needs one register for all
+   * of them instead of spilling 24 pointers. A tile that wraps a row
+   * gets its own K loop, with every pixel's address computed. */
+  int64_t px_bytes = g->Cp * s->x_bytes;
+  int64_t jump = (g->sh * g->PW - g->OW * g->sw) * px_bytes;
+  LLVMValueRef oh0 = LLVMBuildUDiv(e->b, pix0, em_i64(e, g->OW), "");
+  LLVMValueRef ow0 = LLVMBuildURem(e->b, pix0, em_i64(e, g->OW), "");
+  LLVMValueRef row0 = em_madc(e, t->b, g->PH, em_mulc(e, oh0, g->sh));
+  LLVMValueRef base0 = em_elem(e, e->i8, t->k->scratch,
+                               em_mulc(e, em_madc(e, row0, g->PW, em_mulc(e, ow0, g->sw)), px_bytes));
+  for (int m = 0; m < tl.mr; m++)
+    xbase[m] = em_elem(e, e->i8, base0, em_i64(e, m * g->sw * px_bytes));
+  if (jump == 0 || tl.mr == 1) {
+    emit_k_loop(t, tl, acc, ob, xbase, true);
   } else {
-    LLVMValueRef kw = em_loop_n(e, &lkw, g->KW, "kw");
-    LLVMValueRef q = em_loop_n(e, &lq, g->steps, "step");
-    emit_steps(t, tl, acc, ob, xbase, kh, kw, q);
-    em_loop_end_rolled(e, &lq);
-    em_loop_end_rolled(e, &lkw);
+    If in_row, wraps;
+    LLVMValueRef fits = LLVMBuildICmp(e->b, LLVMIntULE, em_addc(e, ow0, tl.mr), em_i64(e, g->OW), "");
+    em_if(e, &in_row, fits);
+    emit_k_loop(t, tl, acc, ob, xbase, true);
+    em_if_end(e, &in_row);
+    em_if(e, &wraps, LLVMBuildNot(e->b, fits, ""));
+    for (int m = 0; m < tl.mr; m++) {
+      LLVMValueRef pix = em_addc(e, pix0, m);
+      LLVMValueRef oh = LLVMBuildUDiv(e->b, pix, em_i64(e, g->OW), "");
+      LLVMValueRef ow = LLVMBuildURem(e->b, pix, em_i64(e, g->OW), "");
+      LLVMValueRef ih = em_madc(e, t->b, g->PH, em_mulc(e, oh, g->sh));
+      LLVMValueRef at = em_mulc(e, em_madc(e, ih, g->PW, em_mulc(e, ow, g->sw)), px_bytes);
+      xbase[m] = em_elem(e, e->i8, t->k->scratch, at);
+    }
+    emit_k_loop(t, tl, acc, ob, xbase, false);
+    em_if_end(e, &wraps);
   }
-  em_loop_end_rolled(e, &lkh);
   unsigned nl = (unsigned)s->lanes;
   for (int j = 0; j < tl.nbt; j++) {
     LLVMValueRef codes[MAX_MR];
