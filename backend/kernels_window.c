@@ -9,7 +9,9 @@
  *  - avgpool: f32 sums in double and divides by the count in double (as
  *    the interpreter); u8: v = rne((float)S / (float)count), finish.
  *  - resize: nearest copies; bilinear f32 blends in double as the
- *    interpreter; u8 follows docs/quantization.md operation by operation. */
+ *    interpreter; u8 follows docs/quantization.md operation by operation,
+ *    gathering each output row's neighbours first so that the blend
+ *    vectorizes (resize_u8_row). */
 #include <stdlib.h>
 
 #include "codegen.h"
@@ -251,6 +253,47 @@ static int emit_global_avgpool(KernelCtx *k, Diag *d) {
 
 /* ---- resize ----------------------------------------------------------------- */
 
+/* Output rows up to this wide gather their neighbours into a stack buffer
+ * first (4 x OW bytes). */
+enum { RESIZE_ROW_MAX = 4096 };
+
+/* One output row of a u8 bilinear resize in two loops: the four
+ * neighbours of every column gathered from rows r0 and r1 (scalar loads,
+ * which is what kept the one-loop form from vectorizing), then the blend
+ * of docs/quantization.md over the row, which LLVM vectorizes: the same
+ * operations in the same order per element as the one-loop form. */
+static void resize_u8_row(KernelCtx *k, LLVMValueRef ti, LLVMValueRef tf, LLVMValueRef r0,
+                          LLVMValueRef r1, LLVMValueRef fy, LLVMValueRef yrow, int64_t OH,
+                          int64_t OW, int32_t z) {
+  Emit *e = k->e;
+  LLVMValueRef nb = em_var(e, LLVMArrayType(e->i8, (unsigned)(4 * OW)), NULL, "neighbours");
+  Loop lg, lb;
+  LLVMValueRef ow = em_loop_n(e, &lg, OW, "gather");
+  LLVMValueRef c0 = load_i32_as_i64(e, ti, em_addc(e, ow, 2 * OH));
+  LLVMValueRef c1 = load_i32_as_i64(e, ti, em_addc(e, ow, 2 * OH + OW));
+  LLVMValueRef from[4] = {em_load_at(e, e->i8, r0, c0), em_load_at(e, e->i8, r0, c1),
+                          em_load_at(e, e->i8, r1, c0), em_load_at(e, e->i8, r1, c1)};
+  for (int q = 0; q < 4; q++)
+    em_store_at(e, from[q], e->i8, nb, em_addc(e, ow, q * OW));
+  em_loop_end(e, &lg);
+  ow = em_loop_n(e, &lb, OW, "blend");
+  LLVMValueRef fx = em_load_at(e, e->f32, tf, em_addc(e, ow, OH));
+  LLVMValueRef one = em_f32(e, 1.0f);
+  LLVMValueRef gx = LLVMBuildFSub(e->b, one, fx, ""), gy = LLVMBuildFSub(e->b, one, fy, "");
+  LLVMValueRef zz = em_i32(e, z), d[4];
+  for (int q = 0; q < 4; q++)
+    d[q] = LLVMBuildSIToFP(e->b,
+                           LLVMBuildSub(e->b, LLVMBuildZExt(e->b, em_load_at(e, e->i8, nb, em_addc(e, ow, q * OW)), e->i32, ""), zz, ""),
+                           e->f32, "");
+  /* w_tl d00 + w_tr d01 + w_bl d10 + w_br d11, left to right. */
+  LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, gx, ""), d[0], "");
+  v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, fx, ""), d[1], ""), "");
+  v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, gx, ""), d[2], ""), "");
+  v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, fx, ""), d[3], ""), "");
+  em_store_at(e, LLVMBuildTrunc(e->b, em_finish(e, em_rne(e, v), z, 0, 255), e->i8, ""), e->i8, yrow, ow);
+  em_loop_end(e, &lb);
+}
+
 static int emit_resize(KernelCtx *k, Diag *d) {
   Emit *e = k->e;
   const Node *n = k->n;
@@ -296,6 +339,12 @@ static int emit_resize(KernelCtx *k, Diag *d) {
   LLVMValueRef r0 = em_elem(e, et, xp, em_mulc(e, load_i32_as_i64(e, ti, oh), W));
   LLVMValueRef r1 = em_elem(e, et, xp, em_mulc(e, load_i32_as_i64(e, ti, em_addc(e, oh, OH)), W));
   LLVMValueRef fy = em_load_at(e, ft, tf, oh);
+  if (u8 && !nearest && OW <= RESIZE_ROW_MAX) {
+    resize_u8_row(k, ti, tf, r0, r1, fy, em_elem(e, e->i8, yp, em_mulc(e, oh, OW)), OH, OW, z);
+    em_loop_end(e, &lh);
+    em_loop_end(e, &l);
+    return 0;
+  }
   LLVMValueRef ow = em_loop_n(e, &lw, OW, "ow");
   LLVMValueRef c0 = load_i32_as_i64(e, ti, em_addc(e, ow, 2 * OH));
   LLVMValueRef at = em_madc(e, oh, OW, ow);
