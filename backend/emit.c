@@ -250,3 +250,14 @@ LLVMValueRef em_sub_vector(Emit *e, LLVMValueRef v, unsigned at, unsigned n) {
     return LLVMBuildExtractElement(e->b, v, idx[0], "");
   return LLVMBuildShuffleVector(e->b, v, LLVMGetUndef(LLVMTypeOf(v)), LLVMConstVector(idx, n), "");
 }
+
+/* See emit.h. */
+void em_fill_span(Emit *e, LLVMTypeRef dst_elt, LLVMValueRef dst, LLVMValueRef fill,
+                      int64_t from, int64_t to) {
+  if (from >= to)
+    return;
+  Loop l;
+  LLVMValueRef i = em_loop(e, &l, em_i64(e, from), em_i64(e, to), "fill");
+  em_store_at(e, fill, dst_elt, dst, i);
+  em_loop_end(e, &l);
+}

@@ -112,6 +112,10 @@ LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z);
  * transposed in place with shuffles: lane j of row i becomes lane i of
  * row j. */
 void em_transpose(Emit *e, LLVMValueRef *rows, unsigned L);
+/* dst[from, to) = fill, elements of type elt (constant bounds; a loop
+ * LLVM turns into memset or vector stores). */
+void em_fill_span(Emit *e, LLVMTypeRef elt, LLVMValueRef dst, LLVMValueRef fill,
+                  int64_t from, int64_t to);
 /* Elements [at, at + n) of vector v, as a vector of n (n = 1: the
  * element itself). */
 LLVMValueRef em_sub_vector(Emit *e, LLVMValueRef v, unsigned at, unsigned n);

@@ -67,24 +67,28 @@ static int emit_dw_pack(KernelCtx *k, Diag *d) {
   dw_geom(k->n, &g);
   LLVMValueRef z = LLVMConstInt(e->i8, (unsigned long long)k->n->inputs[0]->quant->zero_point[0], 0);
   LLVMValueRef x = kc_tensor(k, k->n->inputs[0]);
-  Loop l, lw;
+  Loop l;
   LLVMValueRef r = kernel_range(k, &l); /* plane * PH + ph */
   LLVMValueRef plane = LLVMBuildUDiv(e->b, r, em_i64(e, g.PH), "");
   LLVMValueRef ih = em_addc(e, LLVMBuildURem(e->b, r, em_i64(e, g.PH), ""), -g.pt);
   LLVMValueRef row_in = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, ih, em_i64(e, 0), ""),
                                      LLVMBuildICmp(e->b, LLVMIntSLT, ih, em_i64(e, g.H), ""), "");
-  LLVMValueRef ihc = LLVMBuildSelect(e->b, row_in, ih, em_i64(e, 0), "");
-  LLVMValueRef src = em_elem(e, e->i8, x, em_madc(e, plane, g.H * g.W, em_mulc(e, ihc, g.W)));
   LLVMValueRef dst = em_elem(e, e->i8, k->scratch, em_mulc(e, r, g.PW));
-  LLVMValueRef pw = em_loop_n(e, &lw, g.PW, "pw");
-  LLVMValueRef iw = em_addc(e, pw, -g.pl);
-  LLVMValueRef in = LLVMBuildAnd(e->b, row_in,
-                                 LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, iw, em_i64(e, 0), ""),
-                                              LLVMBuildICmp(e->b, LLVMIntSLT, iw, em_i64(e, g.W), ""), ""), "");
-  LLVMValueRef iwc = LLVMBuildSelect(e->b, in, iw, em_i64(e, 0), "");
-  LLVMValueRef v = LLVMBuildSelect(e->b, in, em_load_at(e, e->i8, src, iwc), z, "");
-  em_store_at(e, v, e->i8, dst, pw);
+  /* Whole spans: the border as z, the row's W codes copied (a loop LLVM
+   * turns into memset and memcpy), not a select per element. */
+  If out, in;
+  em_if(e, &out, LLVMBuildNot(e->b, row_in, ""));
+  em_fill_span(e, e->i8, dst, z, 0, g.PW);
+  em_if_end(e, &out);
+  em_if(e, &in, row_in);
+  em_fill_span(e, e->i8, dst, z, 0, g.pl);
+  em_fill_span(e, e->i8, dst, z, g.pl + g.W, g.PW);
+  LLVMValueRef src = em_elem(e, e->i8, x, em_madc(e, plane, g.H * g.W, em_mulc(e, ih, g.W)));
+  Loop lw;
+  LLVMValueRef iw = em_loop_n(e, &lw, g.W, "iw");
+  em_store_at(e, em_load_at(e, e->i8, src, iw), e->i8, dst, em_addc(e, iw, g.pl));
   em_loop_end(e, &lw);
+  em_if_end(e, &in);
   em_loop_end(e, &l);
   return 0;
 }

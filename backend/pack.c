@@ -68,17 +68,6 @@ static void pack_nchw_blocks(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_el
   em_loop_end_rolled(e, &lw);
 }
 
-/* dst[from, to) = fill (a loop LLVM turns into memset or vector stores). */
-static void fill_span(Emit *e, LLVMTypeRef dst_elt, LLVMValueRef dst, LLVMValueRef fill,
-                      int64_t from, int64_t to) {
-  if (from >= to)
-    return;
-  Loop l;
-  LLVMValueRef i = em_loop(e, &l, em_i64(e, from), em_i64(e, to), "fill");
-  em_store_at(e, fill, dst_elt, dst, i);
-  em_loop_end(e, &l);
-}
-
 /* Element by element: the padding border, channels-last inputs, rows
  * narrower than a block. */
 static void pack_scalar(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
@@ -131,11 +120,11 @@ void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
    * filled, the interior comes from the blocks. */
   If out, in;
   em_if(e, &out, LLVMBuildNot(e->b, row_in, ""));
-  fill_span(e, dst_elt, dst, fill, 0, g->PW * g->Cp);
+  em_fill_span(e, dst_elt, dst, fill, 0, g->PW * g->Cp);
   em_if_end(e, &out);
   em_if(e, &in, row_in);
-  fill_span(e, dst_elt, dst, fill, 0, g->pl * g->Cp);
-  fill_span(e, dst_elt, dst, fill, (g->pl + g->W) * g->Cp, g->PW * g->Cp);
+  em_fill_span(e, dst_elt, dst, fill, 0, g->pl * g->Cp);
+  em_fill_span(e, dst_elt, dst, fill, (g->pl + g->W) * g->Cp, g->PW * g->Cp);
   pack_nchw_blocks(k, g, src_elt, dst_elt, fill, x, b, ih, dst);
   em_if_end(e, &in);
   em_loop_end(e, &l);
