@@ -188,18 +188,35 @@ LLVMValueRef em_fmax(Emit *e, LLVMValueRef a, LLVMValueRef b) {
                          b, "");
 }
 
+LLVMValueRef em_splat_const(LLVMValueRef c, unsigned n) {
+  LLVMValueRef v[64];
+  for (unsigned i = 0; i < n; i++)
+    v[i] = c;
+  return LLVMConstVector(v, n);
+}
+
+/* c, or c in every lane when v is a vector. */
+static LLVMValueRef like(LLVMValueRef v, LLVMValueRef c) {
+  LLVMTypeRef t = LLVMTypeOf(v);
+  return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? em_splat_const(c, LLVMGetVectorSize(t)) : c;
+}
+
 LLVMValueRef em_finish(Emit *e, LLVMValueRef v, int32_t z, int32_t lo,
                        int32_t hi) {
-  LLVMValueRef flo = em_f32(e, (float)(lo - z)), fhi = em_f32(e, (float)(hi - z));
+  LLVMValueRef flo = like(v, em_f32(e, (float)(lo - z))), fhi = like(v, em_f32(e, (float)(hi - z)));
   /* qm_finish: NaN -> 0; v < flo ? flo : v; v > fhi ? fhi : v. */
   LLVMValueRef nan = LLVMBuildFCmp(e->b, LLVMRealUNO, v, v, "");
-  v = LLVMBuildSelect(e->b, nan, em_f32(e, 0.0f), v, "");
+  v = LLVMBuildSelect(e->b, nan, like(v, em_f32(e, 0.0f)), v, "");
   v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo,
                       v, "");
   v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi,
                       v, "");
-  LLVMValueRef q = LLVMBuildFPToSI(e->b, v, e->i32, "");
-  return z ? LLVMBuildAdd(e->b, q, em_i32(e, z), "") : q;
+  LLVMTypeRef vt = LLVMTypeOf(v);
+  LLVMTypeRef it = LLVMGetTypeKind(vt) == LLVMVectorTypeKind
+                       ? LLVMVectorType(e->i32, LLVMGetVectorSize(vt))
+                       : e->i32;
+  LLVMValueRef q = LLVMBuildFPToSI(e->b, v, it, "");
+  return z ? LLVMBuildAdd(e->b, q, like(q, em_i32(e, z)), "") : q;
 }
 
 LLVMValueRef em_requantize(Emit *e, LLVMValueRef acc, float m, int32_t z,
@@ -252,12 +269,12 @@ LLVMValueRef em_sub_vector(Emit *e, LLVMValueRef v, unsigned at, unsigned n) {
 }
 
 /* See emit.h. */
-void em_fill_span(Emit *e, LLVMTypeRef dst_elt, LLVMValueRef dst, LLVMValueRef fill,
-                      int64_t from, int64_t to) {
+void em_fill_span(Emit *e, LLVMTypeRef elt, LLVMValueRef dst, LLVMValueRef fill,
+                  int64_t from, int64_t to) {
   if (from >= to)
     return;
   Loop l;
   LLVMValueRef i = em_loop(e, &l, em_i64(e, from), em_i64(e, to), "fill");
-  em_store_at(e, fill, dst_elt, dst, i);
+  em_store_at(e, fill, elt, dst, i);
   em_loop_end(e, &l);
 }

@@ -95,7 +95,8 @@ LLVMValueRef em_const_bytes(Emit *e, const char *name, const void *data,
 /* rne(v): round half to even in the default mode. */
 LLVMValueRef em_rne(Emit *e, LLVMValueRef v);
 /* qm_finish: v (rounded f32) clamped to [lo - z, hi - z], NaN to 0, then
- * converted and z added; returns i32. */
+ * converted and z added; returns i32 (for a <N x float> v, <N x i32>,
+ * lane by lane the same). */
 LLVMValueRef em_finish(Emit *e, LLVMValueRef v, int32_t z, int32_t lo,
                        int32_t hi);
 /* qm_requantize(acc (i32), m, z, lo, hi) -> i32. */
@@ -108,6 +109,13 @@ LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
 LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z);
 
 /* Float min/max with the interpreter's semantics: a < b ? ... */
+LLVMValueRef em_fmin(Emit *e, LLVMValueRef a, LLVMValueRef b);
+LLVMValueRef em_fmax(Emit *e, LLVMValueRef a, LLVMValueRef b);
+
+/* A constant vector of n copies of constant c (n <= 64: a zmm of
+ * bytes). */
+LLVMValueRef em_splat_const(LLVMValueRef c, unsigned n);
+
 /* rows[0 .. L): L vectors of L lanes (L a power of two, at most 32)
  * transposed in place with shuffles: lane j of row i becomes lane i of
  * row j. */
@@ -119,8 +127,5 @@ void em_fill_span(Emit *e, LLVMTypeRef elt, LLVMValueRef dst, LLVMValueRef fill,
 /* Elements [at, at + n) of vector v, as a vector of n (n = 1: the
  * element itself). */
 LLVMValueRef em_sub_vector(Emit *e, LLVMValueRef v, unsigned at, unsigned n);
-
-LLVMValueRef em_fmin(Emit *e, LLVMValueRef a, LLVMValueRef b);
-LLVMValueRef em_fmax(Emit *e, LLVMValueRef a, LLVMValueRef b);
 
 #endif

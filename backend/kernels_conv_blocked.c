@@ -338,6 +338,18 @@ static void emit_steps(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
  * control. */
 enum { UNROLL_MAX_STEPS = 8 };
 
+/* The first packed input byte of output pixel pix's window (pix: i64,
+ * flattened over OH x OW, of image t->b). */
+static LLVMValueRef pixel_window(Body *t, LLVMValueRef pix) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  LLVMValueRef oh = LLVMBuildUDiv(e->b, pix, em_i64(e, g->OW), "");
+  LLVMValueRef ow = LLVMBuildURem(e->b, pix, em_i64(e, g->OW), "");
+  LLVMValueRef ih = em_madc(e, t->b, g->PH, em_mulc(e, oh, g->sh));
+  LLVMValueRef at = em_mulc(e, em_madc(e, ih, g->PW, em_mulc(e, ow, g->sw)), g->Cp * t->s.x_bytes);
+  return em_elem(e, e->i8, t->k->scratch, at);
+}
+
 /* The K loop of one tile: every tap and step into the accumulators,
  * xbase[m] being pixel m's window. With constant pixel offsets
  * (`affine`) the taps stay a loop: unrolled, LLVM would share one
@@ -388,11 +400,8 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
    * gets its own K loop, with every pixel's address computed. */
   int64_t px_bytes = g->Cp * s->x_bytes;
   int64_t jump = (g->sh * g->PW - g->OW * g->sw) * px_bytes;
-  LLVMValueRef oh0 = LLVMBuildUDiv(e->b, pix0, em_i64(e, g->OW), "");
   LLVMValueRef ow0 = LLVMBuildURem(e->b, pix0, em_i64(e, g->OW), "");
-  LLVMValueRef row0 = em_madc(e, t->b, g->PH, em_mulc(e, oh0, g->sh));
-  LLVMValueRef base0 = em_elem(e, e->i8, t->k->scratch,
-                               em_mulc(e, em_madc(e, row0, g->PW, em_mulc(e, ow0, g->sw)), px_bytes));
+  LLVMValueRef base0 = pixel_window(t, pix0);
   for (int m = 0; m < tl.mr; m++)
     xbase[m] = em_elem(e, e->i8, base0, em_i64(e, m * g->sw * px_bytes));
   if (jump == 0 || tl.mr == 1) {
@@ -404,14 +413,8 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
     emit_k_loop(t, tl, acc, ob, xbase, true);
     em_if_end(e, &in_row);
     em_if(e, &wraps, LLVMBuildNot(e->b, fits, ""));
-    for (int m = 0; m < tl.mr; m++) {
-      LLVMValueRef pix = em_addc(e, pix0, m);
-      LLVMValueRef oh = LLVMBuildUDiv(e->b, pix, em_i64(e, g->OW), "");
-      LLVMValueRef ow = LLVMBuildURem(e->b, pix, em_i64(e, g->OW), "");
-      LLVMValueRef ih = em_madc(e, t->b, g->PH, em_mulc(e, oh, g->sh));
-      LLVMValueRef at = em_mulc(e, em_madc(e, ih, g->PW, em_mulc(e, ow, g->sw)), px_bytes);
-      xbase[m] = em_elem(e, e->i8, t->k->scratch, at);
-    }
+    for (int m = 0; m < tl.mr; m++)
+      xbase[m] = pixel_window(t, em_addc(e, pix0, m));
     emit_k_loop(t, tl, acc, ob, xbase, false);
     em_if_end(e, &wraps);
   }

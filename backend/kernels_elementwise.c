@@ -171,28 +171,7 @@ static int emit_binary_u8(KernelCtx *k, Diag *d) {
 
 enum { QUANT_V = 16 };
 
-static LLVMValueRef splat_f32(Emit *e, float v) {
-  LLVMValueRef c[QUANT_V];
-  for (int i = 0; i < QUANT_V; i++)
-    c[i] = em_f32(e, v);
-  return LLVMConstVector(c, QUANT_V);
-}
-
-/* em_finish on QUANT_V lanes: NaN -> 0, clamp to [lo - z, hi - z], + z. */
-static LLVMValueRef finish_vector(Emit *e, LLVMValueRef v, int32_t z, int32_t lo, int32_t hi) {
-  LLVMValueRef flo = splat_f32(e, (float)(lo - z)), fhi = splat_f32(e, (float)(hi - z));
-  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealUNO, v, v, ""), splat_f32(e, 0.0f), v, "");
-  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo, v, "");
-  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi, v, "");
-  LLVMTypeRef vi = LLVMVectorType(e->i32, QUANT_V);
-  LLVMValueRef q = LLVMBuildFPToSI(e->b, v, vi, "");
-  if (!z)
-    return q;
-  LLVMValueRef zc[QUANT_V];
-  for (int i = 0; i < QUANT_V; i++)
-    zc[i] = em_i32(e, z);
-  return LLVMBuildAdd(e->b, q, LLVMConstVector(zc, QUANT_V), "");
-}
+static LLVMValueRef splat_f32(Emit *e, float v) { return em_splat_const(em_f32(e, v), QUANT_V); }
 
 static LLVMValueRef any_lane(Emit *e, LLVMValueRef mask) {
   return em_intrinsic(e, "llvm.vector.reduce.or", LLVMTypeOf(mask), &mask, 1);
@@ -234,15 +213,13 @@ static void quantize_vectors(KernelCtx *k, LLVMValueRef px, LLVMValueRef py, flo
   em_if(e, &f, near);
   LLVMBuildStore(e->b, em_rne(e, LLVMBuildFDiv(e->b, xv, splat_f32(e, s), "")), res);
   em_if_end(e, &f);
-  LLVMValueRef q = finish_vector(e, LLVMBuildLoad2(e->b, vf, res, ""), z, lo, hi);
+  LLVMValueRef q = em_finish(e, LLVMBuildLoad2(e->b, vf, res, ""), z, lo, hi);
   LLVMValueRef st = LLVMBuildStore(e->b, LLVMBuildTrunc(e->b, q, LLVMVectorType(e->i8, QUANT_V), ""),
                                    em_elem(e, e->i8, py, i0));
   LLVMSetAlignment(st, 1);
   em_loop_end_rolled(e, &l);
   *tail = em_madc(e, nvec, QUANT_V, k->begin);
 }
-
-static bool normal_f32(float v) { return isnormal(v); }
 
 static int emit_quantize(KernelCtx *k, Diag *d) {
   (void)d;
@@ -258,7 +235,7 @@ static int emit_quantize(KernelCtx *k, Diag *d) {
    * status, so the entry point returns QCC_STATUS_NONFINITE_INPUT. */
   LLVMValueRef seen = em_var(e, e->i8, LLVMConstInt(e->i8, 0, 0), "nonfinite");
   LLVMValueRef from = k->begin;
-  if (normal_f32(q->scale[0]) && normal_f32(1.0f / q->scale[0]))
+  if (isnormal(q->scale[0]) && isnormal(1.0f / q->scale[0]))
     quantize_vectors(k, px, py, q->scale[0], q->zero_point[0], lo, hi, seen, &from);
   Loop l;
   LLVMValueRef i = em_loop(e, &l, from, k->end, "p");

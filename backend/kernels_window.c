@@ -257,6 +257,24 @@ static int emit_global_avgpool(KernelCtx *k, Diag *d) {
  * first (4 x OW bytes). */
 enum { RESIZE_ROW_MAX = 4096 };
 
+/* The u8 bilinear value of docs/quantization.md from the four codes
+ * (i8 values) and the weights (f32): w_tl = (1-ly)(1-lx), w_tr =
+ * (1-ly)lx, w_bl = ly(1-lx), w_br = ly lx; v = w_tl d00 + w_tr d01 + w_bl
+ * d10 + w_br d11, left to right, rounded and finished to a code. */
+static LLVMValueRef blend_u8(Emit *e, LLVMValueRef fx, LLVMValueRef fy,
+                             const LLVMValueRef q[4], int32_t z) {
+  LLVMValueRef one = em_f32(e, 1.0f), zz = em_i32(e, z), d[4];
+  LLVMValueRef gx = LLVMBuildFSub(e->b, one, fx, ""), gy = LLVMBuildFSub(e->b, one, fy, "");
+  for (int i = 0; i < 4; i++)
+    d[i] = LLVMBuildSIToFP(e->b, LLVMBuildSub(e->b, LLVMBuildZExt(e->b, q[i], e->i32, ""), zz, ""),
+                           e->f32, "");
+  LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, gx, ""), d[0], "");
+  v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, fx, ""), d[1], ""), "");
+  v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, gx, ""), d[2], ""), "");
+  v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, fx, ""), d[3], ""), "");
+  return LLVMBuildTrunc(e->b, em_finish(e, em_rne(e, v), z, 0, 255), e->i8, "");
+}
+
 /* One output row of a u8 bilinear resize in two loops: the four
  * neighbours of every column gathered from rows r0 and r1 (scalar loads,
  * which is what kept the one-loop form from vectorizing), then the blend
@@ -277,20 +295,10 @@ static void resize_u8_row(KernelCtx *k, LLVMValueRef ti, LLVMValueRef tf, LLVMVa
     em_store_at(e, from[q], e->i8, nb, em_addc(e, ow, q * OW));
   em_loop_end(e, &lg);
   ow = em_loop_n(e, &lb, OW, "blend");
-  LLVMValueRef fx = em_load_at(e, e->f32, tf, em_addc(e, ow, OH));
-  LLVMValueRef one = em_f32(e, 1.0f);
-  LLVMValueRef gx = LLVMBuildFSub(e->b, one, fx, ""), gy = LLVMBuildFSub(e->b, one, fy, "");
-  LLVMValueRef zz = em_i32(e, z), d[4];
-  for (int q = 0; q < 4; q++)
-    d[q] = LLVMBuildSIToFP(e->b,
-                           LLVMBuildSub(e->b, LLVMBuildZExt(e->b, em_load_at(e, e->i8, nb, em_addc(e, ow, q * OW)), e->i32, ""), zz, ""),
-                           e->f32, "");
-  /* w_tl d00 + w_tr d01 + w_bl d10 + w_br d11, left to right. */
-  LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, gx, ""), d[0], "");
-  v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, fx, ""), d[1], ""), "");
-  v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, gx, ""), d[2], ""), "");
-  v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, fx, ""), d[3], ""), "");
-  em_store_at(e, LLVMBuildTrunc(e->b, em_finish(e, em_rne(e, v), z, 0, 255), e->i8, ""), e->i8, yrow, ow);
+  LLVMValueRef fx = em_load_at(e, e->f32, tf, em_addc(e, ow, OH)), q[4];
+  for (int i = 0; i < 4; i++)
+    q[i] = em_load_at(e, e->i8, nb, em_addc(e, ow, i * OW));
+  em_store_at(e, blend_u8(e, fx, fy, q, z), e->i8, yrow, ow);
   em_loop_end(e, &lb);
 }
 
@@ -358,17 +366,8 @@ static int emit_resize(KernelCtx *k, Diag *d) {
     LLVMValueRef v00 = em_load_at(e, et, r0, c0), v01 = em_load_at(e, et, r0, c1);
     LLVMValueRef v10 = em_load_at(e, et, r1, c0), v11 = em_load_at(e, et, r1, c1);
     if (u8) {
-      /* w_tl = (1-ly)(1-lx), w_tr = (1-ly)lx, w_bl = ly(1-lx), w_br = ly lx;
-       * v = w_tl d00 + w_tr d01 + w_bl d10 + w_br d11, left to right. */
-      LLVMValueRef zz = em_i32(e, z);
-#define D(v) LLVMBuildSIToFP(e->b, LLVMBuildSub(e->b, LLVMBuildZExt(e->b, v, e->i32, ""), zz, ""), e->f32, "")
-      LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, gx, ""), D(v00), "");
-      v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, fx, ""), D(v01), ""), "");
-      v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, gx, ""), D(v10), ""), "");
-      v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, fx, ""), D(v11), ""), "");
-#undef D
-      em_store_at(e, LLVMBuildTrunc(e->b, em_finish(e, em_rne(e, v), z, 0, 255), e->i8, ""),
-                  e->i8, yp, at);
+      LLVMValueRef q[4] = {v00, v01, v10, v11};
+      em_store_at(e, blend_u8(e, fx, fy, q, z), e->i8, yp, at);
     } else {
 #define X(v) LLVMBuildFPExt(e->b, v, e->f64, "")
       LLVMValueRef top = LLVMBuildFAdd(e->b, LLVMBuildFMul(e->b, gx, X(v00), ""),

@@ -61,16 +61,6 @@ LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
   return LLVMBuildTrunc(e->b, q, e->i8, "");
 }
 
-/* A constant vector of n copies of c. */
-static LLVMValueRef splat_const(LLVMValueRef c, unsigned n) {
-  LLVMValueRef *v = malloc(sizeof(LLVMValueRef) * n);
-  for (unsigned i = 0; i < n; i++)
-    v[i] = c;
-  LLVMValueRef r = LLVMConstVector(v, n);
-  free(v);
-  return r;
-}
-
 LLVMValueRef requant_out_vector(Emit *e, const OutStage *s, LLVMValueRef acc,
                                 LLVMValueRef m, unsigned lanes) {
   LLVMTypeRef vf = LLVMVectorType(e->f32, lanes);
@@ -78,13 +68,13 @@ LLVMValueRef requant_out_vector(Emit *e, const OutStage *s, LLVMValueRef acc,
   if (s->f32)
     return v;
   v = em_rne(e, v);
-  LLVMValueRef flo = splat_const(em_f32(e, (float)(s->lo - s->z)), lanes);
-  LLVMValueRef fhi = splat_const(em_f32(e, (float)(s->hi - s->z)), lanes);
+  LLVMValueRef flo = em_splat_const(em_f32(e, (float)(s->lo - s->z)), lanes);
+  LLVMValueRef fhi = em_splat_const(em_f32(e, (float)(s->hi - s->z)), lanes);
   v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo, v, "");
   v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi, v, "");
   LLVMValueRef q = LLVMBuildFPToSI(e->b, v, LLVMVectorType(e->i32, lanes), "");
   if (s->z)
-    q = LLVMBuildAdd(e->b, q, splat_const(em_i32(e, s->z), lanes), "");
+    q = LLVMBuildAdd(e->b, q, em_splat_const(em_i32(e, s->z), lanes), "");
   if (!s->table)
     return LLVMBuildTrunc(e->b, q, LLVMVectorType(e->i8, lanes), "");
   LLVMValueRef r = LLVMGetUndef(LLVMVectorType(e->i8, lanes));
