@@ -37,7 +37,10 @@ OutStage requant_out_stage(KernelCtx *k) {
     s.z = (int32_t)ir_attr_int(n, ATTR_INDEX_ZERO_POINT);
     s.lo = 0;
     s.hi = (int32_t)n->inputs[3]->dims[0] - 1;
-    s.table = kc_tensor(k, n->inputs[3]);
+    s.two_slope = qm_fit_two_slopes(n->inputs[3]->data, s.hi + 1, s.z, &s.an,
+                                    &s.ap, &s.zy);
+    if (!s.two_slope)
+      s.table = kc_tensor(k, n->inputs[3]);
     return s;
   }
   const QuantParams *q = n->outputs[0]->quant;
@@ -50,11 +53,37 @@ OutStage requant_out_stage(KernelCtx *k) {
   return s;
 }
 
+/* c as a scalar (lanes 0) or splat over lanes. */
+static LLVMValueRef lanes_of(LLVMValueRef c, unsigned lanes) {
+  return lanes ? em_splat_const(c, lanes) : c;
+}
+
+/* A rounded value clamped to [lo - z, hi - z], still a float. */
+static LLVMValueRef clamp_index(Emit *e, const OutStage *s, LLVMValueRef v, unsigned lanes) {
+  LLVMValueRef flo = lanes_of(em_f32(e, (float)(s->lo - s->z)), lanes);
+  LLVMValueRef fhi = lanes_of(em_f32(e, (float)(s->hi - s->z)), lanes);
+  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo, v, "");
+  return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi, v, "");
+}
+
+/* qm_two_slope for d = k - index_zero_point, which is the clamped rounded
+ * value itself, an integral float: the index is never formed. i32 codes. */
+static LLVMValueRef two_slope(Emit *e, const OutStage *s, LLVMValueRef d) {
+  LLVMTypeRef t = LLVMTypeOf(d);
+  unsigned lanes = LLVMGetTypeKind(t) == LLVMVectorTypeKind ? LLVMGetVectorSize(t) : 0;
+  LLVMValueRef neg = LLVMBuildFCmp(e->b, LLVMRealOLT, d, lanes_of(em_f32(e, 0.0f), lanes), "");
+  LLVMValueRef a = LLVMBuildSelect(e->b, neg, lanes_of(em_f32(e, s->an), lanes),
+                                   lanes_of(em_f32(e, s->ap), lanes), "");
+  return em_finish(e, em_rne(e, LLVMBuildFMul(e->b, d, a, "")), s->zy, 0, 255);
+}
+
 LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
                                LLVMValueRef m) {
   LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, e->f32, ""), m, "");
   if (s->f32)
     return v;
+  if (s->two_slope)
+    return LLVMBuildTrunc(e->b, two_slope(e, s, clamp_index(e, s, em_rne(e, v), 0)), e->i8, "");
   LLVMValueRef q = em_finish(e, em_rne(e, v), s->z, s->lo, s->hi);
   if (s->table)
     return em_load_at(e, e->i8, s->table, LLVMBuildZExt(e->b, q, e->i64, ""));
@@ -67,17 +96,16 @@ LLVMValueRef requant_out_vector(Emit *e, const OutStage *s, LLVMValueRef acc,
   LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, vf, ""), m, "");
   if (s->f32)
     return v;
-  v = em_rne(e, v);
-  LLVMValueRef flo = em_splat_const(em_f32(e, (float)(s->lo - s->z)), lanes);
-  LLVMValueRef fhi = em_splat_const(em_f32(e, (float)(s->hi - s->z)), lanes);
-  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo, v, "");
-  v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi, v, "");
+  v = clamp_index(e, s, em_rne(e, v), lanes);
+  LLVMTypeRef vi8 = LLVMVectorType(e->i8, lanes);
+  if (s->two_slope)
+    return LLVMBuildTrunc(e->b, two_slope(e, s, v), vi8, "");
   LLVMValueRef q = LLVMBuildFPToSI(e->b, v, LLVMVectorType(e->i32, lanes), "");
   if (s->z)
     q = LLVMBuildAdd(e->b, q, em_splat_const(em_i32(e, s->z), lanes), "");
   if (!s->table)
-    return LLVMBuildTrunc(e->b, q, LLVMVectorType(e->i8, lanes), "");
-  LLVMValueRef r = LLVMGetUndef(LLVMVectorType(e->i8, lanes));
+    return LLVMBuildTrunc(e->b, q, vi8, "");
+  LLVMValueRef r = LLVMGetUndef(vi8);
   for (unsigned j = 0; j < lanes; j++) {
     LLVMValueRef idx = LLVMBuildExtractElement(e->b, q, em_i32(e, j), "");
     LLVMValueRef b = em_load_at(e, e->i8, s->table, LLVMBuildZExt(e->b, idx, e->i64, ""));

@@ -10,7 +10,12 @@
 typedef struct OutStage {
   float scale;     /* s_y, or index_scale with a table, or 1 for f32 */
   int32_t z, lo, hi;
-  LLVMValueRef table; /* NULL without a fused table */
+  LLVMValueRef table; /* NULL without a fused table, or with a computed one */
+  /* A fused table that two slopes reproduce exactly (qm_fit_two_slopes):
+   * computed per lane instead of looked up, the index never formed. */
+  bool two_slope;
+  float an, ap;
+  int32_t zy;
   bool f32;           /* f32 result: acc * M, nothing rounded to u8 */
 } OutStage;
 

@@ -22,4 +22,15 @@ int32_t qm_quantize(float x, float s, int32_t z, int32_t lo, int32_t hi);
 /* (q - z) * s. */
 float qm_dequantize(int32_t q, float s, int32_t z);
 
+/* A fused activation table computed instead of looked up: the code for
+ * k = index_zero_point + d is finish(rne((float)d * (d < 0 ? an : ap)))
+ * + zy, clamped to [0, 255]. */
+int32_t qm_two_slope(int32_t d, float an, float ap, int32_t zy);
+/* Whether two slopes >= 0 reproduce the table t[0..n-1] of index zero
+ * point zi exactly, entry by entry (leaky ReLU's and clip's tables, when no
+ * rounding of the table's double arithmetic disagrees with this f32 one);
+ * on success the slopes and zy = t[zi]. */
+int qm_fit_two_slopes(const uint8_t *t, int32_t n, int32_t zi, float *an,
+                      float *ap, int32_t *zy);
+
 #endif

@@ -346,6 +346,20 @@ static void fuse_table(Graph *g, Node *n, const Node *act, const Tensor *pre) {
   add_attr(g, n, ir_attr_make_ints(g, ATTR_INDEX_ZERO_POINT, AK_INT, &zi, 1));
 }
 
+/* Says in the report when the kernels compute n's fused table instead of
+ * looking it up: two slopes reproduce every entry (backend/requant.c). */
+static void note_two_slopes(const Lower *L, const Node *n, const Node *act) {
+  float an, ap;
+  int32_t zy;
+  if (qm_fit_two_slopes(n->inputs[3]->data, (int32_t)n->inputs[3]->dims[0],
+                        (int32_t)ir_attr_int(n, ATTR_INDEX_ZERO_POINT), &an,
+                        &ap, &zy))
+    quant_log_append(L->ctx->log, act->name,
+                     "; computed, not looked up: slopes %.9g and %.9g "
+                     "reproduce all %lld entries",
+                     an, ap, (long long)n->inputs[3]->dims[0]);
+}
+
 static void add_clamp_attr(Graph *g, Node *n, const int64_t clamp[2]) {
   add_attr(g, n, ir_attr_make_ints(g, ATTR_CLAMP, AK_INTS, clamp, 2));
 }
@@ -376,8 +390,10 @@ static int rewrite_node(Lower *L, Node *n, Diag *d) {
     set_inputs(g, n, ins, num);
     n->op = n->op == OP_CONV2D ? OP_QCONV2D : OP_QLINEAR;
     add_clamp_attr(g, n, L->clamp[n->id]);
-    if (L->fused[n->id] && !is_fusable_act(L->fused[n->id]))
+    if (L->fused[n->id] && !is_fusable_act(L->fused[n->id])) {
       fuse_table(g, n, L->fused[n->id], L->pre[n->id]);
+      note_two_slopes(L, n, L->fused[n->id]);
+    }
     break;
   }
   case OP_ADD:

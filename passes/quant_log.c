@@ -46,6 +46,23 @@ const QuantLogEntry *quant_log_find(const QuantLog *log, const char *node) {
   return NULL;
 }
 
+void quant_log_append(QuantLog *log, const char *node, const char *fmt, ...) {
+  QuantLogEntry *e = (QuantLogEntry *)quant_log_find(log, node);
+  if (!e)
+    return;
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  size_t n = strlen(e->detail), m = strlen(buf);
+  char *d = realloc(e->detail, n + m + 1);
+  if (!d)
+    QCC_DIE("out of memory");
+  memcpy(d + n, buf, m + 1);
+  e->detail = d;
+}
+
 void quant_log_free(QuantLog *log) {
   for (int i = 0; i < log->count; i++) {
     free(log->entries[i].node);

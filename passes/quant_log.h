@@ -22,6 +22,9 @@ void quant_log_add(QuantLog *log, const char *node, const char *op, bool int8,
                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The entry of `node`, or NULL. */
 const QuantLogEntry *quant_log_find(const QuantLog *log, const char *node);
+/* Appends to the detail of `node`'s latest entry (none: nothing). */
+void quant_log_append(QuantLog *log, const char *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 void quant_log_free(QuantLog *log);
 
 #endif

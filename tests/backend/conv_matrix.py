@@ -57,7 +57,25 @@ STEPS = {
 
 
 def conv(O, k=(3, 3), s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), relu=False, g=1):
+    """relu: False, True (a relu, fused into the clamp) or the op of an
+    activation fused as a 1024-entry table (leaky_relu, which the kernels
+    compute by two slopes; sigmoid, which they look up)."""
     return dict(O=O, k=k, s=s, p=p, d=d, relu=relu, g=g)
+
+
+ACT_ATTRS = {"leaky_relu": ", attrs: {alpha: 0.1}", "sigmoid": ""}
+
+
+def act_node(name, relu, inp, out):
+    op = "relu" if relu is True else relu
+    return "  - {name: %s, op: %s, inputs: [%s], outputs: [%s]%s}" % (name, op, inp, out, ACT_ATTRS.get(op, ""))
+
+
+def act_nodes(spec):
+    """(activation node name, op) of the spec's table-fused activations."""
+    if "rows" in spec:
+        return [("fc_relu", spec["relu"])] if isinstance(spec["relu"], str) else []
+    return [("conv%d_act" % i, L["relu"]) for i, L in enumerate(spec["layers"]) if isinstance(L["relu"], str)]
 
 
 # name: dict(N, C, H, W, layers=[conv...]) or dict(rows, K, O, relu)
@@ -91,6 +109,11 @@ CASES = [
     # a K long enough (9 taps x 9 steps) for the 6 x 64 zmm tile
     ("o65_c33_k3_p1_w19", dict(N=1, C=33, H=4, W=19, layers=[conv(65, p=(1, 1, 1, 1))])),
     ("o16_c16_k3_asym_w16_n2_relu", dict(N=2, C=16, H=3, W=16, layers=[conv(16, p=(0, 2, 1, 0), relu=True)])),
+    # fused activation tables (backend/requant.c): leaky_relu computed by
+    # two slopes, sigmoid looked up, on the zmm and ymm tiles and the NCHW
+    # transpose of the output stage
+    ("o17_c8_k3_p1_w13_leaky", dict(N=1, C=8, H=4, W=13, layers=[conv(17, p=(1, 1, 1, 1), relu="leaky_relu")])),
+    ("o33_c5_k1_w25_sigmoid", dict(N=1, C=5, H=2, W=25, layers=[conv(33, k=(1, 1), relu="sigmoid")])),
     # depthwise (groups = C; backend/kernels_depthwise.c): vectors of 8
     # (avx2) or 16 (vnni) columns, the overlapping last vector, rows
     # narrower than a vector, stride 2, dilation, channel multiplier 2
@@ -98,9 +121,12 @@ CASES = [
     ("dw_c5_m2_k3_s2_p1_w37", dict(N=1, C=5, H=6, W=73, layers=[conv(10, s=(2, 2), p=(1, 1, 1, 1), g=5)])),
     ("dw_c16_k3_d2_asym_w40", dict(N=1, C=16, H=6, W=40, layers=[conv(16, p=(2, 1, 2, 3), d=(2, 2), g=16)])),
     ("dw_c3_k5_p2_w7_n2_relu", dict(N=2, C=3, H=7, W=7, layers=[conv(3, k=(5, 5), p=(2, 2, 2, 2), relu=True, g=3)])),
+    ("dw_c16_k3_p1_w19_leaky", dict(N=1, C=16, H=4, W=19, layers=[conv(16, p=(1, 1, 1, 1), relu="leaky_relu", g=16)])),
     ("chain_dw_pw_w21", dict(N=1, C=8, H=4, W=21, layers=[
         conv(8, p=(1, 1, 1, 1), relu=True, g=8), conv(17, k=(1, 1))])),
     # two convs in a chain
+    ("chain_o16_leaky_o9_sigmoid_w13", dict(N=1, C=3, H=4, W=13, layers=[
+        conv(16, p=(1, 1, 1, 1), relu="leaky_relu"), conv(9, k=(1, 1), relu="sigmoid")])),
     ("chain_o9_relu_o17_w13", dict(N=1, C=3, H=4, W=13, layers=[
         conv(9, p=(1, 1, 1, 1), relu=True), conv(17, k=(1, 1))])),
     ("chain_o16_s2_relu_o7_k1x3_w7", dict(N=1, C=5, H=6, W=14, layers=[
@@ -117,6 +143,7 @@ CASES = [
     ("lin_r13_k3_o7", dict(rows=13, K=3, O=7, relu=False)),
     ("lin_r25_k16_o7", dict(rows=25, K=16, O=7, relu=False)),
     ("lin_r29_k17_o33_relu", dict(rows=29, K=17, O=33, relu=True)),
+    ("lin_r13_k33_o17_leaky", dict(rows=13, K=33, O=17, relu="leaky_relu")),
 ]
 
 
@@ -176,7 +203,7 @@ def write_model(spec, d, rng):
         last = "y" if not spec["relu"] else "fc_out"
         nodes.append("  - {name: fc, op: linear, inputs: [x, fc.w, fc.b], outputs: [%s]}" % last)
         if spec["relu"]:
-            nodes.append("  - {name: fc_relu, op: relu, inputs: [fc_out], outputs: [y]}")
+            nodes.append(act_node("fc_relu", spec["relu"], "fc_out", "y"))
     else:
         in_shape = (spec["N"], spec["C"], spec["H"], spec["W"])
         C, cur = spec["C"], "x"
@@ -199,7 +226,7 @@ def write_model(spec, d, rng):
             cur = out
             if L["relu"]:
                 r = "y" if final else nm + "_relu"
-                nodes.append("  - {name: %s_act, op: relu, inputs: [%s], outputs: [%s]}" % (nm, cur, r))
+                nodes.append(act_node(nm + "_act", L["relu"], cur, r))
                 cur = r
             C = O
     lines.append("  - {name: x, shape: %s}" % fmt(in_shape))
@@ -239,6 +266,16 @@ def int8_problems(log, report, spec):
     for n in want:
         if prec.get(n) != "int8":
             probs.append("report: %s is %s, not int8" % (n, prec.get(n, "missing")))
+    # a fused leaky_relu table is computed (two slopes reproduce it), a
+    # sigmoid's looked up; the bytes compared below prove either exact
+    rows = {c[0]: c[-1] for c in (
+        [x.strip() for x in l.strip().strip("|").split("|")] for l in open(report).read().splitlines()) if c}
+    for n, op in act_nodes(spec):
+        note = rows.get(n, "")
+        if "table on the accumulator" not in note:
+            probs.append("report: %s is not fused as a table: %r" % (n, note))
+        elif ("computed, not looked up" in note) != (op == "leaky_relu"):
+            probs.append("report: %s (%s): %r" % (n, op, note))
     return probs
 
 
