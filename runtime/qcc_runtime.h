@@ -76,7 +76,9 @@ typedef struct qcc_parallel {
 } qcc_parallel;
 
 /* A fixed pool of threads (the calling thread takes part). NULL when
- * threads cannot be created. */
+ * threads cannot be created. Its workers are pinned one per CPU, other
+ * than the creating thread's, when the process may use enough CPUs
+ * (environment QCC_THREADPOOL_PIN=0: not pinned). */
 typedef struct qcc_threadpool qcc_threadpool;
 qcc_threadpool *qcc_threadpool_create(int num_threads);
 void qcc_threadpool_destroy(qcc_threadpool *pool);

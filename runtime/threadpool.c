@@ -16,19 +16,32 @@
  * caller therefore spin on the job counter for a short while before they
  * sleep.
  *
+ * Workers are pinned, one per CPU other than the creating thread's,
+ * when the process may run on at least as many CPUs as the pool has
+ * threads (QCC_THREADPOOL_PIN=0 turns it off). In a virtual machine an
+ * idle vCPU is halted and looks preempted to the guest's scheduler, so a
+ * worker woken by the caller was placed on the caller's own vCPU: measured
+ * on a 2-vCPU KVM guest (Zen 5), a 128-channel 3x3 layer called after a
+ * 2 ms pause ran its worker's chunks on the caller's CPU, one thread after
+ * the other (0.77 ms on 2 threads against 0.55 ms on 1; pinned: 0.41).
+ *
  * Jobs alternate between two slots by generation parity, so a worker that
  * wakes late and reads the previous job's slot never races with the
  * caller writing the next one; the caller waits for a slot's readers
  * (active[slot]) to leave before it reuses the slot, two jobs later. */
+#define _GNU_SOURCE /* pthread_setaffinity_np, sched_getcpu */
 #include "qcc_runtime.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { SPIN = 2000 };             /* pause iterations, about 40 us on Zen3 */
-enum { CHUNKS_PER_THREAD = 4 };   /* enough to rebalance, few enough to be cheap */
+/* Enough to rebalance when a worker starts 30-80 us late (a halted vCPU
+ * waking), few enough to be cheap: a claim is one atomic add. */
+enum { CHUNKS_PER_THREAD = 16 };
 
 typedef struct Job {
   qcc_task_fn fn;
@@ -38,9 +51,15 @@ typedef struct Job {
   atomic_llong done; /* chunks finished */
 } Job;
 
+typedef struct Worker {
+  struct qcc_threadpool *pool;
+  int cpu; /* the CPU it is pinned to, or -1 */
+} Worker;
+
 struct qcc_threadpool {
   int num_threads;
   pthread_t *threads;
+  Worker *workers;
   pthread_mutex_t lock;
   pthread_cond_t work;
   Job slot[2];            /* job g lives in slot[g & 1] */
@@ -69,7 +88,14 @@ static void run_claims(Job *j) {
 }
 
 static void *worker_main(void *arg) {
-  qcc_threadpool *p = arg;
+  Worker *w = arg;
+  qcc_threadpool *p = w->pool;
+  if (w->cpu >= 0) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(w->cpu, &one);
+    pthread_setaffinity_np(pthread_self(), sizeof one, &one); /* a hint: failure is harmless */
+  }
   unsigned long seen = 0;
   for (;;) {
     for (int i = 0; i < SPIN && atomic_load_explicit(&p->generation, memory_order_acquire) == seen &&
@@ -97,6 +123,23 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
+/* Worker i (1..n-1) gets the i-th allowed CPU after skipping the calling
+ * thread's; every worker -1 when there are too few CPUs or pinning is off. */
+static void assign_cpus(Worker *w, int n) {
+  for (int i = 0; i < n; i++)
+    w[i].cpu = -1;
+  const char *env = getenv("QCC_THREADPOOL_PIN");
+  if (env && strcmp(env, "0") == 0)
+    return;
+  cpu_set_t allowed;
+  if (sched_getaffinity(0, sizeof allowed, &allowed) != 0 || CPU_COUNT(&allowed) < n)
+    return;
+  int self = sched_getcpu(), next = 1;
+  for (int c = 0; c < CPU_SETSIZE && next < n; c++)
+    if (CPU_ISSET(c, &allowed) && c != self)
+      w[next++].cpu = c;
+}
+
 qcc_threadpool *qcc_threadpool_create(int num_threads) {
   if (num_threads < 1)
     num_threads = 1;
@@ -109,6 +152,13 @@ qcc_threadpool *qcc_threadpool_create(int num_threads) {
     free(p);
     return NULL;
   }
+  p->workers = calloc((size_t)num_threads, sizeof(Worker));
+  if (!p->workers) {
+    free(p->threads);
+    free(p);
+    return NULL;
+  }
+  assign_cpus(p->workers, num_threads);
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->work, NULL);
   atomic_init(&p->generation, 0);
@@ -116,7 +166,8 @@ qcc_threadpool *qcc_threadpool_create(int num_threads) {
   atomic_init(&p->active[1], 0);
   atomic_init(&p->quit, 0);
   for (int i = 1; i < num_threads; i++) {
-    if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0) {
+    p->workers[i].pool = p;
+    if (pthread_create(&p->threads[i], NULL, worker_main, &p->workers[i]) != 0) {
       p->num_threads = i; /* the threads started so far */
       qcc_threadpool_destroy(p);
       return NULL;
@@ -137,6 +188,7 @@ void qcc_threadpool_destroy(qcc_threadpool *p) {
   pthread_mutex_destroy(&p->lock);
   pthread_cond_destroy(&p->work);
   free(p->threads);
+  free(p->workers);
   free(p);
 }
 
