@@ -195,18 +195,17 @@ LLVMValueRef em_splat_const(LLVMValueRef c, unsigned n) {
   return LLVMConstVector(v, n);
 }
 
-/* c, or c in every lane when v is a vector. */
-static LLVMValueRef like(LLVMValueRef v, LLVMValueRef c) {
+LLVMValueRef em_like(LLVMValueRef v, LLVMValueRef c) {
   LLVMTypeRef t = LLVMTypeOf(v);
   return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? em_splat_const(c, LLVMGetVectorSize(t)) : c;
 }
 
 LLVMValueRef em_finish(Emit *e, LLVMValueRef v, int32_t z, int32_t lo,
                        int32_t hi) {
-  LLVMValueRef flo = like(v, em_f32(e, (float)(lo - z))), fhi = like(v, em_f32(e, (float)(hi - z)));
+  LLVMValueRef flo = em_like(v, em_f32(e, (float)(lo - z))), fhi = em_like(v, em_f32(e, (float)(hi - z)));
   /* qm_finish: NaN -> 0; v < flo ? flo : v; v > fhi ? fhi : v. */
   LLVMValueRef nan = LLVMBuildFCmp(e->b, LLVMRealUNO, v, v, "");
-  v = LLVMBuildSelect(e->b, nan, like(v, em_f32(e, 0.0f)), v, "");
+  v = LLVMBuildSelect(e->b, nan, em_like(v, em_f32(e, 0.0f)), v, "");
   v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo,
                       v, "");
   v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi,
@@ -216,7 +215,7 @@ LLVMValueRef em_finish(Emit *e, LLVMValueRef v, int32_t z, int32_t lo,
                        ? LLVMVectorType(e->i32, LLVMGetVectorSize(vt))
                        : e->i32;
   LLVMValueRef q = LLVMBuildFPToSI(e->b, v, it, "");
-  return z ? LLVMBuildAdd(e->b, q, like(q, em_i32(e, z)), "") : q;
+  return z ? LLVMBuildAdd(e->b, q, em_like(q, em_i32(e, z)), "") : q;
 }
 
 LLVMValueRef em_requantize(Emit *e, LLVMValueRef acc, float m, int32_t z,

@@ -115,6 +115,8 @@ LLVMValueRef em_fmax(Emit *e, LLVMValueRef a, LLVMValueRef b);
 /* A constant vector of n copies of constant c (n <= 64: a zmm of
  * bytes). */
 LLVMValueRef em_splat_const(LLVMValueRef c, unsigned n);
+/* Constant c, or c in every lane when v is a vector. */
+LLVMValueRef em_like(LLVMValueRef v, LLVMValueRef c);
 
 /* rows[0 .. L): L vectors of L lanes (L a power of two, at most 32)
  * transposed in place with shuffles: lane j of row i becomes lane i of

@@ -53,15 +53,11 @@ OutStage requant_out_stage(KernelCtx *k) {
   return s;
 }
 
-/* c as a scalar (lanes 0) or splat over lanes. */
-static LLVMValueRef lanes_of(LLVMValueRef c, unsigned lanes) {
-  return lanes ? em_splat_const(c, lanes) : c;
-}
-
-/* A rounded value clamped to [lo - z, hi - z], still a float. */
-static LLVMValueRef clamp_index(Emit *e, const OutStage *s, LLVMValueRef v, unsigned lanes) {
-  LLVMValueRef flo = lanes_of(em_f32(e, (float)(s->lo - s->z)), lanes);
-  LLVMValueRef fhi = lanes_of(em_f32(e, (float)(s->hi - s->z)), lanes);
+/* A rounded value (scalar or vector) clamped to [lo - z, hi - z], still a
+ * float. */
+static LLVMValueRef clamp_index(Emit *e, const OutStage *s, LLVMValueRef v) {
+  LLVMValueRef flo = em_like(v, em_f32(e, (float)(s->lo - s->z)));
+  LLVMValueRef fhi = em_like(v, em_f32(e, (float)(s->hi - s->z)));
   v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo, v, "");
   return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi, v, "");
 }
@@ -69,11 +65,9 @@ static LLVMValueRef clamp_index(Emit *e, const OutStage *s, LLVMValueRef v, unsi
 /* qm_two_slope for d = k - index_zero_point, which is the clamped rounded
  * value itself, an integral float: the index is never formed. i32 codes. */
 static LLVMValueRef two_slope(Emit *e, const OutStage *s, LLVMValueRef d) {
-  LLVMTypeRef t = LLVMTypeOf(d);
-  unsigned lanes = LLVMGetTypeKind(t) == LLVMVectorTypeKind ? LLVMGetVectorSize(t) : 0;
-  LLVMValueRef neg = LLVMBuildFCmp(e->b, LLVMRealOLT, d, lanes_of(em_f32(e, 0.0f), lanes), "");
-  LLVMValueRef a = LLVMBuildSelect(e->b, neg, lanes_of(em_f32(e, s->an), lanes),
-                                   lanes_of(em_f32(e, s->ap), lanes), "");
+  LLVMValueRef neg = LLVMBuildFCmp(e->b, LLVMRealOLT, d, em_like(d, em_f32(e, 0.0f)), "");
+  LLVMValueRef a = LLVMBuildSelect(e->b, neg, em_like(d, em_f32(e, s->an)),
+                                   em_like(d, em_f32(e, s->ap)), "");
   return em_finish(e, em_rne(e, LLVMBuildFMul(e->b, d, a, "")), s->zy, 0, 255);
 }
 
@@ -83,7 +77,7 @@ LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
   if (s->f32)
     return v;
   if (s->two_slope)
-    return LLVMBuildTrunc(e->b, two_slope(e, s, clamp_index(e, s, em_rne(e, v), 0)), e->i8, "");
+    return LLVMBuildTrunc(e->b, two_slope(e, s, clamp_index(e, s, em_rne(e, v))), e->i8, "");
   LLVMValueRef q = em_finish(e, em_rne(e, v), s->z, s->lo, s->hi);
   if (s->table)
     return em_load_at(e, e->i8, s->table, LLVMBuildZExt(e->b, q, e->i64, ""));
@@ -96,7 +90,7 @@ LLVMValueRef requant_out_vector(Emit *e, const OutStage *s, LLVMValueRef acc,
   LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, acc, vf, ""), m, "");
   if (s->f32)
     return v;
-  v = clamp_index(e, s, em_rne(e, v), lanes);
+  v = clamp_index(e, s, em_rne(e, v));
   LLVMTypeRef vi8 = LLVMVectorType(e->i8, lanes);
   if (s->two_slope)
     return LLVMBuildTrunc(e->b, two_slope(e, s, v), vi8, "");
