@@ -94,6 +94,27 @@ LLVMValueRef kernel_range(KernelCtx *k, Loop *l) {
   return em_loop(k->e, l, k->begin, k->end, "p");
 }
 
+unsigned kernel_channel_vector(unsigned lanes, int64_t C) {
+  unsigned v = lanes;
+  while (v > 1 && (int64_t)v > C)
+    v /= 2;
+  return v;
+}
+
+bool kernel_same_layouts(const Node *n) {
+  return n->inputs[0]->layout == n->outputs[0]->layout;
+}
+
+static bool uses_nhwc(const Node *n) {
+  for (int i = 0; i < n->num_inputs; i++)
+    if (n->inputs[i]->layout == LAYOUT_NHWC)
+      return true;
+  for (int i = 0; i < n->num_outputs; i++)
+    if (n->outputs[i]->layout == LAYOUT_NHWC)
+      return true;
+  return false;
+}
+
 const KernelSpec *kernel_for(const Node *n) {
   const KernelSpec *s = kernel_elementwise(n);
   if (!s)
@@ -660,6 +681,11 @@ static int build_module(const Graph *g, const BackendOptions *opts,
       rc = diag_error(d, n->loc, "%s '%s': the backend has no kernel for it "
                       "on %s", op_info(n->op)->name, n->name,
                       n->num_inputs && n->inputs[0]->dtype == DT_F32 ? "f32" : "u8");
+    else if (uses_nhwc(n) && !(spec[i]->takes_layouts && spec[i]->takes_layouts(n)))
+      rc = diag_error(d, n->loc, "%s '%s': its kernel (%s) has no form for these "
+                      "layouts (nhwc only between blocked convs, depthwise convs of "
+                      "multiplier 1 and u8 max-pools, docs/backend.md)",
+                      op_info(n->op)->name, n->name, spec[i]->name);
     else if (spec[i]->scratch)
       for (int v = 0; v < nv; v++) { /* the variants share the workspace */
         int64_t bytes = spec[i]->scratch(n, variants[v]);

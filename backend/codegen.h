@@ -57,6 +57,9 @@ typedef struct KernelSpec {
    * tile, e.g. qu8_conv_minmax_fp32_ukernel_6x16c2__avx2), used for the
    * node function's symbol instead of `name`. */
   void (*describe)(const Node *n, TargetKind t, char *buf, size_t len);
+  /* Whether the kernel reads and writes n's tensors in their layouts
+   * (Tensor.layout); NULL: NCHW only. */
+  bool (*takes_layouts)(const Node *n);
 } KernelSpec;
 
 /* The kernel for n, or NULL when the backend has none (reported). */
@@ -75,5 +78,12 @@ int64_t kernel_extent_numel(const Node *n); /* elements of output 0 */
 /* Loops over [begin, end) and returns the index (the builder is in the
  * body); close with em_loop_end. */
 LLVMValueRef kernel_range(KernelCtx *k, Loop *l);
+/* NHWC kernels' channels per vector: `lanes`, or the largest power of two
+ * that C holds (C = 3 takes 2), so that every vector lies inside one
+ * pixel; a C that is not a multiple ends with the vector that finishes it,
+ * overlapping the one before (the same values are stored twice). */
+unsigned kernel_channel_vector(unsigned lanes, int64_t C);
+/* Whether n reads input 0 and writes output 0 in the same layout. */
+bool kernel_same_layouts(const Node *n);
 
 #endif

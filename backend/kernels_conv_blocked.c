@@ -3,10 +3,10 @@
  * target's dot step (dot_step.h: int8, or f32 with k = 1, so --quant=none
  * is a fair baseline on the same schedule):
  *
- *  pre   pack the input to [N][H + pads][W + pads][Cp] (channels
- *        innermost, rounded up to the step's k, padding filled with z_x;
- *        u8, or zero-extended to i16 for the AVX2 step), one padded row
- *        per parallel index;
+ *  pre   pack the input (NCHW, or NHWC where the layout pass chose it)
+ *        to [N][H + pads][W + pads][Cp] (channels innermost, rounded up
+ *        to the step's k, padding filled with z_x; u8, or zero-extended
+ *        to i16 for the AVX2 step), one padded row per parallel index;
  *  main  per group of 48 output pixels of an image (the parallel index;
  *        pixels flattened over OH x OW, so tiles may span rows), per
  *        channel tile of NBT blocks of NR output channels, register tiles
@@ -17,13 +17,14 @@
  *        MR * NBT steps run, all independent. Then each accumulator is
  *        requantized as a vector (clamp or fused table) and stored: into
  *        NCHW by transposing the tile (each channel's MR pixels are
- *        contiguous), as whole rows for a linear.
+ *        contiguous), as each pixel's NR channels for NHWC, as whole
+ *        rows for a linear.
  *
  * The tile is chosen per layer from the step's register budget
  * (dot_step.h: 24 zmm accumulators on AVX512-VNNI, 12 ymm on AVX2):
- * NBT = min(blocks, budget / 6) (1 for an int8 zmm conv whose K is at
- * most 64 steps: its output stage dominates, and a 24-pixel tile
- * transposes for NCHW at half the cost per pixel), MR = min(pixels,
+ * NBT = min(blocks, budget / 6) (1 for an int8 zmm conv with an NCHW
+ * output whose K is at most 64 steps: its output stage dominates, and a
+ * 24-pixel tile transposes for NCHW at half the cost per pixel), MR = min(pixels,
  * budget / NBT), which divides 48, so only an image's last tile and the channel tile that does
  * not fill NBT get their own, smaller tiles. Named after XNNPACK as
  * qu8_conv_minmax_fp32_ukernel_<MR>x<NBT*NR>c<k>__<isa>.
@@ -53,6 +54,7 @@ typedef struct Geom {
   int64_t sh, sw, dh, dw, pt, pl, pb, pr;
   int64_t PH, PW, Cp, NB, steps;
   bool linear; /* (q)linear: input [rows][K] read channels-last, output [rows][O] */
+  bool nhwc_in, nhwc_out; /* conv: the input / output stored NHWC */
 } Geom;
 
 typedef struct Tile {
@@ -64,7 +66,7 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
   if (n->op == OP_QLINEAR || n->op == OP_LINEAR) {
     int64_t rows = x->dims[0];
     *g = (Geom){1, x->dims[1], 1, rows, w->dims[0], 1, 1, 1, rows,
-                1, 1, 1, 1, 0, 0, 0, 0, 1, rows, 0, 0, 0, true};
+                1, 1, 1, 1, 0, 0, 0, 0, 1, rows, 0, 0, 0, true, false, false};
   } else {
     int cnt;
     const int64_t *st = ir_attr_ints(n, ATTR_STRIDE, &cnt);
@@ -72,7 +74,8 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
     const int64_t *dl = ir_attr_ints(n, ATTR_DILATION, &cnt);
     *g = (Geom){x->dims[0], x->dims[1], x->dims[2], x->dims[3], w->dims[0],
                 w->dims[2], w->dims[3], y->dims[2], y->dims[3], st[0], st[1],
-                dl[0], dl[1], p[0], p[1], p[2], p[3], 0, 0, 0, 0, 0, false};
+                dl[0], dl[1], p[0], p[1], p[2], p[3], 0, 0, 0, 0, 0, false,
+                x->layout == LAYOUT_NHWC, y->layout == LAYOUT_NHWC};
     g->PH = g->H + g->pt + g->pb;
     g->PW = g->W + g->pl + g->pr;
   }
@@ -87,7 +90,8 @@ static Tile tile_for(const DotStep *s, const Geom *g) {
    * its output stage, whose NCHW transposes cost the same for 6 pixels as
    * for 16: there a 24 x 16 zmm tile beat 6 x 64 by 15-20% (layers c, f
    * on Zen 4); AVX2's 12 x 8 lost to 6 x 16 on the same layers. */
-  if (s->lanes == 16 && s->kind != STEP_F32 && !g->linear && g->KH * g->KW * g->steps <= 64)
+  if (s->lanes == 16 && s->kind != STEP_F32 && !g->linear && !g->nhwc_out &&
+      g->KH * g->KW * g->steps <= 64)
     nbt = 1;
   if (nbt > g->NB)
     nbt = g->NB;
@@ -142,7 +146,7 @@ static int emit_pack(KernelCtx *k, Diag *d) {
   DotStep s = step_of(k);
   Geom g;
   geom(k->n, &s, &g);
-  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.Cp, g.pt, g.pl, g.linear};
+  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.Cp, g.pt, g.pl, g.linear || g.nhwc_in};
   if (s.kind == STEP_F32) {
     pack_nhwc_emit(k, &pg, k->e->f32, k->e->f32, em_f32(k->e, 0));
     return 0;
@@ -240,26 +244,35 @@ typedef struct Body {
 
 enum { MAX_MR = 24, MAX_NBT = 4 };
 
-/* qlinear: stores the results of row ow (i64) for block ob, whole. */
-static void store_block(Body *t, LLVMValueRef codes, LLVMValueRef ob,
-                        LLVMValueRef ow) {
+/* Channels-last results (a linear's rows, an NHWC conv's pixels): the NR
+ * codes of block ob for row `row` (i64: the pixel over all images) as one
+ * store, or, in the last block of an O that is not a multiple of NR, as
+ * a few power-of-two pieces that end at O. */
+static void store_row(Body *t, LLVMValueRef codes, LLVMValueRef ob, LLVMValueRef row) {
   Emit *e = t->k->e;
   const Geom *g = &t->g;
+  unsigned L = (unsigned)t->s.lanes, rest = (unsigned)(g->O % L);
   LLVMTypeRef et = requant_out_type(e, &t->os);
-  LLVMValueRef o0 = em_mulc(e, ob, t->s.lanes);
-  if (g->O % t->s.lanes == 0) { /* one contiguous piece of the row */
-    LLVMValueRef st = LLVMBuildStore(e->b, codes, em_elem(e, et, t->y, em_madc(e, ow, g->O, o0)));
-    LLVMSetAlignment(st, 1);
+  LLVMValueRef at = em_madc(e, row, g->O, em_mulc(e, ob, L));
+  If whole, last;
+  LLVMValueRef is_last = LLVMBuildICmp(e->b, LLVMIntEQ, ob, em_i64(e, g->NB - 1), "");
+  if (rest)
+    em_if(e, &whole, LLVMBuildNot(e->b, is_last, ""));
+  LLVMValueRef st = LLVMBuildStore(e->b, codes, em_elem(e, et, t->y, at));
+  LLVMSetAlignment(st, 1);
+  if (!rest)
     return;
+  em_if_end(e, &whole);
+  em_if(e, &last, is_last);
+  for (unsigned done = 0, piece = L; done < rest; piece /= 2) {
+    if (rest - done < piece)
+      continue;
+    st = LLVMBuildStore(e->b, em_sub_vector(e, codes, done, piece),
+                        em_elem(e, et, t->y, em_addc(e, at, done)));
+    LLVMSetAlignment(st, 1);
+    done += piece;
   }
-  for (unsigned j = 0; j < (unsigned)t->s.lanes; j++) {
-    LLVMValueRef o = em_addc(e, o0, (int64_t)j);
-    If f;
-    em_if(e, &f, LLVMBuildICmp(e->b, LLVMIntSLT, o, em_i64(e, g->O), ""));
-    em_store_at(e, LLVMBuildExtractElement(e->b, codes, em_i32(e, j), ""), et, t->y,
-                em_madc(e, ow, g->O, o));
-    em_if_end(e, &f);
-  }
+  em_if_end(e, &last);
 }
 
 /* conv: the mr pixels' results of block ob (codes[m]: NR lanes, one per
@@ -431,10 +444,11 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
       for (int m = 0; m < tl.mr; m++)
         codes[m] = requant_out_vector(e, &t->os, LLVMBuildLoad2(e->b, vt, acc[m][j], ""), mv, nl);
     }
-    if (t->g.linear)
+    if (t->g.linear || t->g.nhwc_out) {
+      LLVMValueRef row0 = em_madc(e, t->b, g->OH * g->OW, pix0);
       for (int m = 0; m < tl.mr; m++)
-        store_block(t, codes[m], ob[j], em_addc(e, pix0, m));
-    else
+        store_row(t, codes[m], ob[j], em_addc(e, row0, m));
+    } else
       store_nchw(t, codes, tl.mr, ob[j], pix0);
   }
 }
@@ -508,6 +522,12 @@ static void describe(const Node *n, TargetKind t, char *buf, size_t len) {
              s.k, s.isa);
 }
 
+/* Its pack reads either layout and its store writes either. */
+static bool any_layouts(const Node *n) {
+  (void)n;
+  return true;
+}
+
 /* One spec for int8 and f32: describe names each node's tile. */
 static const KernelSpec blocked_k = {.name = "conv_blocked",
                                      .extent = main_extent,
@@ -515,7 +535,8 @@ static const KernelSpec blocked_k = {.name = "conv_blocked",
                                      .emit = emit_main,
                                      .pre_extent = pre_extent,
                                      .emit_pre = emit_pack,
-                                     .describe = describe};
+                                     .describe = describe,
+                                     .takes_layouts = any_layouts};
 
 static bool constant_operands(const Node *n) {
   return n->inputs[1]->kind == TK_CONST && (n->num_inputs < 3 || n->inputs[2]->kind == TK_CONST);

@@ -1,5 +1,7 @@
-/* qconv2d with one input channel per group (depthwise, any channel
- * multiplier) vectorized along the output row, on NCHW:
+/* qconv2d with one input channel per group (depthwise). On NHWC (the
+ * layout pass's choice, channel multiplier 1) vectorized across channels:
+ * see emit_dw_nhwc below. On NCHW (any channel multiplier) vectorized
+ * along the output row:
  *
  *  pre   pack every input plane to [N][C][H + pads][W + pads] u8, the
  *        padding filled with z_x, one padded row per parallel index;
@@ -21,6 +23,7 @@
 
 #include "codegen.h"
 #include "dot_step.h"
+#include "pack.h"
 #include "requant.h"
 
 typedef struct DwGeom {
@@ -133,6 +136,43 @@ static LLVMValueRef splat(Emit *e, LLVMValueRef v, unsigned n) {
                                 LLVMGetUndef(vt), LLVMConstNull(LLVMVectorType(e->i32, n)), "");
 }
 
+/* The kernel's constants: weights widened to i32, [O][taps] (NCHW) or
+ * [taps][O] (NHWC: one vector load per tap for V channels), the folded
+ * biases b'[o] = b[o] - z_x * sum(q_w[o]) and the multipliers. */
+typedef struct DwConsts {
+  LLVMValueRef w, bias, mult;
+  OutStage os;
+} DwConsts;
+
+static DwConsts dw_constants(KernelCtx *k, const DwGeom *g, bool taps_major) {
+  const Node *n = k->n;
+  int64_t taps = g->KH * g->KW;
+  const int8_t *w = n->inputs[1]->data;
+  const int32_t *bias = n->num_inputs > 2 ? n->inputs[2]->data : NULL;
+  int32_t z = n->inputs[0]->quant->zero_point[0];
+  int32_t *w32 = malloc(sizeof(int32_t) * (size_t)(g->O * taps));
+  int32_t *bfold = malloc(sizeof(int32_t) * (size_t)g->O);
+  if (!w32 || !bfold)
+    QCC_DIE("out of memory");
+  for (int64_t o = 0; o < g->O; o++) {
+    int64_t sum = 0;
+    for (int64_t t = 0; t < taps; t++) {
+      w32[taps_major ? t * g->O + o : o * taps + t] = w[o * taps + t];
+      sum += w[o * taps + t];
+    }
+    bfold[o] = (int32_t)(uint32_t)((uint32_t)(bias ? bias[o] : 0) - (uint32_t)z * (uint32_t)sum);
+  }
+  DwConsts c = {.os = requant_out_stage(k)};
+  float *mult = requant_multipliers(n, c.os.scale);
+  c.w = kc_const(k, "w32", w32, sizeof(int32_t) * (size_t)(g->O * taps));
+  c.bias = kc_const(k, "bias_folded", bfold, sizeof(int32_t) * (size_t)g->O);
+  c.mult = kc_const(k, "mult", mult, sizeof(float) * (size_t)g->O);
+  free(w32);
+  free(bfold);
+  free(mult);
+  return c;
+}
+
 static int emit_dw(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
@@ -141,29 +181,9 @@ static int emit_dw(KernelCtx *k, Diag *d) {
   dw_geom(n, &g);
   unsigned V = dot_step_for(k->target).lanes;
   int64_t taps = g.KH * g.KW;
-  const int8_t *w = n->inputs[1]->data;
-  const int32_t *bias = n->num_inputs > 2 ? n->inputs[2]->data : NULL;
-  int32_t z = n->inputs[0]->quant->zero_point[0];
-  int32_t *w32 = malloc(sizeof(int32_t) * (size_t)(g.O * taps));
-  int32_t *bfold = malloc(sizeof(int32_t) * (size_t)g.O);
-  if (!w32 || !bfold)
-    QCC_DIE("out of memory");
-  for (int64_t o = 0; o < g.O; o++) {
-    int64_t sum = 0;
-    for (int64_t t = 0; t < taps; t++) {
-      w32[o * taps + t] = w[o * taps + t];
-      sum += w[o * taps + t];
-    }
-    bfold[o] = (int32_t)(uint32_t)((uint32_t)(bias ? bias[o] : 0) - (uint32_t)z * (uint32_t)sum);
-  }
-  OutStage os = requant_out_stage(k);
-  float *mult = requant_multipliers(n, os.scale);
-  LLVMValueRef wg = kc_const(k, "w32", w32, sizeof(int32_t) * (size_t)(g.O * taps));
-  LLVMValueRef bg = kc_const(k, "bias_folded", bfold, sizeof(int32_t) * (size_t)g.O);
-  LLVMValueRef mg = kc_const(k, "mult", mult, sizeof(float) * (size_t)g.O);
-  free(w32);
-  free(bfold);
-  free(mult);
+  DwConsts dc = dw_constants(k, &g, false);
+  OutStage os = dc.os;
+  LLVMValueRef wg = dc.w, bg = dc.bias, mg = dc.mult;
   LLVMValueRef y = kc_tensor(k, n->outputs[0]);
   LLVMTypeRef et = requant_out_type(e, &os);
   Loop l, lh, lv, ls;
@@ -193,6 +213,99 @@ static int emit_dw(KernelCtx *k, Diag *d) {
   return 0;
 }
 
+/* ---- NHWC, multiplier 1: vectors across channels ----------------------- */
+
+static int64_t dw_nhwc_scratch(const Node *n, TargetKind t) {
+  (void)t;
+  DwGeom g;
+  dw_geom(n, &g);
+  return g.N * g.PH * g.PW * g.C;
+}
+
+static int64_t dw_nhwc_pre_extent(const Node *n) {
+  DwGeom g;
+  dw_geom(n, &g);
+  return g.N * g.PH;
+}
+
+static int64_t dw_nhwc_extent(const Node *n) {
+  DwGeom g;
+  dw_geom(n, &g);
+  return g.N * g.OH;
+}
+
+/* pre: the input to padded NHWC [N][H + pads][W + pads][C], z_x around. */
+static int emit_dw_nhwc_pack(KernelCtx *k, Diag *d) {
+  (void)d;
+  DwGeom g;
+  dw_geom(k->n, &g);
+  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl, true};
+  int32_t z = k->n->inputs[0]->quant->zero_point[0];
+  pack_nhwc_emit(k, &pg, k->e->i8, k->e->i8, LLVMConstInt(k->e->i8, (unsigned long long)z, 0));
+  return 0;
+}
+
+/* Channels c0 .. c0 + V - 1 of one output pixel: win is the pixel's
+ * window (its top-left padded input pixel), yp the output pixel. */
+static void dw_channel_vector(KernelCtx *k, const DwGeom *g, const DwConsts *dc, unsigned V,
+                              LLVMValueRef win, LLVMValueRef yp, LLVMValueRef c0) {
+  Emit *e = k->e;
+  LLVMTypeRef vi = LLVMVectorType(e->i32, V), vb = LLVMVectorType(e->i8, V);
+  LLVMValueRef acc = LLVMBuildLoad2(e->b, vi, em_elem(e, e->i32, dc->bias, c0), "");
+  LLVMSetAlignment(acc, 4);
+  for (int64_t kh = 0; kh < g->KH; kh++)
+    for (int64_t kw = 0; kw < g->KW; kw++) {
+      int64_t off = (kh * g->dh * g->PW + kw * g->dw) * g->C;
+      LLVMValueRef xv = LLVMBuildLoad2(e->b, vb, em_elem(e, e->i8, win, em_addc(e, c0, off)), "");
+      LLVMSetAlignment(xv, 1);
+      LLVMValueRef wi = em_madc(e, em_i64(e, kh * g->KW + kw), g->C, c0);
+      LLVMValueRef wv = LLVMBuildLoad2(e->b, vi, em_elem(e, e->i32, dc->w, wi), "");
+      LLVMSetAlignment(wv, 4);
+      acc = LLVMBuildAdd(e->b, acc, LLVMBuildMul(e->b, LLVMBuildZExt(e->b, xv, vi, ""), wv, ""), "");
+    }
+  LLVMValueRef m = LLVMBuildLoad2(e->b, LLVMVectorType(e->f32, V), em_elem(e, e->f32, dc->mult, c0), "");
+  LLVMSetAlignment(m, 4);
+  LLVMValueRef codes = requant_out_vector(e, &dc->os, acc, m, V);
+  LLVMValueRef st = LLVMBuildStore(e->b, codes, em_elem(e, requant_out_type(e, &dc->os), yp, c0));
+  LLVMSetAlignment(st, 1);
+}
+
+/* main: one output row (b, oh) per parallel index; per pixel, the
+ * channel vectors, each summing its taps (unrolled) from the padded
+ * input. */
+static int emit_dw_nhwc(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  DwGeom g;
+  dw_geom(k->n, &g);
+  unsigned V = kernel_channel_vector((unsigned)dot_step_for(k->target).lanes, g.C);
+  DwConsts dc = dw_constants(k, &g, true);
+  LLVMValueRef y = kc_tensor(k, k->n->outputs[0]);
+  LLVMTypeRef et = requant_out_type(e, &dc.os);
+  Loop l, lw, lc;
+  LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */
+  LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, g.OH), "");
+  LLVMValueRef oh = LLVMBuildURem(e->b, r, em_i64(e, g.OH), "");
+  LLVMValueRef ow = em_loop_n(e, &lw, g.OW, "ow");
+  LLVMValueRef ih = em_madc(e, b, g.PH, em_mulc(e, oh, g.sh));
+  LLVMValueRef win = em_elem(e, e->i8, k->scratch,
+                             em_mulc(e, em_madc(e, ih, g.PW, em_mulc(e, ow, g.sw)), g.C));
+  LLVMValueRef yp = em_elem(e, et, y, em_mulc(e, em_madc(e, r, g.OW, ow), g.C));
+  int64_t full = g.C / V;
+  LLVMValueRef cv = em_loop_n(e, &lc, full, "cv");
+  dw_channel_vector(k, &g, &dc, V, win, yp, em_mulc(e, cv, V));
+  em_loop_end_rolled(e, &lc);
+  if (g.C % V)
+    dw_channel_vector(k, &g, &dc, V, win, yp, em_i64(e, g.C - V));
+  em_loop_end_rolled(e, &lw);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static bool nhwc_layouts(const Node *n) {
+  return kernel_same_layouts(n) && n->inputs[1]->dims[0] == n->inputs[0]->dims[1];
+}
+
 static const KernelSpec dw_k = {.name = "qu8_dwconv",
                                 .extent = dw_extent,
                                 .scratch = dw_scratch,
@@ -200,9 +313,17 @@ static const KernelSpec dw_k = {.name = "qu8_dwconv",
                                 .pre_extent = dw_pre_extent,
                                 .emit_pre = emit_dw_pack};
 
+static const KernelSpec dw_nhwc_k = {.name = "qu8_dwconv_nhwc",
+                                     .extent = dw_nhwc_extent,
+                                     .scratch = dw_nhwc_scratch,
+                                     .emit = emit_dw_nhwc,
+                                     .pre_extent = dw_nhwc_pre_extent,
+                                     .emit_pre = emit_dw_nhwc_pack,
+                                     .takes_layouts = nhwc_layouts};
+
 const KernelSpec *kernel_depthwise(const Node *n) {
   if (n->op != OP_QCONV2D || n->inputs[1]->dims[1] != 1 ||
       ir_attr_int(n, ATTR_GROUPS) != n->inputs[0]->dims[1] || n->inputs[1]->kind != TK_CONST)
     return NULL;
-  return &dw_k;
+  return n->inputs[0]->layout == LAYOUT_NHWC ? &dw_nhwc_k : &dw_k;
 }

@@ -5,7 +5,9 @@
  * tables, so both sides pick the same elements. One (batch, channel) plane
  * per parallel index.
  *  - maxpool: f32 keeps the first NaN like the interpreter; u8 takes the
- *    largest code, reducing the window's rows first (emit_maxpool_u8).
+ *    largest code, reducing the window's rows first (emit_maxpool_u8), or
+ *    on NHWC across channels, one output row per index
+ *    (emit_maxpool_nhwc).
  *  - avgpool: f32 sums in double and divides by the count in double (as
  *    the interpreter); u8: v = rne((float)S / (float)count), finish.
  *  - resize: nearest copies; bilinear f32 blends in double as the
@@ -217,6 +219,63 @@ static int emit_maxpool_u8(KernelCtx *k, Diag *d) {
   return 0;
 }
 
+/* u8 maxpool on NHWC: one output row per parallel index; per output
+ * pixel, vectors of channels (64 codes on avx512vnni, 32 elsewhere) take
+ * the largest code over the window's real pixels (the bounds tables), the
+ * same elements emit_pool compares. */
+static int64_t row_extent(const Node *n) {
+  return n->outputs[0]->dims[0] * n->outputs[0]->dims[2];
+}
+
+static void max_channel_vector(Emit *e, const PoolGeom *p, unsigned V, LLVMValueRef xp,
+                               LLVMValueRef yp, LLVMValueRef hs, LLVMValueRef he,
+                               LLVMValueRef ws, LLVMValueRef we, LLVMValueRef c0) {
+  LLVMTypeRef vb = LLVMVectorType(e->i8, V);
+  LLVMValueRef first = LLVMBuildLoad2(
+      e->b, vb, em_elem(e, e->i8, xp, em_madc(e, em_madc(e, hs, p->W, ws), p->C, c0)), "");
+  LLVMSetAlignment(first, 1);
+  LLVMValueRef m = em_var(e, vb, first, "m");
+  Loop li, lj;
+  LLVMValueRef h = em_loop(e, &li, hs, he, "h");
+  LLVMValueRef w = em_loop(e, &lj, ws, we, "w");
+  LLVMValueRef v = LLVMBuildLoad2(e->b, vb, em_elem(e, e->i8, xp, em_madc(e, em_madc(e, h, p->W, w), p->C, c0)), "");
+  LLVMSetAlignment(v, 1);
+  LLVMBuildStore(e->b, umax(e, LLVMBuildLoad2(e->b, vb, m, ""), v), m);
+  em_loop_end_rolled(e, &lj);
+  em_loop_end_rolled(e, &li);
+  LLVMValueRef st = LLVMBuildStore(e->b, LLVMBuildLoad2(e->b, vb, m, ""), em_elem(e, e->i8, yp, c0));
+  LLVMSetAlignment(st, 1);
+}
+
+static int emit_maxpool_nhwc(KernelCtx *k, Diag *d) {
+  Emit *e = k->e;
+  const Node *n = k->n;
+  PoolGeom p;
+  ref_pool_geom(n, &p);
+  LLVMValueRef t, tw;
+  if (window_table(k, &p, &t, &tw, d))
+    return -1;
+  unsigned V = kernel_channel_vector(k->target == TARGET_AVX512VNNI ? 64 : 32, p.C);
+  LLVMValueRef x = kc_tensor(k, n->inputs[0]), y = kc_tensor(k, n->outputs[0]);
+  Loop l, lw, lc;
+  LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */
+  LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, p.OH), "");
+  LLVMValueRef oh = LLVMBuildURem(e->b, r, em_i64(e, p.OH), "");
+  LLVMValueRef hs = load_i32_as_i64(e, t, oh), he = load_i32_as_i64(e, t, em_addc(e, oh, p.OH));
+  LLVMValueRef xp = em_elem(e, e->i8, x, em_mulc(e, b, p.H * p.W * p.C));
+  LLVMValueRef ow = em_loop_n(e, &lw, p.OW, "ow");
+  LLVMValueRef ws = load_i32_as_i64(e, tw, ow), we = load_i32_as_i64(e, tw, em_addc(e, ow, p.OW));
+  LLVMValueRef yp = em_elem(e, e->i8, y, em_mulc(e, em_madc(e, r, p.OW, ow), p.C));
+  LLVMValueRef cv = em_loop_n(e, &lc, p.C / V, "cv");
+  max_channel_vector(e, &p, V, xp, yp, hs, he, ws, we, em_mulc(e, cv, V));
+  em_loop_end_rolled(e, &lc);
+  if (p.C % V)
+    max_channel_vector(e, &p, V, xp, yp, hs, he, ws, we, em_i64(e, p.C - V));
+  em_loop_end_rolled(e, &lw);
+  em_loop_end(e, &l);
+  return 0;
+}
+
 static int emit_global_avgpool(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
@@ -388,13 +447,16 @@ static int emit_resize(KernelCtx *k, Diag *d) {
 
 static const KernelSpec pool_k = {.name = "pool", .extent = plane_extent, .scratch = NULL, .emit = emit_pool};
 static const KernelSpec maxpool_u8_k = {.name = "maxpool_u8_rows", .extent = plane_extent, .scratch = NULL, .emit = emit_maxpool_u8};
+static const KernelSpec maxpool_nhwc_k = {.name = "maxpool_u8_nhwc", .extent = row_extent, .emit = emit_maxpool_nhwc, .takes_layouts = kernel_same_layouts};
 static const KernelSpec gap_k = {.name = "global_avgpool", .extent = plane_extent, .scratch = NULL, .emit = emit_global_avgpool};
 static const KernelSpec resize_k = {.name = "resize", .extent = plane_extent, .scratch = NULL, .emit = emit_resize};
 
 const KernelSpec *kernel_window(const Node *n) {
   switch (n->op) {
   case OP_MAXPOOL2D:
-    return n->inputs[0]->dtype == DT_U8 ? &maxpool_u8_k : &pool_k;
+    if (n->inputs[0]->dtype != DT_U8)
+      return &pool_k;
+    return n->inputs[0]->layout == LAYOUT_NHWC ? &maxpool_nhwc_k : &maxpool_u8_k;
   case OP_AVGPOOL2D: return &pool_k;
   case OP_GLOBAL_AVGPOOL: return &gap_k;
   case OP_RESIZE: return &resize_k;

@@ -68,8 +68,38 @@ static void pack_nchw_blocks(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_el
   em_loop_end_rolled(e, &lw);
 }
 
-/* Element by element: the padding border, channels-last inputs, rows
- * narrower than a block. */
+/* A channels-last row (NHWC, or a linear's [rows][C]): its W pixels of
+ * C contiguous elements copied, zero-extended where dst_elt is wider, by
+ * loops LLVM vectorizes (one loop, or a memcpy, when C = Cp); the
+ * channels past C filled per pixel. */
+static void pack_channels_last(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
+                               LLVMTypeRef dst_elt, LLVMValueRef fill, LLVMValueRef x,
+                               LLVMValueRef b, LLVMValueRef ih, LLVMValueRef dst) {
+  Emit *e = k->e;
+  LLVMValueRef src = em_elem(e, src_elt, x, em_mulc(e, em_madc(e, b, g->H, ih), g->W * g->C));
+  LLVMValueRef inner = em_elem(e, dst_elt, dst, em_i64(e, g->pl * g->Cp));
+  Loop lw, lc, lf;
+  if (g->C == g->Cp) {
+    LLVMValueRef i = em_loop_n(e, &lc, g->W * g->C, "i");
+    LLVMValueRef v = em_load_at(e, src_elt, src, i);
+    em_store_at(e, dst_elt != src_elt ? LLVMBuildZExt(e->b, v, dst_elt, "") : v, dst_elt, inner, i);
+    em_loop_end(e, &lc);
+    return;
+  }
+  LLVMValueRef w = em_loop_n(e, &lw, g->W, "w");
+  LLVMValueRef from = em_elem(e, src_elt, src, em_mulc(e, w, g->C));
+  LLVMValueRef to = em_elem(e, dst_elt, inner, em_mulc(e, w, g->Cp));
+  LLVMValueRef c = em_loop_n(e, &lc, g->C, "c");
+  LLVMValueRef v = em_load_at(e, src_elt, from, c);
+  em_store_at(e, dst_elt != src_elt ? LLVMBuildZExt(e->b, v, dst_elt, "") : v, dst_elt, to, c);
+  em_loop_end(e, &lc);
+  LLVMValueRef f = em_loop(e, &lf, em_i64(e, g->C), em_i64(e, g->Cp), "fill");
+  em_store_at(e, fill, dst_elt, to, f);
+  em_loop_end(e, &lf);
+  em_loop_end_rolled(e, &lw);
+}
+
+/* Element by element: rows of an NCHW input narrower than a block. */
 static void pack_scalar(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
                         LLVMTypeRef dst_elt, LLVMValueRef fill, LLVMValueRef x,
                         LLVMValueRef b, LLVMValueRef ih, LLVMValueRef row_in, LLVMValueRef dst) {
@@ -86,11 +116,8 @@ static void pack_scalar(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   LLVMValueRef ihc = LLVMBuildSelect(e->b, ok, ih, em_i64(e, 0), "");
   LLVMValueRef iwc = LLVMBuildSelect(e->b, ok, iw, em_i64(e, 0), "");
   LLVMValueRef cc = LLVMBuildSelect(e->b, ok, c, em_i64(e, 0), "");
-  LLVMValueRef src =
-      g->channels_last
-          ? em_madc(e, em_madc(e, em_madc(e, b, g->H, ihc), g->W, iwc), g->C, cc)
-          : em_add(e, em_mulc(e, em_madc(e, b, g->C, cc), g->H * g->W),
-                   em_madc(e, ihc, g->W, iwc));
+  LLVMValueRef src = em_add(e, em_mulc(e, em_madc(e, b, g->C, cc), g->H * g->W),
+                            em_madc(e, ihc, g->W, iwc));
   LLVMValueRef v = em_load_at(e, src_elt, x, src);
   if (dst_elt != src_elt)
     v = LLVMBuildZExt(e->b, v, dst_elt, "");
@@ -111,13 +138,13 @@ void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   LLVMValueRef row_in = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, ih, em_i64(e, 0), ""),
                                      LLVMBuildICmp(e->b, LLVMIntSLT, ih, em_i64(e, g->H), ""), "");
   LLVMValueRef dst = em_elem(e, dst_elt, k->scratch, em_mulc(e, r, g->PW * g->Cp));
-  if (g->channels_last || g->W < (int64_t)block_side(e, src_elt)) {
+  if (!g->channels_last && g->W < (int64_t)block_side(e, src_elt)) {
     pack_scalar(k, g, src_elt, dst_elt, fill, x, b, ih, row_in, dst);
     em_loop_end(e, &l);
     return;
   }
-  /* An NCHW input at least a block wide: padding rows and columns are
-   * filled, the interior comes from the blocks. */
+  /* Padding rows and columns are filled as spans, the interior comes
+   * from the blocks (NCHW) or the row copy (channels last). */
   If out, in;
   em_if(e, &out, LLVMBuildNot(e->b, row_in, ""));
   em_fill_span(e, dst_elt, dst, fill, 0, g->PW * g->Cp);
@@ -125,7 +152,10 @@ void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   em_if(e, &in, row_in);
   em_fill_span(e, dst_elt, dst, fill, 0, g->pl * g->Cp);
   em_fill_span(e, dst_elt, dst, fill, (g->pl + g->W) * g->Cp, g->PW * g->Cp);
-  pack_nchw_blocks(k, g, src_elt, dst_elt, fill, x, b, ih, dst);
+  if (g->channels_last)
+    pack_channels_last(k, g, src_elt, dst_elt, fill, x, b, ih, dst);
+  else
+    pack_nchw_blocks(k, g, src_elt, dst_elt, fill, x, b, ih, dst);
   em_if_end(e, &in);
   em_loop_end(e, &l);
 }

@@ -1,14 +1,14 @@
-/* The packing phase the blocked conv kernels share: one padded input row
- * per parallel index, from NCHW (or, with channels_last, from a
- * [rows][C] matrix seen as N = H = 1, W = rows) to
+/* The packing phase the blocked and depthwise conv kernels share: one
+ * padded input row per parallel index, from NCHW (or, with channels_last,
+ * from NHWC or a [rows][C] matrix seen as N = H = 1, W = rows) to
  * [N][H + pads][W + pads][Cp] with the channels innermost (rounded up to
  * Cp), every position outside the image or past C filled with `fill`
  * (z_x for u8, 0 for f32). Elements are read as src_elt and stored as
  * dst_elt, zero-extended when dst_elt is wider (u8 codes packed as i16
  * for the AVX2 int8 step). An NCHW input at least 16 codes (8 floats)
  * wide moves in blocks of that many pixels x channels, transposed in
- * registers; the border is filled as whole spans; other inputs go
- * element by element. */
+ * registers, a channels-last row by copy loops; the border is filled as
+ * whole spans; narrower NCHW rows go element by element. */
 #ifndef QCC_BACKEND_PACK_H
 #define QCC_BACKEND_PACK_H
 

@@ -22,7 +22,7 @@
 #include "quant_cli.h"
 #include "quant_report.h"
 
-enum { ID_OUTPUT = 2, ID_TARGET, ID_NAME, ID_EMIT, ID_OPT_LEVEL };
+enum { ID_OUTPUT = 2, ID_TARGET, ID_NAME, ID_EMIT, ID_OPT_LEVEL, ID_LAYOUT };
 
 static const OptSpec compile_options[] = {
     {"-o", "DIR", "output folder (created if missing)", ID_OUTPUT, 0, NULL},
@@ -38,6 +38,11 @@ static const OptSpec compile_options[] = {
      ID_EMIT, 0, NULL},
     {"-O", "N", "LLVM optimization level (default -O3)", ID_OPT_LEVEL,
      OPT_JOINED, "-O0 .. -O3"},
+    {"--layout", "L", "nhwc (default: the `layout` pass stores u8\n"
+     "activations channels innermost between convs\n"
+     "and max-pools) or nchw (the pass does not run:\n"
+     "layouts as the input gives them, NCHW unless\n"
+     "a .qir says nhwc)", ID_LAYOUT, 0, NULL},
     OPT_SPEC_HELP,
     {0},
 };
@@ -105,6 +110,7 @@ int cmd_compile(int argc, char **argv) {
   TargetKind target = backend_target_host();
   bool target_given = false;
   int opt_level = 3, rc = 1;
+  bool nhwc = true;
   QuantCli qc = {0};
   PassContext ctx;
   pass_context_init(&ctx);
@@ -151,6 +157,13 @@ int cmd_compile(int argc, char **argv) {
         goto done;
       }
       opt_level = p.value[0] - '0';
+      break;
+    case ID_LAYOUT:
+      if (strcmp(p.value, "nhwc") != 0 && strcmp(p.value, "nchw") != 0) {
+        rc = driver_usage_error("compile", "--layout takes nhwc or nchw, got '%s'", p.value);
+        goto done;
+      }
+      nhwc = strcmp(p.value, "nhwc") == 0;
       break;
     case OPT_ARG:
       if (model) {
@@ -220,6 +233,14 @@ int cmd_compile(int argc, char **argv) {
       goto done;
     }
   }
+  if (nhwc) {
+    Diag d;
+    diag_clear(&d);
+    if (pass_pipeline_run(g, "layout", &ctx, NULL, &d)) {
+      driver_report(&d);
+      goto done;
+    }
+  }
   BackendOptions bo = {.target = target, .symbol_prefix = prefix, .source = model,
                        .source_hash = qc.source_hash, .opt_level = opt_level};
   Diag d;
@@ -250,10 +271,14 @@ int cmd_compile(int argc, char **argv) {
     driver_report(&d);
     goto done;
   }
-  fprintf(stderr, "qcc compile: %s: %d kernels for %s%s; workspace %lld bytes "
-          "(%lld without reuse, %d results in place); wrote %s, %s, %s\n",
+  int num_nhwc = 0;
+  for (int i = 0; i < g->num_tensors; i++)
+    num_nhwc += g->tensors[i]->layout == LAYOUT_NHWC;
+  fprintf(stderr, "qcc compile: %s: %d kernels for %s%s; %d activations NHWC; "
+          "workspace %lld bytes (%lld without reuse, %d results in place); "
+          "wrote %s, %s, %s\n",
           g->name, out.num_kernels, backend_target_name(target),
-          target_given ? "" : " (this CPU's best; --target to choose)",
+          target_given ? "" : " (this CPU's best; --target to choose)", num_nhwc,
           (long long)out.workspace_size, (long long)out.workspace_naive,
           out.num_in_place, paths[0], paths[2], paths[1]);
   rc = 0;

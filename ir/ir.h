@@ -144,6 +144,15 @@ typedef struct QuantParams {
 
 typedef enum TensorKind { TK_INPUT, TK_CONST, TK_VALUE } TensorKind;
 
+/* The order a rank-4 value's elements are stored in. The dims are always
+ * the logical NCHW ones, and the interpreters ignore the layout: it tells
+ * the backend where element (n, c, h, w) is, nothing else. NHWC
+ * (channels innermost) is chosen by the layout pass (passes/layout.c)
+ * for u8 values between kernels that read and write it; graph inputs,
+ * outputs and constants are always NCHW. Printed as `nhwc` after the
+ * type. */
+typedef enum Layout { LAYOUT_NCHW, LAYOUT_NHWC } Layout;
+
 typedef struct Node Node;
 
 typedef struct Tensor {
@@ -153,6 +162,7 @@ typedef struct Tensor {
   int rank;
   int64_t dims[QCC_MAX_RANK];
   QuantParams *quant; /* NULL when not quantized / not pinned */
+  Layout layout;      /* storage order (rank 4 values only) */
   void *data;         /* TK_CONST: row-major elements, in graph->blobs */
   Node *producer;     /* TK_VALUE: the node that defines it */
   int producer_output;

@@ -66,6 +66,7 @@ typedef struct TypeDecl {
   int64_t dims[QCC_MAX_RANK];
   int64_t numel;
   QuantParams *quant;
+  Layout layout;
   SrcLoc loc;
 } TypeDecl;
 
@@ -660,7 +661,7 @@ static int parse_quant(Parser *p, TypeDecl *ty) {
   return 0;
 }
 
-/* dtype '[' dims ']' [quant] */
+/* dtype '[' dims ']' [quant] ['nhwc'] */
 static int parse_type(Parser *p, TypeDecl *ty) {
   char desc_buf[96];
   memset(ty, 0, sizeof *ty);
@@ -690,8 +691,12 @@ static int parse_type(Parser *p, TypeDecl *ty) {
     return diag_error(p->d, ty->loc, "shape has too many elements");
   if (next(p) < 0)
     return -1;
-  if (is_punct(&p->tok, '!'))
-    return parse_quant(p, ty);
+  if (is_punct(&p->tok, '!') && parse_quant(p, ty) < 0)
+    return -1;
+  if (is_word(&p->tok, "nhwc")) {
+    ty->layout = LAYOUT_NHWC;
+    return next(p);
+  }
   return 0;
 }
 
@@ -1187,8 +1192,10 @@ static Tensor *define(Parser *p, const Ref *r, TensorKind kind,
   }
   Tensor *t = ir_graph_add_tensor(p->g, r->name, kind, ty->dtype, ty->rank,
                                   ty->dims, r->loc, p->d);
-  if (t)
+  if (t) {
     t->quant = ty->quant;
+    t->layout = ty->layout;
+  }
   return t;
 }
 

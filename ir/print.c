@@ -97,6 +97,8 @@ static void print_type(StrBuf *b, const Tensor *t) {
   strbuf_putc(b, ']');
   if (t->quant)
     print_quant(b, t->quant);
+  if (t->layout == LAYOUT_NHWC)
+    strbuf_puts(b, " nhwc");
 }
 
 /* One element of constant data, read little-endian-agnostically through

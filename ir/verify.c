@@ -113,7 +113,14 @@ static int check_tensors(Graph *g, Diag *d) {
                         t->producer->name);
     if (check_quant(t, d))
       return -1;
+    if (t->layout == LAYOUT_NHWC && (t->kind != TK_VALUE || t->rank != 4))
+      return diag_error(d, t->loc, "tensor '%s': layout nhwc is only for rank-4 node results",
+                        t->name);
   }
+  for (int i = 0; i < g->num_outputs; i++)
+    if (g->outputs[i]->layout == LAYOUT_NHWC)
+      return diag_error(d, g->outputs[i]->loc,
+                        "output '%s': graph outputs are NCHW, not nhwc", g->outputs[i]->name);
   for (int i = 0; i < g->num_inputs; i++)
     if (g->inputs[i]->kind != TK_INPUT)
       QCC_DIE("graph input '%s' is not an input tensor", g->inputs[i]->name);

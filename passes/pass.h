@@ -107,5 +107,6 @@ int pass_equalize(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_correct_bias(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_quantize_dynamic(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_layout(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 
 #endif

@@ -44,6 +44,10 @@ static const Pass passes[] = {
      "dynamic quantization: linear -> dqlinear (i8 weights, run-time "
      "activation scale); everything else stays f32, and the log says why",
      pass_quantize_dynamic},
+    {"layout",
+     "store u8 activations NHWC between the kernels that read and write it "
+     "(blocked and depthwise convs, max-pools); NCHW elsewhere",
+     pass_layout},
 };
 
 void pass_context_init(PassContext *ctx) {

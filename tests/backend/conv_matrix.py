@@ -63,6 +63,11 @@ def conv(O, k=(3, 3), s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), relu=False, g=1):
     return dict(O=O, k=k, s=s, p=p, d=d, relu=relu, g=g)
 
 
+def pool(k, s=None, p=(0, 0, 0, 0), ceil=False):
+    """A u8 maxpool2d between convs (stride = kernel unless given)."""
+    return dict(pool=True, k=k, s=s or k, p=p, d=(1, 1), ceil=ceil, relu=False)
+
+
 ACT_ATTRS = {"leaky_relu": ", attrs: {alpha: 0.1}", "sigmoid": ""}
 
 
@@ -122,17 +127,36 @@ CASES = [
     ("dw_c16_k3_d2_asym_w40", dict(N=1, C=16, H=6, W=40, layers=[conv(16, p=(2, 1, 2, 3), d=(2, 2), g=16)])),
     ("dw_c3_k5_p2_w7_n2_relu", dict(N=2, C=3, H=7, W=7, layers=[conv(3, k=(5, 5), p=(2, 2, 2, 2), relu=True, g=3)])),
     ("dw_c16_k3_p1_w19_leaky", dict(N=1, C=16, H=4, W=19, layers=[conv(16, p=(1, 1, 1, 1), relu="leaky_relu", g=16)])),
-    ("chain_dw_pw_w21", dict(N=1, C=8, H=4, W=21, layers=[
+    ("chain_dw_pw_w21", dict(N=1, C=8, H=4, W=21, nhwc=0, layers=[
         conv(8, p=(1, 1, 1, 1), relu=True, g=8), conv(17, k=(1, 1))])),
     # two convs in a chain
-    ("chain_o16_leaky_o9_sigmoid_w13", dict(N=1, C=3, H=4, W=13, layers=[
+    ("chain_o16_leaky_o9_sigmoid_w13", dict(nhwc=1, N=1, C=3, H=4, W=13, layers=[
         conv(16, p=(1, 1, 1, 1), relu="leaky_relu"), conv(9, k=(1, 1), relu="sigmoid")])),
-    ("chain_o9_relu_o17_w13", dict(N=1, C=3, H=4, W=13, layers=[
+    ("chain_o9_relu_o17_w13", dict(nhwc=1, N=1, C=3, H=4, W=13, layers=[
         conv(9, p=(1, 1, 1, 1), relu=True), conv(17, k=(1, 1))])),
-    ("chain_o16_s2_relu_o7_k1x3_w7", dict(N=1, C=5, H=6, W=14, layers=[
+    ("chain_o16_s2_relu_o7_k1x3_w7", dict(nhwc=1, N=1, C=5, H=6, W=14, layers=[
         conv(16, s=(2, 2), p=(0, 1, 1, 0), relu=True), conv(7, k=(1, 3), p=(0, 1, 0, 1))])),
-    ("chain_o33_o15_d2_n2", dict(N=2, C=8, H=5, W=25, layers=[
+    ("chain_o33_o15_d2_n2", dict(nhwc=1, N=2, C=8, H=5, W=25, layers=[
         conv(33, k=(1, 1)), conv(15, p=(2, 2, 2, 2), d=(2, 2), relu=True)])),
+    # NHWC between layers (passes/layout.c): `nhwc` is how many activations
+    # the compile must report NHWC. Channel counts that are not a multiple
+    # of the NHWC kernels' vectors (17, 3: the overlapping last vector),
+    # padded, strided, dilated and ceil_mode max-pools, depthwise stride 2
+    # and dilation 2, a fused leaky_relu; a multiplier-2 depthwise and a
+    # max-pool that ends the graph keep NCHW
+    ("nhwc_conv_pool_dw_pw_c17", dict(N=1, C=5, H=9, W=19, nhwc=3, layers=[
+        conv(17, p=(1, 1, 1, 1), relu=True), pool((2, 2)),
+        conv(17, p=(1, 1, 1, 1), relu=True, g=17), conv(33, k=(1, 1))])),
+    ("nhwc_c3_pool_pad_s1_dw_s2_d2_n2", dict(N=2, C=3, H=8, W=11, nhwc=3, layers=[
+        conv(3, p=(1, 1, 1, 1), relu=True), pool((3, 3), s=(1, 1), p=(1, 1, 1, 1)),
+        conv(3, s=(2, 2), p=(2, 2, 2, 2), d=(2, 2), g=3), conv(9, k=(1, 1))])),
+    ("nhwc_ceil_pool_leaky_dw", dict(N=1, C=8, H=7, W=13, nhwc=3, layers=[
+        conv(16, p=(1, 1, 1, 1), relu="leaky_relu"), pool((2, 2), ceil=True),
+        conv(16, p=(1, 1, 1, 1), relu="leaky_relu", g=16), conv(7, k=(1, 3), p=(0, 1, 0, 1), relu=True)])),
+    ("nhwc_c64_pool_dw_o65", dict(N=1, C=3, H=6, W=10, nhwc=3, layers=[
+        conv(64, k=(1, 1), relu=True), pool((2, 2)), conv(64, p=(1, 1, 1, 1), g=64), conv(65, k=(1, 1))])),
+    ("nchw_dw_m2_pool_last", dict(N=1, C=8, H=6, W=12, nhwc=0, layers=[
+        conv(8, p=(1, 1, 1, 1), relu=True), conv(16, p=(1, 1, 1, 1), g=8), pool((2, 2))])),
     # linear on [rows, K]
     ("lin_r1_k17_o7", dict(rows=1, K=17, O=7, relu=False)),
     ("lin_r3_k5_o16", dict(rows=3, K=5, O=16, relu=False)),
@@ -149,9 +173,14 @@ CASES = [
 
 def out_hw(H, W, L):
     (kh, kw), (sh, sw), (pt, pl, pb, pr), (dh, dw) = L["k"], L["s"], L["p"], L["d"]
-    oh = (H + pt + pb - dh * (kh - 1) - 1) // sh + 1
-    ow = (W + pl + pr - dw * (kw - 1) - 1) // sw + 1
-    return oh, ow
+
+    def axis(n, k, s, lo, hi, d):
+        span = n + lo + hi - d * (k - 1) - 1
+        if not L.get("ceil"):
+            return span // s + 1
+        o = -(-span // s) + 1  # ONNX/PyTorch: the last window starts inside
+        return o - 1 if (o - 1) * s >= n + lo else o
+    return axis(H, kh, sh, pt, pb, dh), axis(W, kw, sw, pl, pr, dw)
 
 
 def tile(target, O, P, C, taps, linear):
@@ -178,6 +207,8 @@ def layer_geoms(spec):
     for L in spec["layers"]:
         H, W = out_hw(H, W, L)
         assert H >= 1 and W >= 1, spec
+        if L.get("pool"):
+            continue
         g.append((L["O"], H * W, C, L["k"][0] * L["k"][1], False))
         C = L["O"]
     return g, (spec["N"], C, H, W)
@@ -208,6 +239,15 @@ def write_model(spec, d, rng):
         in_shape = (spec["N"], spec["C"], spec["H"], spec["W"])
         C, cur = spec["C"], "x"
         for i, L in enumerate(spec["layers"]):
+            final = i == len(spec["layers"]) - 1
+            if L.get("pool"):
+                out = "y" if final else "pool%d_out" % i
+                nodes.append("  - {name: pool%d, op: maxpool2d, inputs: [%s], outputs: [%s], "
+                             "attrs: {kernel: %s, stride: %s, padding: %s, ceil_mode: %s}}" %
+                             (i, cur, out, fmt(L["k"]), fmt(L["s"]), fmt(L["p"]),
+                              "true" if L["ceil"] else "false"))
+                cur = out
+                continue
             nm = "conv%d" % i
             O, (kh, kw) = L["O"], L["k"]
             fan = C * kh * kw
@@ -218,7 +258,6 @@ def write_model(spec, d, rng):
             np.save(os.path.join(d, nm + ".b.npy"), b)
             consts.append("  %s.w: {dtype: f32, shape: %s, file: %s.w.npy}" % (nm, fmt(w.shape), nm))
             consts.append("  %s.b: {dtype: f32, shape: %s, file: %s.b.npy}" % (nm, fmt(b.shape), nm))
-            final = i == len(spec["layers"]) - 1
             out = "y" if final and not L["relu"] else nm + "_out"
             nodes.append("  - {name: %s, op: conv2d, inputs: [%s, %s.w, %s.b], outputs: [%s], "
                          "attrs: {stride: %s, padding: %s, dilation: %s, groups: %d}}" %
@@ -257,7 +296,8 @@ def int8_problems(log, report, spec):
         probs.append("not all int8: %s" % (line[0].strip() if line else log.strip()[-300:]))
     if report is None:
         return probs
-    want = ["fc"] if "rows" in spec else ["conv%d" % i for i in range(len(spec["layers"]))]
+    want = ["fc"] if "rows" in spec else [
+        "conv%d" % i for i, L in enumerate(spec["layers"]) if not L.get("pool")]
     prec = {}
     for l in open(report).read().splitlines():
         cells = [c.strip() for c in l.strip().strip("|").split("|")]
@@ -330,25 +370,37 @@ def check_case(R, name, spec, targets, root, seed):
     if len(np.unique(yr)) < 3:
         fails.append(("interp", "degenerate reference output: %d distinct values" % len(np.unique(yr))))
 
+    # chains compile twice: with the default layout pass (u8 values NHWC
+    # between blocked convs, depthwise convs and max-pools) and with
+    # --layout=nchw, so both store and pack paths stay checked
+    layouts = [("nhwc", [])]
+    if len(spec.get("layers", [])) > 1:
+        layouts.append(("nchw", ["--layout=nchw"]))
     for t in targets:
-        od = os.path.join(d, "lib_" + t)
-        rc, log = R.run([R.qcc, "compile", model, "-o", od, "--name", NAME, "--target", t,
-                         "--quant=static"] + calib_args)
-        if rc:
-            fails.append((t, "compile failed: " + log.strip()))
-            continue
-        fails += [(t, p) for p in int8_problems(log, os.path.join(od, NAME + ".report.md"), spec)]
-        for th in (["1", "2"] if t == "avx2" else ["1"]):
-            eo = os.path.join(d, "out_%s_%s" % (t, th))
-            rc, log = R.run([R.qexec, os.path.join(od, "lib%s.so" % NAME), "--input", "x=" + inp,
-                             "--output-dir", eo, "--threads", th])
-            tt = "%s (%s thread%s)" % (t, th, "s" if th != "1" else "")
+        for lay, lay_args in layouts:
+            od = os.path.join(d, "lib_%s_%s" % (t, lay))
+            tl = t if lay == "nhwc" else "%s --layout=nchw" % t
+            rc, log = R.run([R.qcc, "compile", model, "-o", od, "--name", NAME, "--target", t,
+                             "--quant=static"] + calib_args + lay_args)
             if rc:
-                fails.append((tt, "qcc-exec failed: " + log.strip()))
+                fails.append((tl, "compile failed: " + log.strip()))
                 continue
-            why = compare(os.path.join(eo, "y.npy"), ref_y)
-            if why:
-                fails.append((tt, why))
+            fails += [(tl, p) for p in int8_problems(log, os.path.join(od, NAME + ".report.md"), spec)]
+            want = spec.get("nhwc", 0) if lay == "nhwc" else 0
+            if "; %d activations NHWC;" % want not in log:
+                line = [l for l in log.splitlines() if "activations NHWC" in l]
+                fails.append((tl, "expected %d activations NHWC: %s" % (want, line[0] if line else log)))
+            for th in (["1", "2"] if t == "avx2" else ["1"]):
+                eo = os.path.join(d, "out_%s_%s_%s" % (t, lay, th))
+                rc, log = R.run([R.qexec, os.path.join(od, "lib%s.so" % NAME), "--input", "x=" + inp,
+                                 "--output-dir", eo, "--threads", th])
+                tt = "%s (%s thread%s)" % (tl, th, "s" if th != "1" else "")
+                if rc:
+                    fails.append((tt, "qcc-exec failed: " + log.strip()))
+                    continue
+                why = compare(os.path.join(eo, "y.npy"), ref_y)
+                if why:
+                    fails.append((tt, why))
     return fails
 
 
