@@ -105,6 +105,21 @@ bool kernel_same_layouts(const Node *n) {
   return n->inputs[0]->layout == n->outputs[0]->layout;
 }
 
+bool kernel_one_layout(const Node *n) {
+  Layout l = n->outputs[0]->layout;
+  bool elementwise = (op_info(n->op)->flags & OPF_ELEMENTWISE) != 0;
+  for (int i = 0; i < n->num_inputs; i++) {
+    const Tensor *t = n->inputs[i];
+    if (t->rank == 4 && (t->layout != l || (l == LAYOUT_NHWC && elementwise &&
+                                             !ir_same_shape(t, n->outputs[0]))))
+      return false;
+  }
+  for (int i = 0; i < n->num_outputs; i++)
+    if (n->outputs[i]->rank == 4 && n->outputs[i]->layout != l)
+      return false;
+  return true;
+}
+
 static bool uses_nhwc(const Node *n) {
   for (int i = 0; i < n->num_inputs; i++)
     if (n->inputs[i]->layout == LAYOUT_NHWC)
@@ -683,8 +698,7 @@ static int build_module(const Graph *g, const BackendOptions *opts,
                       n->num_inputs && n->inputs[0]->dtype == DT_F32 ? "f32" : "u8");
     else if (uses_nhwc(n) && !(spec[i]->takes_layouts && spec[i]->takes_layouts(n)))
       rc = diag_error(d, n->loc, "%s '%s': its kernel (%s) has no form for these "
-                      "layouts (nhwc only between blocked convs, depthwise convs of "
-                      "multiplier 1 and u8 max-pools, docs/backend.md)",
+                      "layouts (docs/backend.md, \"Layout of int8 activations\")",
                       op_info(n->op)->name, n->name, spec[i]->name);
     else if (spec[i]->scratch)
       for (int v = 0; v < nv; v++) { /* the variants share the workspace */

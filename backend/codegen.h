@@ -85,5 +85,9 @@ LLVMValueRef kernel_range(KernelCtx *k, Loop *l);
 unsigned kernel_channel_vector(unsigned lanes, int64_t C);
 /* Whether n reads input 0 and writes output 0 in the same layout. */
 bool kernel_same_layouts(const Node *n);
+/* Whether every rank-4 operand of n has one layout and, for an
+ * elementwise op on NHWC, the output's shape (its kernel then needs no
+ * broadcasting and walks the elements in their stored order). */
+bool kernel_one_layout(const Node *n);
 
 #endif

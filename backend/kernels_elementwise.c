@@ -402,10 +402,10 @@ static int emit_softmax(KernelCtx *k, Diag *d) {
 
 static const KernelSpec unary_k = {.in_place = true, .name = "unary_f32", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_unary};
 static const KernelSpec binary_k = {.in_place = true, .name = "binary_f32", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_binary_f32};
-static const KernelSpec qbinary_k = {.in_place = true, .name = "binary_u8", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_binary_u8};
+static const KernelSpec qbinary_k = {.in_place = true, .name = "binary_u8", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_binary_u8, .takes_layouts = kernel_one_layout};
 static const KernelSpec quantize_k = {.name = "quantize", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_quantize};
 static const KernelSpec dequantize_k = {.name = "dequantize", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_dequantize};
-static const KernelSpec lut_k = {.in_place = true, .name = "lut_u8", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_lut};
+static const KernelSpec lut_k = {.in_place = true, .name = "lut_u8", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_lut, .takes_layouts = kernel_one_layout};
 static const KernelSpec bn_k = {.in_place = true, .name = "batch_norm_f32", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_batch_norm};
 static const KernelSpec softmax_k = {.name = "softmax_f32", .extent = softmax_extent, .scratch = NULL, .emit = emit_softmax};
 

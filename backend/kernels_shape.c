@@ -2,27 +2,42 @@
  * split, flatten/reshape (a copy) and transpose. No arithmetic: u8 codes
  * move as they are (fold-scales gave inputs and outputs one set of
  * parameters). Concat and split copy one contiguous run per (outer index,
- * operand); the outer index is the parallel one. */
+ * operand); the outer index is the parallel one. On NHWC operands (all
+ * of them, the layout pass's rule) the runs follow the stored order: a
+ * channel concat copies each pixel's channels of each operand. */
 #include "codegen.h"
 
 static LLVMTypeRef elt(const KernelCtx *k) {
   return kc_elt(k, k->n->outputs[0]->dtype);
 }
 
-static void axis_split(const Tensor *t, int64_t axis, int64_t *outer,
-                       int64_t *inner) {
-  *outer = *inner = 1;
-  for (int r = 0; r < t->rank; r++) {
-    if (r < axis)
-      *outer *= t->dims[r];
-    else if (r > axis)
-      *inner *= t->dims[r];
-  }
-}
-
 static int64_t norm_axis(const Node *n, const Tensor *t) {
   int64_t a = ir_attr_int(n, ATTR_AXIS);
   return a < 0 ? a + t->rank : a;
+}
+
+/* The product of t's stored dims before and after the axis: the logical
+ * ones for NCHW, N, H, W, C for NHWC (where C is innermost, and the
+ * logical axis 1 is the stored axis 3). */
+static void axis_split(const Tensor *t, int64_t axis, int64_t *outer,
+                       int64_t *inner) {
+  int64_t dims[QCC_MAX_RANK];
+  for (int r = 0; r < t->rank; r++)
+    dims[r] = t->dims[r];
+  if (t->layout == LAYOUT_NHWC) {
+    static const int64_t stored_axis[4] = {0, 3, 1, 2};
+    dims[1] = t->dims[2];
+    dims[2] = t->dims[3];
+    dims[3] = t->dims[1];
+    axis = stored_axis[axis];
+  }
+  *outer = *inner = 1;
+  for (int r = 0; r < t->rank; r++) {
+    if (r < axis)
+      *outer *= dims[r];
+    else if (r > axis)
+      *inner *= dims[r];
+  }
 }
 
 static int64_t outer_extent(const Node *n) {
@@ -126,8 +141,8 @@ static int emit_transpose(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-static const KernelSpec concat_k = {.name = "concat", .extent = outer_extent, .scratch = NULL, .emit = emit_concat};
-static const KernelSpec split_k = {.name = "split", .extent = outer_extent, .scratch = NULL, .emit = emit_split};
+static const KernelSpec concat_k = {.name = "concat", .extent = outer_extent, .scratch = NULL, .emit = emit_concat, .takes_layouts = kernel_one_layout};
+static const KernelSpec split_k = {.name = "split", .extent = outer_extent, .scratch = NULL, .emit = emit_split, .takes_layouts = kernel_one_layout};
 static const KernelSpec copy_k = {.name = "copy", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_copy};
 static const KernelSpec transpose_k = {.name = "transpose", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_transpose};
 

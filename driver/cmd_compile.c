@@ -39,8 +39,8 @@ static const OptSpec compile_options[] = {
     {"-O", "N", "LLVM optimization level (default -O3)", ID_OPT_LEVEL,
      OPT_JOINED, "-O0 .. -O3"},
     {"--layout", "L", "nhwc (default: the `layout` pass stores u8\n"
-     "activations channels innermost between convs\n"
-     "and max-pools) or nchw (the pass does not run:\n"
+     "activations channels innermost between the\n"
+     "kernels that have that form) or nchw (the pass does not run:\n"
      "layouts as the input gives them, NCHW unless\n"
      "a .qir says nhwc)", ID_LAYOUT, 0, NULL},
     OPT_SPEC_HELP,

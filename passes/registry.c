@@ -46,7 +46,8 @@ static const Pass passes[] = {
      pass_quantize_dynamic},
     {"layout",
      "store u8 activations NHWC between the kernels that read and write it "
-     "(blocked and depthwise convs, max-pools); NCHW elsewhere",
+     "(blocked and depthwise convs, max-pools, u8 elementwise ops, concat, "
+     "split); NCHW elsewhere",
      pass_layout},
 };
 
