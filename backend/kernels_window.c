@@ -227,14 +227,33 @@ static int64_t row_extent(const Node *n) {
   return n->outputs[0]->dims[0] * n->outputs[0]->dims[2];
 }
 
+/* Channels c0 .. c0 + V - 1 of one output pixel, whose window is rows
+ * [hs, he) x columns [ws, we): a window of the full kernel size (every
+ * one but the padded borders') unrolled, the others as loops. */
 static void max_channel_vector(Emit *e, const PoolGeom *p, unsigned V, LLVMValueRef xp,
                                LLVMValueRef yp, LLVMValueRef hs, LLVMValueRef he,
                                LLVMValueRef ws, LLVMValueRef we, LLVMValueRef c0) {
   LLVMTypeRef vb = LLVMVectorType(e->i8, V);
-  LLVMValueRef first = LLVMBuildLoad2(
-      e->b, vb, em_elem(e, e->i8, xp, em_madc(e, em_madc(e, hs, p->W, ws), p->C, c0)), "");
+  LLVMValueRef corner = em_elem(e, e->i8, xp, em_madc(e, em_madc(e, hs, p->W, ws), p->C, c0));
+  LLVMValueRef m = em_var(e, vb, LLVMGetUndef(vb), "m");
+  LLVMValueRef full = LLVMBuildAnd(
+      e->b, LLVMBuildICmp(e->b, LLVMIntEQ, LLVMBuildSub(e->b, he, hs, ""), em_i64(e, p->kh), ""),
+      LLVMBuildICmp(e->b, LLVMIntEQ, LLVMBuildSub(e->b, we, ws, ""), em_i64(e, p->kw), ""), "");
+  If inner, border;
+  em_if(e, &inner, full);
+  LLVMValueRef acc = NULL;
+  for (int64_t i = 0; i < p->kh; i++)
+    for (int64_t j = 0; j < p->kw; j++) {
+      LLVMValueRef v = LLVMBuildLoad2(e->b, vb, em_elem(e, e->i8, corner, em_i64(e, (i * p->W + j) * p->C)), "");
+      LLVMSetAlignment(v, 1);
+      acc = acc ? umax(e, acc, v) : v;
+    }
+  LLVMBuildStore(e->b, acc, m);
+  em_if_end(e, &inner);
+  em_if(e, &border, LLVMBuildNot(e->b, full, ""));
+  LLVMValueRef first = LLVMBuildLoad2(e->b, vb, corner, "");
   LLVMSetAlignment(first, 1);
-  LLVMValueRef m = em_var(e, vb, first, "m");
+  LLVMBuildStore(e->b, first, m);
   Loop li, lj;
   LLVMValueRef h = em_loop(e, &li, hs, he, "h");
   LLVMValueRef w = em_loop(e, &lj, ws, we, "w");
@@ -243,6 +262,7 @@ static void max_channel_vector(Emit *e, const PoolGeom *p, unsigned V, LLVMValue
   LLVMBuildStore(e->b, umax(e, LLVMBuildLoad2(e->b, vb, m, ""), v), m);
   em_loop_end_rolled(e, &lj);
   em_loop_end_rolled(e, &li);
+  em_if_end(e, &border);
   LLVMValueRef st = LLVMBuildStore(e->b, LLVMBuildLoad2(e->b, vb, m, ""), em_elem(e, e->i8, yp, c0));
   LLVMSetAlignment(st, 1);
 }

@@ -39,8 +39,15 @@ OutStage requant_out_stage(KernelCtx *k) {
     s.hi = (int32_t)n->inputs[3]->dims[0] - 1;
     s.two_slope = qm_fit_two_slopes(n->inputs[3]->data, s.hi + 1, s.z, &s.an,
                                     &s.ap, &s.zy);
-    if (!s.two_slope)
+    if (!s.two_slope) {
       s.table = kc_tensor(k, n->inputs[3]);
+      return s;
+    }
+    /* Both slopes are >= 0, so rne(d * a) grows with d: its ends bound it. */
+    float d_lo = (float)(s.lo - s.z), d_hi = (float)(s.hi - s.z);
+    float y_lo = qm_rne(d_lo * (d_lo < 0 ? s.an : s.ap)) + (float)s.zy;
+    float y_hi = qm_rne(d_hi * (d_hi < 0 ? s.an : s.ap)) + (float)s.zy;
+    s.two_slope_in_range = s.an >= 0 && s.ap >= 0 && y_lo >= 0 && y_hi <= 255;
     return s;
   }
   const QuantParams *q = n->outputs[0]->quant;
@@ -68,7 +75,16 @@ static LLVMValueRef two_slope(Emit *e, const OutStage *s, LLVMValueRef d) {
   LLVMValueRef neg = LLVMBuildFCmp(e->b, LLVMRealOLT, d, em_like(d, em_f32(e, 0.0f)), "");
   LLVMValueRef a = LLVMBuildSelect(e->b, neg, em_like(d, em_f32(e, s->an)),
                                    em_like(d, em_f32(e, s->ap)), "");
-  return em_finish(e, em_rne(e, LLVMBuildFMul(e->b, d, a, "")), s->zy, 0, 255);
+  LLVMValueRef y = em_rne(e, LLVMBuildFMul(e->b, d, a, ""));
+  if (!s->two_slope_in_range)
+    return em_finish(e, y, s->zy, 0, 255);
+  /* d is a bounded integral float and a finite: no NaN, and in range. */
+  LLVMTypeRef vt = LLVMTypeOf(y);
+  LLVMTypeRef it = LLVMGetTypeKind(vt) == LLVMVectorTypeKind
+                       ? LLVMVectorType(e->i32, LLVMGetVectorSize(vt))
+                       : e->i32;
+  LLVMValueRef q = LLVMBuildFPToSI(e->b, y, it, "");
+  return s->zy ? LLVMBuildAdd(e->b, q, em_like(q, em_i32(e, s->zy)), "") : q;
 }
 
 LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,

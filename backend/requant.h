@@ -16,6 +16,10 @@ typedef struct OutStage {
   bool two_slope;
   float an, ap;
   int32_t zy;
+  /* The two slopes keep every index's code inside [0, 255] unclamped
+   * (checked at both ends, the map being monotone): no clamp, no NaN
+   * test in the vector form. */
+  bool two_slope_in_range;
   bool f32;           /* f32 result: acc * M, nothing rounded to u8 */
 } OutStage;
 
