@@ -84,6 +84,11 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
   g->NB = (g->O + s->lanes - 1) / s->lanes;
 }
 
+/* Pixels per parallel index: a multiple of every MR a budget gives (24 /
+ * NBT for NBT = 1..4, 12 / NBT), so only an image's last tile is short;
+ * small enough that a 20x20 layer still splits into 9 pieces. */
+enum { GROUP_PIXELS = 48 };
+
 static Tile tile_for(const DotStep *s, const Geom *g) {
   int64_t nbt = s->max_acc / 6 < 1 ? 1 : s->max_acc / 6;
   /* A short K (1x1 convs up to 256 channels) leaves the tile's time to
@@ -96,15 +101,23 @@ static Tile tile_for(const DotStep *s, const Geom *g) {
   if (nbt > g->NB)
     nbt = g->NB;
   int64_t mr = s->max_acc / nbt, P = g->OH * g->OW;
+  /* A tile that wraps an output row takes the slow K loop (every pixel's
+   * address computed, where a row's pixels are constant offsets), unless
+   * the wrap jumps by nothing (1x1, stride 1, no padding). Where the
+   * widest MR does not divide OW, a narrower one that does and still
+   * holds 16 accumulators (the VNNI chains the peak needs) keeps every
+   * tile in its row: 16 for 416- and 160-wide first layers instead of 24. */
+  bool wraps_cost = g->sh * g->PW != g->OW * g->sw;
+  if (wraps_cost && g->OW % mr != 0)
+    for (int64_t m = mr - 1; m >= 1 && m * nbt >= 16; m--)
+      if (GROUP_PIXELS % m == 0 && g->OW % m == 0) {
+        mr = m;
+        break;
+      }
   if (mr > P)
     mr = P;
   return (Tile){(int)mr, (int)nbt};
 }
-
-/* Pixels per parallel index: a multiple of every MR a budget gives (24 /
- * NBT for NBT = 1..4, 12 / NBT), so only an image's last tile is short;
- * small enough that a 20x20 layer still splits into 9 pieces. */
-enum { GROUP_PIXELS = 48 };
 
 static bool is_f32(const Node *n) { return n->op == OP_CONV2D || n->op == OP_LINEAR; }
 

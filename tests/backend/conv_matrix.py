@@ -183,33 +183,49 @@ def out_hw(H, W, L):
     return axis(H, kh, sh, pt, pb, dh), axis(W, kw, sw, pl, pr, dw)
 
 
-def tile(target, O, P, C, taps, linear):
+def tile(target, L):
     """(MR, NBT, pixel remainder, channel-block remainder) as tile_for(),
-    P the output pixels of one image (OH*OW, or a linear's rows), C the
-    input channels, taps KH*KW."""
+    for a layer of layer_geoms()."""
     nr, budget, k = STEPS[target]
+    O, P, C, taps, linear = L["O"], L["P"], L["C"], L["taps"], L["linear"]
     nb = -(-O // nr)
     nbt = max(budget // 6, 1)
-    if nr == 16 and not linear and taps * -(-C // k) <= 64:
-        nbt = 1  # short K: the tallest tile
+    if nr == 16 and not linear and not L["nhwc_out"] and taps * -(-C // k) <= 64:
+        nbt = 1  # short K into NCHW: the tallest tile
     nbt = min(nbt, nb)
-    mr = min(budget // nbt, P)
+    mr = budget // nbt
+    if L["wraps_cost"] and L["OW"] % mr:
+        # a narrower MR (dividing 48, >= 16 accumulators) that divides OW
+        mr = next((m for m in range(mr - 1, 0, -1)
+                   if m * nbt >= 16 and 48 % m == 0 and L["OW"] % m == 0), mr)
+    mr = min(mr, P)
     return mr, nbt, P % mr, nb % nbt
 
 
 def layer_geoms(spec):
-    """[(O, pixels per image, C, KH*KW, linear)] per conv/linear layer,
-    plus the output shape."""
+    """[layer] per blocked conv/linear (dicts of O, P = pixels per image,
+    C, taps = KH*KW, linear, OW, wraps_cost = a tile wrapping an output row
+    changes its window offsets, nhwc_out), plus the output shape."""
     if "rows" in spec:
-        return [(spec["O"], spec["rows"], spec["K"], 1, True)], (spec["rows"], spec["O"])
+        return [dict(O=spec["O"], P=spec["rows"], C=spec["K"], taps=1, linear=True, OW=spec["rows"],
+                     wraps_cost=False, nhwc_out=False)], (spec["rows"], spec["O"])
     H, W, C = spec["H"], spec["W"], spec["C"]
+    layers = spec["layers"]
+    # the layout pass makes every value between layers NHWC or none (the
+    # cases are built so); a blocked conv's output is NHWC unless it is last
+    inner = len(layers) - 1
+    assert spec.get("nhwc", 0) in (0, inner), spec
     g = []
-    for L in spec["layers"]:
+    for i, L in enumerate(layers):
+        PW = W + L["p"][1] + L["p"][3]
         H, W = out_hw(H, W, L)
         assert H >= 1 and W >= 1, spec
         if L.get("pool"):
             continue
-        g.append((L["O"], H * W, C, L["k"][0] * L["k"][1], False))
+        if L["g"] == 1:
+            g.append(dict(O=L["O"], P=H * W, C=C, taps=L["k"][0] * L["k"][1], linear=False, OW=W,
+                          wraps_cost=L["s"][0] * PW != W * L["s"][1],
+                          nhwc_out=i < inner and spec.get("nhwc", 0) > 0))
         C = L["O"]
     return g, (spec["N"], C, H, W)
 
@@ -413,8 +429,8 @@ def coverage(cases, targets):
         seen = {"conv": [False, False], "linear": [False, False]}
         for _, spec in cases:
             kind = "linear" if "rows" in spec else "conv"
-            for O, P, C, taps, linear in layer_geoms(spec)[0]:
-                mr, nbt, prest, crest = tile(t, O, P, C, taps, linear)
+            for L in layer_geoms(spec)[0]:
+                mr, nbt, prest, crest = tile(t, L)
                 seen[kind][0] |= prest != 0
                 seen[kind][1] |= crest != 0
         for kind, (p, c) in seen.items():
