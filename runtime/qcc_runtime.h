@@ -68,7 +68,10 @@ typedef struct qcc_model_info {
 
 /* Work split: fn(ctx, begin, end) must be called for disjoint ranges
  * covering [0, n) exactly once each, and parallel_for returns when all
- * calls have returned. A caller may supply its own implementation. */
+ * calls have returned. A caller may supply its own implementation. n may
+ * be 0 (nothing to call): a run's entry point does that before phases it
+ * runs on the calling thread alone, so that a pool may wake its sleeping
+ * threads meanwhile (qcc_threadpool does); it must then return at once. */
 typedef void (*qcc_task_fn)(void *ctx, int64_t begin, int64_t end);
 typedef struct qcc_parallel {
   void (*parallel_for)(void *pool, qcc_task_fn fn, void *ctx, int64_t n);
