@@ -68,6 +68,7 @@ typedef struct BackendOutput {
   int64_t workspace_naive; /* bytes if no buffer were shared */
   int num_in_place;        /* results written over their input */
   int num_kernels;        /* node functions emitted */
+  int num_fused;          /* quantizes done by their conv's pack (no kernel) */
 } BackendOutput;
 
 enum { BACKEND_EMIT_ASM = 1, BACKEND_EMIT_LLVM = 2 };

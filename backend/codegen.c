@@ -712,6 +712,10 @@ static int build_module(const Graph *g, const BackendOptions *opts,
     if (n->op == OP_OBSERVE && opts->observe)
       continue;
     spec[i] = kernel_for(n);
+    if (spec[i] && kernel_fused_away(g, n)) {
+      spec[i] = NULL; /* its reader's pack quantizes */
+      continue;
+    }
     if (!spec[i])
       rc = diag_error(d, n->loc, "%s '%s': the backend has no kernel for it "
                       "on %s", op_info(n->op)->name, n->name,
@@ -865,6 +869,10 @@ static int build_module(const Graph *g, const BackendOptions *opts,
     if (facts) {
       facts->workspace_naive = m.plan.naive_size;
       facts->num_in_place = m.plan.num_in_place;
+      facts->num_kernels = kernels;
+      facts->num_fused = 0;
+      for (int i = 0; i < nn; i++)
+        facts->num_fused += kernel_fused_away(g, g->nodes[i]);
     }
   } else {
     LLVMDisposeModule(mod);
@@ -909,10 +917,7 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
       out->asm_text = buffer_text(buf, NULL);
     }
     out->workspace_size = ws;
-    int k = 0;
-    for (int i = 0; i < g->num_nodes; i++)
-      k += !(opts->observe && g->nodes[i]->op == OP_OBSERVE);
-    out->num_kernels = k;
+
     out->header = backend_header_text(g, opts, ws);
     LLVMDisposeModule(mod);
   }

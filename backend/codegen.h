@@ -73,6 +73,12 @@ const KernelSpec *kernel_depthwise(const Node *n);
 const KernelSpec *kernel_window(const Node *n);
 const KernelSpec *kernel_shape(const Node *n);
 
+/* Fusion: the quantize a blocked conv's pack does itself (its input's
+ * producer, when that quantize has no other reader), or NULL; and
+ * whether node n is such a quantize (it gets no kernel). */
+const Node *kernel_fused_quantize(const Graph *g, const Node *conv);
+bool kernel_fused_away(const Graph *g, const Node *n);
+
 /* Helpers shared by the kernel files. */
 int64_t kernel_extent_numel(const Node *n); /* elements of output 0 */
 /* Loops over [begin, end) and returns the index (the builder is in the

@@ -1,6 +1,8 @@
 /* See emit.h. */
 #include "emit.h"
 
+#include <math.h>
+
 #include <string.h>
 
 #include <llvm-c/DebugInfo.h>
@@ -229,6 +231,31 @@ LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
                          int32_t lo, int32_t hi) {
   return em_finish(e, em_rne(e, LLVMBuildFDiv(e->b, x, em_f32(e, s), "")), z,
                    lo, hi);
+}
+
+bool em_quantize_vector_ok(float s) { return isnormal(s) && isnormal(1.0f / s); }
+
+LLVMValueRef em_quantize_vector(Emit *e, LLVMValueRef xv, float s, int32_t z, int32_t lo,
+                                int32_t hi, LLVMValueRef seen) {
+  LLVMTypeRef vf = LLVMTypeOf(xv);
+  unsigned n = LLVMGetVectorSize(vf);
+  LLVMValueRef ax = em_intrinsic(e, "llvm.fabs", vf, &xv, 1);
+  LLVMValueRef inf = LLVMBuildFCmp(e->b, LLVMRealUGE, ax, em_splat_const(em_f32(e, INFINITY), n), "");
+  LLVMValueRef bad = em_intrinsic(e, "llvm.vector.reduce.or", LLVMTypeOf(inf), &inf, 1);
+  LLVMBuildStore(e->b, LLVMBuildOr(e->b, LLVMBuildLoad2(e->b, e->i8, seen, ""),
+                                   LLVMBuildZExt(e->b, bad, e->i8, ""), ""), seen);
+  LLVMValueRef m = LLVMBuildFMul(e->b, xv, em_splat_const(em_f32(e, 1.0f / s), n), "");
+  LLVMValueRef frac = LLVMBuildFSub(e->b, m, em_intrinsic(e, "llvm.floor", vf, &m, 1), "");
+  LLVMValueRef off = LLVMBuildFSub(e->b, frac, em_splat_const(em_f32(e, 0.5f), n), "");
+  LLVMValueRef dist = em_intrinsic(e, "llvm.fabs", vf, &off, 1);
+  LLVMValueRef close = LLVMBuildFCmp(e->b, LLVMRealOLT, dist, em_splat_const(em_f32(e, 0x1p-10f), n), "");
+  LLVMValueRef near = em_intrinsic(e, "llvm.vector.reduce.or", LLVMTypeOf(close), &close, 1);
+  LLVMValueRef res = em_var(e, vf, em_rne(e, m), "q");
+  If f;
+  em_if(e, &f, near);
+  LLVMBuildStore(e->b, em_rne(e, LLVMBuildFDiv(e->b, xv, em_splat_const(em_f32(e, s), n), "")), res);
+  em_if_end(e, &f);
+  return em_finish(e, LLVMBuildLoad2(e->b, vf, res, ""), z, lo, hi);
 }
 
 LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z) {

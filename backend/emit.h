@@ -105,6 +105,21 @@ LLVMValueRef em_requantize(Emit *e, LLVMValueRef acc, float m, int32_t z,
 /* qm_quantize(x (f32), s, z, lo, hi) -> i32. */
 LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
                          int32_t lo, int32_t hi);
+/* qm_quantize of a vector x (<N x float>) -> <N x i32>, bit-exact, mostly
+ * by a multiply: m = x * fl(1/s) is within 3 * 2^-24 |x/s| of fl(x / s),
+ * so both round to the same integer unless m lies within that distance of
+ * a half-integer; below |x/s| = 2^12 the distance is under 2^-10, and
+ * above it both clamp alike (|lo - z|, |hi - z| <= 511), as do NaN and the
+ * infinities. So the vector takes m, unless a lane lies within 2^-10 of a
+ * half-integer (about one in 2^9 lanes; a NaN does not): then it divides,
+ * as the contract (and ONNX) says (a division costs 5-10x a multiply).
+ * Only for a scale whose reciprocal is a normal float (else em_quantize
+ * lane by lane). A lane that is NaN or infinite sets the i8 variable
+ * `seen` to 1 (the run's non-finite status). */
+LLVMValueRef em_quantize_vector(Emit *e, LLVMValueRef x, float s, int32_t z, int32_t lo,
+                                int32_t hi, LLVMValueRef seen);
+/* Whether em_quantize_vector may be used with scale s. */
+bool em_quantize_vector_ok(float s);
 /* qm_dequantize(q (i32), s, z) -> f32. */
 LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z);
 

@@ -239,7 +239,7 @@ static int emit_dw_nhwc_pack(KernelCtx *k, Diag *d) {
   (void)d;
   DwGeom g;
   dw_geom(k->n, &g);
-  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl, true};
+  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl, true, NULL};
   int32_t z = k->n->inputs[0]->quant->zero_point[0];
   pack_nhwc_emit(k, &pg, k->e->i8, k->e->i8, LLVMConstInt(k->e->i8, (unsigned long long)z, 0));
   return 0;

@@ -171,22 +171,7 @@ static int emit_binary_u8(KernelCtx *k, Diag *d) {
 
 enum { QUANT_V = 16 };
 
-static LLVMValueRef splat_f32(Emit *e, float v) { return em_splat_const(em_f32(e, v), QUANT_V); }
-
-static LLVMValueRef any_lane(Emit *e, LLVMValueRef mask) {
-  return em_intrinsic(e, "llvm.vector.reduce.or", LLVMTypeOf(mask), &mask, 1);
-}
-
-/* Quantizing divides, x / s, as the contract (and ONNX) says; a division
- * costs 5-10x a multiply (vdivps bounded the quantize of a 1x1 layer's
- * input: 20% of its time). m = x * fl(1/s) is within 3 * 2^-24 |x/s| of
- * fl(x / s), so both round to the same integer unless m lies within that
- * distance of a half-integer; below |x/s| = 2^12 the distance is under
- * 2^-10, and above it both clamp alike (|lo - z|, |hi - z| <= 511), as
- * do NaN and the infinities. So QUANT_V lanes at a time take m, and a
- * vector with any lane within 2^-10 of a half-integer (about one in 2^9
- * lanes; a NaN is not) takes the division: bit-exact, and mostly a
- * multiply. Only for a scale whose reciprocal is a normal float. */
+/* Vectors of QUANT_V: em_quantize_vector (emit.h) says why it is exact. */
 static void quantize_vectors(KernelCtx *k, LLVMValueRef px, LLVMValueRef py, float s,
                              int32_t z, int32_t lo, int32_t hi, LLVMValueRef seen,
                              LLVMValueRef *tail) {
@@ -199,21 +184,7 @@ static void quantize_vectors(KernelCtx *k, LLVMValueRef px, LLVMValueRef py, flo
   LLVMValueRef i0 = em_madc(e, j, QUANT_V, k->begin);
   LLVMValueRef xv = LLVMBuildLoad2(e->b, vf, em_elem(e, e->f32, px, i0), "");
   LLVMSetAlignment(xv, 4);
-  LLVMValueRef ax = em_intrinsic(e, "llvm.fabs", vf, &xv, 1);
-  LLVMValueRef bad = any_lane(e, LLVMBuildFCmp(e->b, LLVMRealUGE, ax, splat_f32(e, INFINITY), ""));
-  LLVMBuildStore(e->b, LLVMBuildOr(e->b, LLVMBuildLoad2(e->b, e->i8, seen, ""),
-                                   LLVMBuildZExt(e->b, bad, e->i8, ""), ""), seen);
-  LLVMValueRef m = LLVMBuildFMul(e->b, xv, splat_f32(e, 1.0f / s), "");
-  LLVMValueRef frac = LLVMBuildFSub(e->b, m, em_intrinsic(e, "llvm.floor", vf, &m, 1), "");
-  LLVMValueRef off = LLVMBuildFSub(e->b, frac, splat_f32(e, 0.5f), "");
-  LLVMValueRef dist = em_intrinsic(e, "llvm.fabs", vf, &off, 1);
-  LLVMValueRef near = any_lane(e, LLVMBuildFCmp(e->b, LLVMRealOLT, dist, splat_f32(e, 0x1p-10f), ""));
-  LLVMValueRef res = em_var(e, vf, em_rne(e, m), "q");
-  If f;
-  em_if(e, &f, near);
-  LLVMBuildStore(e->b, em_rne(e, LLVMBuildFDiv(e->b, xv, splat_f32(e, s), "")), res);
-  em_if_end(e, &f);
-  LLVMValueRef q = em_finish(e, LLVMBuildLoad2(e->b, vf, res, ""), z, lo, hi);
+  LLVMValueRef q = em_quantize_vector(e, xv, s, z, lo, hi, seen);
   LLVMValueRef st = LLVMBuildStore(e->b, LLVMBuildTrunc(e->b, q, LLVMVectorType(e->i8, QUANT_V), ""),
                                    em_elem(e, e->i8, py, i0));
   LLVMSetAlignment(st, 1);
@@ -235,7 +206,7 @@ static int emit_quantize(KernelCtx *k, Diag *d) {
    * status, so the entry point returns QCC_STATUS_NONFINITE_INPUT. */
   LLVMValueRef seen = em_var(e, e->i8, LLVMConstInt(e->i8, 0, 0), "nonfinite");
   LLVMValueRef from = k->begin;
-  if (isnormal(q->scale[0]) && isnormal(1.0f / q->scale[0]))
+  if (em_quantize_vector_ok(q->scale[0]))
     quantize_vectors(k, px, py, q->scale[0], q->zero_point[0], lo, hi, seen, &from);
   Loop l;
   LLVMValueRef i = em_loop(e, &l, from, k->end, "p");

@@ -1,10 +1,44 @@
 /* See pack.h. */
 #include "pack.h"
 
+#include <math.h>
+
+#include "qcc_runtime.h"
+
 /* Block side of the vectorized NCHW path: 16 one-byte codes or 8 floats,
- * one xmm/ymm row of the transpose. */
-static unsigned block_side(const Emit *e, LLVMTypeRef src_elt) {
-  return src_elt == e->f32 ? 8 : 16;
+ * one xmm/ymm row of the transpose; 16 floats quantized into codes. */
+static unsigned block_side(const Emit *e, const PackGeom *g, LLVMTypeRef src_elt) {
+  return src_elt == e->f32 && !g->quantize ? 8 : 16;
+}
+
+/* The fused quantize's parameters (PackGeom.quantize). */
+static void quant_params(const PackGeom *g, float *s, int32_t *z) {
+  const QuantParams *q = g->quantize->outputs[0]->quant;
+  *s = q->scale[0];
+  *z = q->zero_point[0];
+}
+
+/* A loaded f32 value or vector quantized to u8 codes (i8), when the pack
+ * has a fused quantize; `seen` gathers its non-finite test. */
+static LLVMValueRef quantized(Emit *e, const PackGeom *g, LLVMValueRef v, LLVMValueRef seen) {
+  if (!g->quantize)
+    return v;
+  float s;
+  int32_t z;
+  quant_params(g, &s, &z);
+  LLVMTypeRef vt = LLVMTypeOf(v);
+  bool vec = LLVMGetTypeKind(vt) == LLVMVectorTypeKind;
+  LLVMValueRef q;
+  if (vec) {
+    q = em_quantize_vector(e, v, s, z, 0, 255, seen);
+  } else {
+    LLVMValueRef ax = em_intrinsic(e, "llvm.fabs", e->f32, &v, 1);
+    LLVMValueRef bad = LLVMBuildFCmp(e->b, LLVMRealUGE, ax, LLVMConstReal(e->f32, INFINITY), "");
+    LLVMBuildStore(e->b, LLVMBuildOr(e->b, LLVMBuildLoad2(e->b, e->i8, seen, ""),
+                                     LLVMBuildZExt(e->b, bad, e->i8, ""), ""), seen);
+    q = em_quantize(e, v, s, z, 0, 255);
+  }
+  return LLVMBuildTrunc(e->b, q, vec ? LLVMVectorType(e->i8, LLVMGetVectorSize(vt)) : e->i8, "");
 }
 
 /* Channels [c0, c0 + L) of L pixels from w0: L loads of L contiguous
@@ -14,9 +48,10 @@ static unsigned block_side(const Emit *e, LLVMTypeRef src_elt) {
 static void pack_block(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
                        LLVMTypeRef dst_elt, LLVMValueRef fill, LLVMValueRef x,
                        LLVMValueRef b, LLVMValueRef ih, LLVMValueRef dst,
-                       LLVMValueRef w0, LLVMValueRef c0, int64_t nc_in, unsigned nc_out) {
+                       LLVMValueRef w0, LLVMValueRef c0, int64_t nc_in, unsigned nc_out,
+                       LLVMValueRef seen) {
   Emit *e = k->e;
-  unsigned L = block_side(e, src_elt);
+  unsigned L = block_side(e, g, src_elt);
   LLVMTypeRef vin = LLVMVectorType(src_elt, L), vout = LLVMVectorType(dst_elt, L);
   LLVMValueRef rows[16], fill_row = NULL;
   for (unsigned i = 0; i < L; i++) {
@@ -32,7 +67,8 @@ static void pack_block(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
     LLVMValueRef plane = em_madc(e, em_madc(e, b, g->C, em_addc(e, c0, i)), g->H, ih);
     LLVMValueRef v = LLVMBuildLoad2(e->b, vin, em_elem(e, src_elt, x, em_madc(e, plane, g->W, w0)), "");
     LLVMSetAlignment(v, 1);
-    rows[i] = dst_elt != src_elt ? LLVMBuildZExt(e->b, v, vout, "") : v;
+    v = quantized(e, g, v, seen);
+    rows[i] = LLVMTypeOf(v) != vout ? LLVMBuildZExt(e->b, v, vout, "") : v;
   }
   em_transpose(e, rows, L);
   for (unsigned p = 0; p < L; p++) {
@@ -48,9 +84,10 @@ static void pack_block(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
  * before it (W >= L): it rewrites the same values. */
 static void pack_nchw_blocks(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
                              LLVMTypeRef dst_elt, LLVMValueRef fill, LLVMValueRef x,
-                             LLVMValueRef b, LLVMValueRef ih, LLVMValueRef dst) {
+                             LLVMValueRef b, LLVMValueRef ih, LLVMValueRef dst,
+                             LLVMValueRef seen) {
   Emit *e = k->e;
-  unsigned L = block_side(e, src_elt);
+  unsigned L = block_side(e, g, src_elt);
   int64_t nwb = (g->W + L - 1) / L, full = g->C / L, tail = g->Cp - full * L;
   Loop lw, lc;
   LLVMValueRef wb = em_loop_n(e, &lw, nwb, "wblock");
@@ -59,12 +96,12 @@ static void pack_nchw_blocks(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_el
   w0 = LLVMBuildSelect(e->b, LLVMBuildICmp(e->b, LLVMIntSGT, w0, wmax, ""), wmax, w0, "");
   if (full > 0) {
     LLVMValueRef cb = em_loop_n(e, &lc, full, "cblock");
-    pack_block(k, g, src_elt, dst_elt, fill, x, b, ih, dst, w0, em_mulc(e, cb, L), L, L);
+    pack_block(k, g, src_elt, dst_elt, fill, x, b, ih, dst, w0, em_mulc(e, cb, L), L, L, seen);
     em_loop_end_rolled(e, &lc);
   }
   if (tail > 0)
     pack_block(k, g, src_elt, dst_elt, fill, x, b, ih, dst, w0, em_i64(e, full * L),
-               g->C - full * L, (unsigned)tail);
+               g->C - full * L, (unsigned)tail, seen);
   em_loop_end_rolled(e, &lw);
 }
 
@@ -102,7 +139,8 @@ static void pack_channels_last(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_
 /* Element by element: rows of an NCHW input narrower than a block. */
 static void pack_scalar(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
                         LLVMTypeRef dst_elt, LLVMValueRef fill, LLVMValueRef x,
-                        LLVMValueRef b, LLVMValueRef ih, LLVMValueRef row_in, LLVMValueRef dst) {
+                        LLVMValueRef b, LLVMValueRef ih, LLVMValueRef row_in, LLVMValueRef dst,
+                        LLVMValueRef seen) {
   Emit *e = k->e;
   Loop lw, lc;
   LLVMValueRef pw = em_loop_n(e, &lw, g->PW, "pw");
@@ -118,8 +156,8 @@ static void pack_scalar(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   LLVMValueRef cc = LLVMBuildSelect(e->b, ok, c, em_i64(e, 0), "");
   LLVMValueRef src = em_add(e, em_mulc(e, em_madc(e, b, g->C, cc), g->H * g->W),
                             em_madc(e, ihc, g->W, iwc));
-  LLVMValueRef v = em_load_at(e, src_elt, x, src);
-  if (dst_elt != src_elt)
+  LLVMValueRef v = quantized(e, g, em_load_at(e, src_elt, x, src), seen);
+  if (LLVMTypeOf(v) != dst_elt)
     v = LLVMBuildZExt(e->b, v, dst_elt, "");
   v = LLVMBuildSelect(e->b, ok, v, fill, "");
   em_store_at(e, v, dst_elt, dst, em_madc(e, pw, g->Cp, c));
@@ -127,10 +165,20 @@ static void pack_scalar(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   em_loop_end(e, &lw);
 }
 
+/* The fused quantize's non-finite test becomes the run's status, as the
+ * quantize kernel's would. */
+static void flag_nonfinite(KernelCtx *k, LLVMValueRef seen) {
+  if (seen)
+    kc_flag_status(k, LLVMBuildICmp(k->e->b, LLVMIntNE, LLVMBuildLoad2(k->e->b, k->e->i8, seen, ""),
+                                    LLVMConstInt(k->e->i8, 0, 0), ""),
+                   QCC_STATUS_NONFINITE_INPUT);
+}
+
 void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
                     LLVMTypeRef dst_elt, LLVMValueRef fill) {
   Emit *e = k->e;
-  LLVMValueRef x = kc_tensor(k, k->n->inputs[0]);
+  LLVMValueRef x = kc_tensor(k, g->quantize ? g->quantize->inputs[0] : k->n->inputs[0]);
+  LLVMValueRef seen = g->quantize ? em_var(e, e->i8, LLVMConstInt(e->i8, 0, 0), "nonfinite") : NULL;
   Loop l;
   LLVMValueRef r = kernel_range(k, &l); /* b * PH + ph */
   LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, g->PH), "");
@@ -138,9 +186,10 @@ void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   LLVMValueRef row_in = LLVMBuildAnd(e->b, LLVMBuildICmp(e->b, LLVMIntSGE, ih, em_i64(e, 0), ""),
                                      LLVMBuildICmp(e->b, LLVMIntSLT, ih, em_i64(e, g->H), ""), "");
   LLVMValueRef dst = em_elem(e, dst_elt, k->scratch, em_mulc(e, r, g->PW * g->Cp));
-  if (!g->channels_last && g->W < (int64_t)block_side(e, src_elt)) {
-    pack_scalar(k, g, src_elt, dst_elt, fill, x, b, ih, row_in, dst);
+  if (!g->channels_last && g->W < (int64_t)block_side(e, g, src_elt)) {
+    pack_scalar(k, g, src_elt, dst_elt, fill, x, b, ih, row_in, dst, seen);
     em_loop_end(e, &l);
+    flag_nonfinite(k, seen);
     return;
   }
   /* Padding rows and columns are filled as spans, the interior comes
@@ -155,7 +204,8 @@ void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   if (g->channels_last)
     pack_channels_last(k, g, src_elt, dst_elt, fill, x, b, ih, dst);
   else
-    pack_nchw_blocks(k, g, src_elt, dst_elt, fill, x, b, ih, dst);
+    pack_nchw_blocks(k, g, src_elt, dst_elt, fill, x, b, ih, dst, seen);
   em_if_end(e, &in);
   em_loop_end(e, &l);
+  flag_nonfinite(k, seen);
 }

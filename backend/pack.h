@@ -19,6 +19,11 @@
 typedef struct PackGeom {
   int64_t C, H, W, PH, PW, Cp, pt, pl;
   bool channels_last;
+  /* A quantize fused into the pack: src (f32 NCHW) is read instead of
+   * the node's input 0 and quantized on the way, as the quantize kernel
+   * would (em_quantize_vector / em_quantize), its non-finite test
+   * included; src_elt is then the f32 it reads. NULL: no quantize. */
+  const Node *quantize;
 } PackGeom;
 
 void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,

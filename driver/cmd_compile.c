@@ -274,11 +274,15 @@ int cmd_compile(int argc, char **argv) {
   int num_nhwc = 0;
   for (int i = 0; i < g->num_tensors; i++)
     num_nhwc += g->tensors[i]->layout == LAYOUT_NHWC;
-  fprintf(stderr, "qcc compile: %s: %d kernels for %s%s; %d activations NHWC; "
+  char fused[64] = "";
+  if (out.num_fused)
+    snprintf(fused, sizeof fused, "; %d quantize%s done by a conv's pack", out.num_fused,
+             out.num_fused > 1 ? "s" : "");
+  fprintf(stderr, "qcc compile: %s: %d kernels for %s%s; %d activations NHWC%s; "
           "workspace %lld bytes (%lld without reuse, %d results in place); "
           "wrote %s, %s, %s\n",
           g->name, out.num_kernels, backend_target_name(target),
-          target_given ? "" : " (this CPU's best; --target to choose)", num_nhwc,
+          target_given ? "" : " (this CPU's best; --target to choose)", num_nhwc, fused,
           (long long)out.workspace_size, (long long)out.workspace_naive,
           out.num_in_place, paths[0], paths[2], paths[1]);
   rc = 0;
