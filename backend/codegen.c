@@ -736,14 +736,18 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   m.opts = opts;
   m.outs = entry_outputs(g, opts, &m.num_outs);
   bool *in_place = calloc((size_t)nn + 1, sizeof(bool));
-  if (!in_place)
+  bool *fused = calloc((size_t)nn + 1, sizeof(bool));
+  if (!in_place || !fused)
     QCC_DIE("out of memory");
-  for (int i = 0; i < nn; i++)
+  for (int i = 0; i < nn; i++) {
     in_place[i] = spec[i] && spec[i]->in_place;
+    fused[i] = kernel_fused_away(g, g->nodes[i]);
+  }
   if (!rc && memplan_build(g, scratch, (const Tensor *const *)m.outs, m.num_outs,
-                           in_place, &m.plan))
+                           in_place, fused, &m.plan))
     rc = diag_error(d, srcloc(g->source_path, 0, 0), "workspace too large");
   free(in_place);
+  free(fused);
   if (rc) {
     free(spec);
     free(scratch);
@@ -768,12 +772,15 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   LLVMValueRef *const_globals = calloc((size_t)g->num_tensors + 1, sizeof(LLVMValueRef));
   if (!m.nodes || !m.extent || !m.pre || !m.pre_extent || !const_globals)
     QCC_DIE("out of memory");
-  int int8_nodes = 0, kernels = 0;
-  for (int i = 0; i < nn; i++)
-    if (spec[i]) {
+  int int8_nodes = 0, f32_nodes = 0, kernels = 0;
+  for (int i = 0; i < nn; i++) {
+    /* a quantize its reader's pack does is still an int8 node of the model */
+    if (spec[i] || kernel_fused_away(g, g->nodes[i])) {
       int8_nodes += is_int8_node(g->nodes[i]);
-      kernels++;
+      f32_nodes += !is_int8_node(g->nodes[i]);
     }
+    kernels += spec[i] != NULL;
+  }
   LLVMValueRef entries[3][2] = {{NULL}};
   for (int v = 0; v < nv && !rc; v++) {
     char vprefix[160];
@@ -849,7 +856,7 @@ static int build_module(const Graph *g, const BackendOptions *opts,
         dispatcher(&m, par, entries);
     entry_point_args(&m);
     target_query(&m);
-    descriptor(&m, int8_nodes, kernels - int8_nodes);
+    descriptor(&m, int8_nodes, f32_nodes);
     char *msg = NULL;
     if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
       QCC_DIE("generated module does not verify: %s", msg);

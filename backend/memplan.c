@@ -28,7 +28,7 @@ static int by_offset(const void *a, const void *b) {
 
 int memplan_build(const Graph *g, const int64_t *scratch,
                   const Tensor *const *keep, int num_keep,
-                  const bool *in_place, MemPlan *p) {
+                  const bool *in_place, const bool *not_run, MemPlan *p) {
   int nt = g->num_tensors, nn = g->num_nodes;
   p->tensor_offset = malloc(sizeof(int64_t) * ((size_t)nt + 1));
   p->scratch_offset = malloc(sizeof(int64_t) * ((size_t)nn + 1));
@@ -48,7 +48,7 @@ int memplan_build(const Graph *g, const int64_t *scratch,
   for (int i = 0; i < nn; i++) {
     const Node *n = g->nodes[i];
     p->scratch_offset[i] = -1;
-    for (int j = 0; j < n->num_outputs; j++) {
+    for (int j = 0; j < n->num_outputs && !(not_run && not_run[i]); j++) {
       first[n->outputs[j]->id] = i;
       last[n->outputs[j]->id] = i;
     }

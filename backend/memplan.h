@@ -25,10 +25,12 @@ typedef struct MemPlan {
  * none). Graph inputs and constants are not in the workspace, and neither
  * are the tensors in keep (the entry point's outputs, which kernels write
  * straight into the caller's buffers): those count as live to the end and
- * keep tensor_offset -1. Returns 0, or -1 if the total overflows. */
+ * keep tensor_offset -1. Nodes with not_run[i] (may be NULL) get no
+ * kernel (a quantize its reader's pack does): their results are never
+ * stored and get no buffer. Returns 0, or -1 if the total overflows. */
 int memplan_build(const Graph *g, const int64_t *scratch,
                   const Tensor *const *keep, int num_keep,
-                  const bool *in_place, MemPlan *p);
+                  const bool *in_place, const bool *not_run, MemPlan *p);
 void memplan_free(MemPlan *p);
 
 #endif
