@@ -41,6 +41,19 @@ static LLVMValueRef quantized(Emit *e, const PackGeom *g, LLVMValueRef v, LLVMVa
   return LLVMBuildTrunc(e->b, q, vec ? LLVMVectorType(e->i8, LLVMGetVectorSize(vt)) : e->i8, "");
 }
 
+/* a followed by b, two vectors of n lanes each. */
+static LLVMValueRef concat_rows2(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n) {
+  LLVMValueRef idx[64];
+  for (unsigned i = 0; i < 2 * n; i++)
+    idx[i] = em_i32(e, (int64_t)i);
+  return LLVMBuildShuffleVector(e->b, a, b, LLVMConstVector(idx, 2 * n), "");
+}
+
+/* rows[0] and rows[1] (L lanes each) as one vector of 2L. */
+static LLVMValueRef concat_rows(Emit *e, const LLVMValueRef *rows, unsigned L) {
+  return concat_rows2(e, rows[0], rows[1], L);
+}
+
 /* Channels [c0, c0 + L) of L pixels from w0: L loads of L contiguous
  * pixels of one channel each (rows past C are the fill, past Cp unused),
  * transposed in registers, L stores of the block's channels of one pixel
@@ -69,6 +82,26 @@ static void pack_block(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
     LLVMSetAlignment(v, 1);
     v = quantized(e, g, v, seen);
     rows[i] = LLVMTypeOf(v) != vout ? LLVMBuildZExt(e->b, v, vout, "") : v;
+  }
+  if (g->Cp == (int64_t)nc_out && (nc_out == 2 || nc_out == 4)) {
+    /* Few channels (a first layer's 3, padded to 4): the L pixels' codes
+     * are contiguous, so interleave the nc_out rows in one shuffle and
+     * store them at once instead of transposing L rows for them. */
+    LLVMValueRef cat = rows[0];
+    for (unsigned n = 1; n < nc_out; n *= 2) {
+      LLVMValueRef hi = n == 1 ? rows[1] : concat_rows(e, rows + 2, L);
+      cat = concat_rows2(e, cat, hi, n * L);
+    }
+    LLVMValueRef idx[64];
+    for (unsigned px = 0; px < L; px++)
+      for (unsigned c = 0; c < nc_out; c++)
+        idx[px * nc_out + c] = em_i32(e, (int64_t)(c * L + px));
+    LLVMValueRef v = LLVMBuildShuffleVector(e->b, cat, LLVMGetUndef(LLVMTypeOf(cat)),
+                                            LLVMConstVector(idx, nc_out * L), "");
+    LLVMValueRef at = em_elem(e, dst_elt, dst, em_mulc(e, em_addc(e, w0, g->pl), g->Cp));
+    LLVMValueRef st = LLVMBuildStore(e->b, v, at);
+    LLVMSetAlignment(st, 1);
+    return;
   }
   em_transpose(e, rows, L);
   for (unsigned p = 0; p < L; p++) {
