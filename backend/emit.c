@@ -197,6 +197,12 @@ LLVMValueRef em_splat_const(LLVMValueRef c, unsigned n) {
   return LLVMConstVector(v, n);
 }
 
+LLVMValueRef em_splat_value(Emit *e, LLVMValueRef v, unsigned n) {
+  LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(v), n);
+  LLVMValueRef one = LLVMBuildInsertElement(e->b, LLVMGetUndef(vt), v, em_i32(e, 0), "");
+  return LLVMBuildShuffleVector(e->b, one, LLVMGetUndef(vt), LLVMConstNull(LLVMVectorType(e->i32, n)), "");
+}
+
 LLVMValueRef em_like(LLVMValueRef v, LLVMValueRef c) {
   LLVMTypeRef t = LLVMTypeOf(v);
   return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? em_splat_const(c, LLVMGetVectorSize(t)) : c;

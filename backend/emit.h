@@ -130,6 +130,8 @@ LLVMValueRef em_fmax(Emit *e, LLVMValueRef a, LLVMValueRef b);
 /* A constant vector of n copies of constant c (n <= 64: a zmm of
  * bytes). */
 LLVMValueRef em_splat_const(LLVMValueRef c, unsigned n);
+/* Value v (not necessarily constant) in each of n lanes. */
+LLVMValueRef em_splat_value(Emit *e, LLVMValueRef v, unsigned n);
 /* Constant c, or c in every lane when v is a vector. */
 LLVMValueRef em_like(LLVMValueRef v, LLVMValueRef c);
 

@@ -130,11 +130,6 @@ static void emit_columns(KernelCtx *k, const DwGeom *g, unsigned V, const OutSta
   LLVMSetAlignment(st, 1);
 }
 
-static LLVMValueRef splat(Emit *e, LLVMValueRef v, unsigned n) {
-  LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(v), n);
-  return LLVMBuildShuffleVector(e->b, LLVMBuildInsertElement(e->b, LLVMGetUndef(vt), v, em_i32(e, 0), ""),
-                                LLVMGetUndef(vt), LLVMConstNull(LLVMVectorType(e->i32, n)), "");
-}
 
 /* The kernel's constants: weights widened to i32, [O][taps] (NCHW) or
  * [taps][O] (NHWC: one vector load per tap for V channels), the folded
@@ -197,7 +192,7 @@ static int emit_dw(KernelCtx *k, Diag *d) {
   LLVMValueRef oh = em_loop_n(e, &lh, g.OH, "oh");
   LLVMValueRef y_row = em_elem(e, et, y, em_madc(e, r, g.OH * g.OW, em_mulc(e, oh, g.OW)));
   if (g.OW >= (int64_t)V) {
-    LLVMValueRef acc0 = splat(e, b0, V), m = splat(e, m0, V);
+    LLVMValueRef acc0 = em_splat_value(e, b0, V), m = em_splat_value(e, m0, V);
     LLVMValueRef i = em_loop_n(e, &lv, g.OW / V, "v");
     emit_columns(k, &g, V, &os, in_plane, y_row, oh, em_mulc(e, i, V), wrow, acc0, m);
     em_loop_end_rolled(e, &lv);
@@ -205,7 +200,7 @@ static int emit_dw(KernelCtx *k, Diag *d) {
       emit_columns(k, &g, V, &os, in_plane, y_row, oh, em_i64(e, g.OW - V), wrow, acc0, m);
   } else { /* narrower than one vector: one column at a time */
     LLVMValueRef ow = em_loop_n(e, &ls, g.OW, "ow");
-    emit_columns(k, &g, 1, &os, in_plane, y_row, oh, ow, wrow, splat(e, b0, 1), splat(e, m0, 1));
+    emit_columns(k, &g, 1, &os, in_plane, y_row, oh, ow, wrow, em_splat_value(e, b0, 1), em_splat_value(e, m0, 1));
     em_loop_end_rolled(e, &ls);
   }
   em_loop_end_rolled(e, &lh);

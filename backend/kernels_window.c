@@ -13,7 +13,8 @@
  *  - resize: nearest copies; bilinear f32 blends in double as the
  *    interpreter; u8 follows docs/quantization.md operation by operation,
  *    gathering each output row's neighbours first so that the blend
- *    vectorizes (resize_u8_row). */
+ *    vectorizes (resize_u8_row), or on NHWC blending vectors of channels
+ *    (emit_resize_nhwc). */
 #include <stdlib.h>
 
 #include "codegen.h"
@@ -342,16 +343,25 @@ enum { RESIZE_ROW_MAX = 4096 };
  * d10 + w_br d11, left to right, rounded and finished to a code. */
 static LLVMValueRef blend_u8(Emit *e, LLVMValueRef fx, LLVMValueRef fy,
                              const LLVMValueRef q[4], int32_t z) {
-  LLVMValueRef one = em_f32(e, 1.0f), zz = em_i32(e, z), d[4];
+  /* Scalars, or vectors of codes with fx, fy splat to their lanes. */
+  LLVMTypeRef qt = LLVMTypeOf(q[0]);
+  bool vec = LLVMGetTypeKind(qt) == LLVMVectorTypeKind;
+  unsigned n = vec ? LLVMGetVectorSize(qt) : 1;
+  LLVMTypeRef it = vec ? LLVMVectorType(e->i32, n) : e->i32;
+  LLVMTypeRef ft = vec ? LLVMVectorType(e->f32, n) : e->f32;
+  if (vec) {
+    fx = em_splat_value(e, fx, n);
+    fy = em_splat_value(e, fy, n);
+  }
+  LLVMValueRef one = em_like(fx, em_f32(e, 1.0f)), zz = em_like(fx, em_i32(e, z)), d[4];
   LLVMValueRef gx = LLVMBuildFSub(e->b, one, fx, ""), gy = LLVMBuildFSub(e->b, one, fy, "");
   for (int i = 0; i < 4; i++)
-    d[i] = LLVMBuildSIToFP(e->b, LLVMBuildSub(e->b, LLVMBuildZExt(e->b, q[i], e->i32, ""), zz, ""),
-                           e->f32, "");
+    d[i] = LLVMBuildSIToFP(e->b, LLVMBuildSub(e->b, LLVMBuildZExt(e->b, q[i], it, ""), zz, ""), ft, "");
   LLVMValueRef v = LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, gx, ""), d[0], "");
   v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, gy, fx, ""), d[1], ""), "");
   v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, gx, ""), d[2], ""), "");
   v = LLVMBuildFAdd(e->b, v, LLVMBuildFMul(e->b, LLVMBuildFMul(e->b, fy, fx, ""), d[3], ""), "");
-  return LLVMBuildTrunc(e->b, em_finish(e, em_rne(e, v), z, 0, 255), e->i8, "");
+  return LLVMBuildTrunc(e->b, em_finish(e, em_rne(e, v), z, 0, 255), vec ? LLVMVectorType(e->i8, n) : e->i8, "");
 }
 
 /* One output row of a u8 bilinear resize in two loops: the four
@@ -381,12 +391,14 @@ static void resize_u8_row(KernelCtx *k, LLVMValueRef ti, LLVMValueRef tf, LLVMVa
   em_loop_end(e, &lb);
 }
 
-static int emit_resize(KernelCtx *k, Diag *d) {
-  Emit *e = k->e;
+/* The plan of a resize as constants: [lo per output row, hi per output
+ * row, lo per output column, hi per output column] (i32) at *ti, the
+ * fractions per row then per column at *tf (f32 for u8, as the u8 blend
+ * uses them, else f64). */
+static int resize_tables(KernelCtx *k, bool u8, LLVMValueRef *ti, LLVMValueRef *tf,
+                         bool *nearest, Diag *d) {
   const Node *n = k->n;
-  const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
-  bool u8 = xt->dtype == DT_U8;
-  int64_t H = xt->dims[2], W = xt->dims[3], OH = yt->dims[2], OW = yt->dims[3];
+  int64_t OH = n->outputs[0]->dims[2], OW = n->outputs[0]->dims[3];
   ResizePlan plan;
   if (ref_resize_plan(n, &plan, d))
     return -1;
@@ -407,14 +419,82 @@ static int emit_resize(KernelCtx *k, Diag *d) {
     frac[OH + i] = plan.w.frac[i];
     fracf[OH + i] = (float)plan.w.frac[i];
   }
-  bool nearest = plan.mode == RESIZE_NEAREST;
+  *nearest = plan.mode == RESIZE_NEAREST;
   ref_resize_plan_free(&plan);
-  LLVMValueRef ti = kc_const(k, "resize_idx", idx, sizeof(int32_t) * (size_t)(2 * (OH + OW)));
-  LLVMValueRef tf = u8 ? kc_const(k, "resize_frac", fracf, sizeof(float) * (size_t)(OH + OW))
-                       : kc_const(k, "resize_frac", frac, sizeof(double) * (size_t)(OH + OW));
+  *ti = kc_const(k, "resize_idx", idx, sizeof(int32_t) * (size_t)(2 * (OH + OW)));
+  *tf = u8 ? kc_const(k, "resize_frac", fracf, sizeof(float) * (size_t)(OH + OW))
+           : kc_const(k, "resize_frac", frac, sizeof(double) * (size_t)(OH + OW));
   free(idx);
   free(frac);
   free(fracf);
+  return 0;
+}
+
+/* u8 resize on NHWC: one output row per parallel index; per output pixel
+ * the nearest pixel's channels copied, or vectors of channels of the four
+ * neighbours blended as docs/quantization.md says (blend_u8, the same
+ * operations per element as the NCHW kernel). */
+static int emit_resize_nhwc(KernelCtx *k, Diag *d) {
+  Emit *e = k->e;
+  const Tensor *xt = k->n->inputs[0], *yt = k->n->outputs[0];
+  int64_t C = xt->dims[1], H = xt->dims[2], W = xt->dims[3], OH = yt->dims[2], OW = yt->dims[3];
+  LLVMValueRef ti, tf;
+  bool nearest;
+  if (resize_tables(k, true, &ti, &tf, &nearest, d))
+    return -1;
+  int32_t z = xt->quant->zero_point[0];
+  unsigned V = kernel_channel_vector(k->target == TARGET_AVX512VNNI ? 16 : 8, C);
+  LLVMValueRef x = kc_tensor(k, xt), y = kc_tensor(k, yt);
+  Loop l, lw, lc;
+  LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */
+  LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, OH), "");
+  LLVMValueRef oh = LLVMBuildURem(e->b, r, em_i64(e, OH), "");
+  LLVMValueRef r0 = em_elem(e, e->i8, x, em_mulc(e, em_madc(e, b, H, load_i32_as_i64(e, ti, oh)), W * C));
+  LLVMValueRef r1 = em_elem(e, e->i8, x, em_mulc(e, em_madc(e, b, H, load_i32_as_i64(e, ti, em_addc(e, oh, OH))), W * C));
+  LLVMValueRef fy = em_load_at(e, e->f32, tf, oh);
+  LLVMValueRef ow = em_loop_n(e, &lw, OW, "ow");
+  LLVMValueRef c0 = em_mulc(e, load_i32_as_i64(e, ti, em_addc(e, ow, 2 * OH)), C);
+  LLVMValueRef yp = em_elem(e, e->i8, y, em_mulc(e, em_madc(e, r, OW, ow), C));
+  if (nearest) {
+    LLVMValueRef c = em_loop_n(e, &lc, C, "c");
+    em_store_at(e, em_load_at(e, e->i8, r0, em_add(e, c0, c)), e->i8, yp, c);
+    em_loop_end(e, &lc);
+  } else {
+    LLVMValueRef c1 = em_mulc(e, load_i32_as_i64(e, ti, em_addc(e, ow, 2 * OH + OW)), C);
+    LLVMValueRef fx = em_load_at(e, e->f32, tf, em_addc(e, ow, OH));
+    LLVMValueRef from[4][2] = {{r0, c0}, {r0, c1}, {r1, c0}, {r1, c1}};
+    int64_t full = C / V;
+    for (int part = 0; part < 2; part++) {
+      if (part == 1 && C % V == 0)
+        break;
+      LLVMValueRef cv = part == 0 ? em_mulc(e, em_loop_n(e, &lc, full, "cv"), V) : em_i64(e, C - V);
+      LLVMValueRef q[4];
+      for (int i = 0; i < 4; i++) {
+        q[i] = LLVMBuildLoad2(e->b, LLVMVectorType(e->i8, V),
+                              em_elem(e, e->i8, from[i][0], em_add(e, from[i][1], cv)), "");
+        LLVMSetAlignment(q[i], 1);
+      }
+      LLVMValueRef st = LLVMBuildStore(e->b, blend_u8(e, fx, fy, q, z), em_elem(e, e->i8, yp, cv));
+      LLVMSetAlignment(st, 1);
+      if (part == 0)
+        em_loop_end_rolled(e, &lc);
+    }
+  }
+  em_loop_end_rolled(e, &lw);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static int emit_resize(KernelCtx *k, Diag *d) {
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
+  bool u8 = xt->dtype == DT_U8;
+  int64_t H = xt->dims[2], W = xt->dims[3], OH = yt->dims[2], OW = yt->dims[3];
+  LLVMValueRef ti, tf;
+  bool nearest;
+  if (resize_tables(k, u8, &ti, &tf, &nearest, d))
+    return -1;
   LLVMTypeRef et = u8 ? e->i8 : e->f32, ft = u8 ? e->f32 : e->f64;
   int32_t z = u8 ? xt->quant->zero_point[0] : 0;
   LLVMValueRef x = kc_tensor(k, xt), y = kc_tensor(k, yt);
@@ -470,6 +550,7 @@ static const KernelSpec maxpool_u8_k = {.name = "maxpool_u8_rows", .extent = pla
 static const KernelSpec maxpool_nhwc_k = {.name = "maxpool_u8_nhwc", .extent = row_extent, .emit = emit_maxpool_nhwc, .takes_layouts = kernel_same_layouts};
 static const KernelSpec gap_k = {.name = "global_avgpool", .extent = plane_extent, .scratch = NULL, .emit = emit_global_avgpool};
 static const KernelSpec resize_k = {.name = "resize", .extent = plane_extent, .scratch = NULL, .emit = emit_resize};
+static const KernelSpec resize_nhwc_k = {.name = "resize_u8_nhwc", .extent = row_extent, .emit = emit_resize_nhwc, .takes_layouts = kernel_same_layouts};
 
 const KernelSpec *kernel_window(const Node *n) {
   switch (n->op) {
@@ -479,7 +560,7 @@ const KernelSpec *kernel_window(const Node *n) {
     return n->inputs[0]->layout == LAYOUT_NHWC ? &maxpool_nhwc_k : &maxpool_u8_k;
   case OP_AVGPOOL2D: return &pool_k;
   case OP_GLOBAL_AVGPOOL: return &gap_k;
-  case OP_RESIZE: return &resize_k;
+  case OP_RESIZE: return n->inputs[0]->layout == LAYOUT_NHWC ? &resize_nhwc_k : &resize_k;
   default: return NULL;
   }
 }

@@ -7,8 +7,9 @@
  * that reads it take NHWC there:
  *  - a qconv2d with groups = 1 (the blocked conv) packs its input itself
  *    and stores its output itself, so each side may be either layout;
- *  - a depthwise qconv2d (one channel per group, multiplier 1) and a u8
- *    maxpool2d run one loop over channels for both sides, and qadd, qsub,
+ *  - a depthwise qconv2d (one channel per group, multiplier 1), a u8
+ *    maxpool2d and a u8 resize run one loop over channels for both sides,
+ *    and qadd, qsub,
  *    qmul and lut (without broadcasting), concat and split compute or
  *    copy element by element in whatever order their operands share, so
  *    all of such a node's values are NHWC together or NCHW together: a
@@ -58,7 +59,8 @@ static Side nhwc_side(const Node *n) {
     return groups == x->dims[1] && w->dims[1] == 1 && w->dims[0] == x->dims[1] ? SIDE_TIED
                                                                              : SIDE_NONE;
   }
-  case OP_MAXPOOL2D: return n->inputs[0]->dtype == DT_U8 ? SIDE_TIED : SIDE_NONE;
+  case OP_MAXPOOL2D:
+  case OP_RESIZE: return n->inputs[0]->dtype == DT_U8 ? SIDE_TIED : SIDE_NONE;
   case OP_QADD:
   case OP_QSUB:
   case OP_QMUL:

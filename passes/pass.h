@@ -99,6 +99,7 @@ int pass_pipeline_run(Graph *g, const char *pipeline, PassContext *ctx,
 int pass_fold_batch_norm(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_fold_constants(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_dce(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_fold_transposes(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_canonicalize(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_insert_observers(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d);

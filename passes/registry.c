@@ -8,14 +8,18 @@
 
 static const Pass passes[] = {
     {"canonicalize",
-     "fold batch_norm into conv/linear, fold constant subgraphs, remove dead "
-     "nodes (to a fixed point)",
+     "fold batch_norm into conv/linear, fold constant subgraphs and "
+     "transpose pairs, remove dead nodes (to a fixed point)",
      pass_canonicalize},
     {"fold-batch-norm", "fold batch_norm into the conv2d or linear before it",
      pass_fold_batch_norm},
     {"fold-constants", "evaluate nodes whose inputs are all constants",
      pass_fold_constants},
     {"dce", "remove nodes and constants that no output depends on", pass_dce},
+    {"fold-transposes",
+     "transpose of a transpose: one transpose with the composed permutation, "
+     "or none when it is the identity",
+     pass_fold_transposes},
     {"equalize",
      "cross-layer equalization of conv2d -> relu/leaky_relu -> conv2d "
      "chains (weight ranges per channel made equal)",
@@ -46,8 +50,8 @@ static const Pass passes[] = {
      pass_quantize_dynamic},
     {"layout",
      "store u8 activations NHWC between the kernels that read and write it "
-     "(blocked and depthwise convs, max-pools, u8 elementwise ops, concat, "
-     "split); NCHW elsewhere",
+     "(blocked and depthwise convs, max-pools, resizes, u8 elementwise ops, "
+     "concat, split); NCHW elsewhere",
      pass_layout},
 };
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """The ops the layout pass runs on NHWC besides convs and max-pools (split,
-qadd, qmul, lut, concat), compiled and compared byte for byte with the int8
+qadd, qmul, lut, concat, resize), compiled and compared byte for byte with the int8
 interpreter.
 
 One model: conv 3->12 (relu) -> split [5, 7] on channels -> add of the
 first part and a 1x1 conv of the second back to 5 channels -> sigmoid (a
 lut) -> mul with the first part -> concat of that, the second part and the
 first conv's result (24 channels, 5 + 7 + 12: no multiple of any vector)
--> max-pool 2x2 -> conv 24->9 1x1 (the graph output). Every u8 value
-between the first conv and the last is NHWC (the compile must report 9),
+-> max-pool 2x2 -> bilinear resize x2 -> nearest resize to 7 x 9 -> conv
+24->9 1x1 (the graph output). Every u8 value
+between the first conv and the last is NHWC (the compile must report 11),
 compiled for avx2 (1 and 2 threads), generic, avx512vnni-emulated and, where
 the CPU has it, avx512vnni, each also with --layout=nchw.
 
@@ -23,7 +24,7 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import conv_matrix as cm  # noqa: E402
 
-NHWC_VALUES = 9  # c0, s0, s1, p1, a, g, m, cat, pool
+NHWC_VALUES = 11  # c0, s0, s1, p1, a, g, m, cat, pool, up, near
 
 MODEL = """format: 1
 name: cmx
@@ -42,7 +43,9 @@ nodes:
   - {name: mul, op: mul, inputs: [g, s0], outputs: [m]}
   - {name: cat, op: concat, inputs: [m, s1, c0_r], outputs: [cat], attrs: {axis: 1}}
   - {name: pool, op: maxpool2d, inputs: [cat], outputs: [pool], attrs: {kernel: [2, 2]}}
-  - {name: c2, op: conv2d, inputs: [pool, c2.w, c2.b], outputs: [y]}
+  - {name: up, op: resize, inputs: [pool], outputs: [up], attrs: {scale: [2, 2], mode: bilinear}}
+  - {name: near, op: resize, inputs: [up], outputs: [near], attrs: {size: [7, 9]}}
+  - {name: c2, op: conv2d, inputs: [near, c2.w, c2.b], outputs: [y]}
 """
 
 
