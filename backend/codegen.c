@@ -16,6 +16,7 @@
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include "codegen.h"
+#include "qcc_runtime.h"
 #include "header.h"
 
 /* ---- kernel context helpers ---------------------------------------------- */
@@ -84,6 +85,13 @@ void kc_flag_status(KernelCtx *k, LLVMValueRef flag, int code) {
   LLVMSetOrdering(st, LLVMAtomicOrderingMonotonic);
   LLVMSetAlignment(st, 4);
   em_if_end(e, &f);
+}
+
+void kc_flag_nonfinite(KernelCtx *k, LLVMValueRef seen) {
+  Emit *e = k->e;
+  kc_flag_status(k, LLVMBuildICmp(e->b, LLVMIntNE, LLVMBuildLoad2(e->b, e->i8, seen, ""),
+                                  LLVMConstInt(e->i8, 0, 0), ""),
+                 QCC_STATUS_NONFINITE_INPUT);
 }
 
 int64_t kernel_extent_numel(const Node *n) {
@@ -693,7 +701,8 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   int nn = g->num_nodes;
   const KernelSpec **spec = calloc((size_t)nn + 1, sizeof *spec);
   int64_t *scratch = calloc((size_t)nn + 1, sizeof(int64_t));
-  if (!spec || !scratch)
+  bool *fused = calloc((size_t)nn + 1, sizeof(bool)); /* kernel_fused_away */
+  if (!spec || !scratch || !fused)
     QCC_DIE("out of memory");
   /* One set of node functions and entry points per variant; multi emits
    * three, each with its CPU and features as function attributes, and a
@@ -712,7 +721,8 @@ static int build_module(const Graph *g, const BackendOptions *opts,
     if (n->op == OP_OBSERVE && opts->observe)
       continue;
     spec[i] = kernel_for(n);
-    if (spec[i] && kernel_fused_away(g, n)) {
+    fused[i] = spec[i] && kernel_fused_away(g, n);
+    if (fused[i]) {
       spec[i] = NULL; /* its reader's pack quantizes */
       continue;
     }
@@ -736,21 +746,18 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   m.opts = opts;
   m.outs = entry_outputs(g, opts, &m.num_outs);
   bool *in_place = calloc((size_t)nn + 1, sizeof(bool));
-  bool *fused = calloc((size_t)nn + 1, sizeof(bool));
-  if (!in_place || !fused)
+  if (!in_place)
     QCC_DIE("out of memory");
-  for (int i = 0; i < nn; i++) {
+  for (int i = 0; i < nn; i++)
     in_place[i] = spec[i] && spec[i]->in_place;
-    fused[i] = kernel_fused_away(g, g->nodes[i]);
-  }
   if (!rc && memplan_build(g, scratch, (const Tensor *const *)m.outs, m.num_outs,
                            in_place, fused, &m.plan))
     rc = diag_error(d, srcloc(g->source_path, 0, 0), "workspace too large");
   free(in_place);
-  free(fused);
   if (rc) {
     free(spec);
     free(scratch);
+    free(fused);
     free(m.outs);
     return -1;
   }
@@ -775,7 +782,7 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   int int8_nodes = 0, f32_nodes = 0, kernels = 0;
   for (int i = 0; i < nn; i++) {
     /* a quantize its reader's pack does is still an int8 node of the model */
-    if (spec[i] || kernel_fused_away(g, g->nodes[i])) {
+    if (spec[i] || fused[i]) {
       int8_nodes += is_int8_node(g->nodes[i]);
       f32_nodes += !is_int8_node(g->nodes[i]);
     }
@@ -879,7 +886,7 @@ static int build_module(const Graph *g, const BackendOptions *opts,
       facts->num_kernels = kernels;
       facts->num_fused = 0;
       for (int i = 0; i < nn; i++)
-        facts->num_fused += kernel_fused_away(g, g->nodes[i]);
+        facts->num_fused += fused[i];
     }
   } else {
     LLVMDisposeModule(mod);
@@ -894,6 +901,7 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   free(const_globals);
   free(spec);
   free(scratch);
+  free(fused);
   return rc ? -1 : 0;
 }
 
@@ -924,7 +932,6 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
       out->asm_text = buffer_text(buf, NULL);
     }
     out->workspace_size = ws;
-
     out->header = backend_header_text(g, opts, ws);
     LLVMDisposeModule(mod);
   }

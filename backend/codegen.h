@@ -36,6 +36,9 @@ LLVMTypeRef kc_elt(const KernelCtx *k, DType dt);
 /* Where the i1 `flag` is true, sets the run's status word to `code` (a
  * QCC_STATUS_* of qcc_runtime.h), which the entry point returns. */
 void kc_flag_status(KernelCtx *k, LLVMValueRef flag, int code);
+/* QCC_STATUS_NONFINITE_INPUT where the i8 variable `seen`
+ * (em_note_nonfinite) is set. */
+void kc_flag_nonfinite(KernelCtx *k, LLVMValueRef seen);
 /* A private constant global with bytes prepared by a kernel (packed
  * weights, tables); `what` names it. */
 LLVMValueRef kc_const(KernelCtx *k, const char *what, const void *data,

@@ -241,15 +241,21 @@ LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
 
 bool em_quantize_vector_ok(float s) { return isnormal(s) && isnormal(1.0f / s); }
 
+void em_note_nonfinite(Emit *e, LLVMValueRef x, LLVMValueRef seen) {
+  LLVMTypeRef t = LLVMTypeOf(x);
+  LLVMValueRef ax = em_intrinsic(e, "llvm.fabs", t, &x, 1);
+  LLVMValueRef bad = LLVMBuildFCmp(e->b, LLVMRealUGE, ax, em_like(x, em_f32(e, INFINITY)), "");
+  if (LLVMGetTypeKind(t) == LLVMVectorTypeKind)
+    bad = em_intrinsic(e, "llvm.vector.reduce.or", LLVMTypeOf(bad), &bad, 1);
+  LLVMBuildStore(e->b, LLVMBuildOr(e->b, LLVMBuildLoad2(e->b, e->i8, seen, ""),
+                                   LLVMBuildZExt(e->b, bad, e->i8, ""), ""), seen);
+}
+
 LLVMValueRef em_quantize_vector(Emit *e, LLVMValueRef xv, float s, int32_t z, int32_t lo,
                                 int32_t hi, LLVMValueRef seen) {
   LLVMTypeRef vf = LLVMTypeOf(xv);
   unsigned n = LLVMGetVectorSize(vf);
-  LLVMValueRef ax = em_intrinsic(e, "llvm.fabs", vf, &xv, 1);
-  LLVMValueRef inf = LLVMBuildFCmp(e->b, LLVMRealUGE, ax, em_splat_const(em_f32(e, INFINITY), n), "");
-  LLVMValueRef bad = em_intrinsic(e, "llvm.vector.reduce.or", LLVMTypeOf(inf), &inf, 1);
-  LLVMBuildStore(e->b, LLVMBuildOr(e->b, LLVMBuildLoad2(e->b, e->i8, seen, ""),
-                                   LLVMBuildZExt(e->b, bad, e->i8, ""), ""), seen);
+  em_note_nonfinite(e, xv, seen);
   LLVMValueRef m = LLVMBuildFMul(e->b, xv, em_splat_const(em_f32(e, 1.0f / s), n), "");
   LLVMValueRef frac = LLVMBuildFSub(e->b, m, em_intrinsic(e, "llvm.floor", vf, &m, 1), "");
   LLVMValueRef off = LLVMBuildFSub(e->b, frac, em_splat_const(em_f32(e, 0.5f), n), "");

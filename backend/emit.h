@@ -118,6 +118,9 @@ LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
  * `seen` to 1 (the run's non-finite status). */
 LLVMValueRef em_quantize_vector(Emit *e, LLVMValueRef x, float s, int32_t z, int32_t lo,
                                 int32_t hi, LLVMValueRef seen);
+/* seen (an i8 variable) |= whether x (f32, scalar or vector) holds a NaN
+ * or an infinity: the quantize's non-finite test. */
+void em_note_nonfinite(Emit *e, LLVMValueRef x, LLVMValueRef seen);
 /* Whether em_quantize_vector may be used with scale s. */
 bool em_quantize_vector_ok(float s);
 /* qm_dequantize(q (i32), s, z) -> f32. */

@@ -210,13 +210,6 @@ static int emit_dw(KernelCtx *k, Diag *d) {
 
 /* ---- NHWC, multiplier 1: vectors across channels ----------------------- */
 
-static int64_t dw_nhwc_scratch(const Node *n, TargetKind t) {
-  (void)t;
-  DwGeom g;
-  dw_geom(n, &g);
-  return g.N * g.PH * g.PW * g.C;
-}
-
 static int64_t dw_nhwc_pre_extent(const Node *n) {
   DwGeom g;
   dw_geom(n, &g);
@@ -310,7 +303,7 @@ static const KernelSpec dw_k = {.name = "qu8_dwconv",
 
 static const KernelSpec dw_nhwc_k = {.name = "qu8_dwconv_nhwc",
                                      .extent = dw_nhwc_extent,
-                                     .scratch = dw_nhwc_scratch,
+                                     .scratch = dw_scratch, /* the same padded bytes */
                                      .emit = emit_dw_nhwc,
                                      .pre_extent = dw_nhwc_pre_extent,
                                      .emit_pre = emit_dw_nhwc_pack,

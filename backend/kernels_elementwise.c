@@ -211,20 +211,11 @@ static int emit_quantize(KernelCtx *k, Diag *d) {
   Loop l;
   LLVMValueRef i = em_loop(e, &l, from, k->end, "p");
   LLVMValueRef xv = em_load_at(e, e->f32, px, i);
-  LLVMValueRef ax = em_intrinsic(e, "llvm.fabs", e->f32, &xv, 1);
-  LLVMValueRef bad = LLVMBuildFCmp(e->b, LLVMRealUGE, ax,
-                                   LLVMConstReal(e->f32, INFINITY), "");
-  LLVMBuildStore(e->b,
-                 LLVMBuildOr(e->b, LLVMBuildLoad2(e->b, e->i8, seen, ""),
-                             LLVMBuildZExt(e->b, bad, e->i8, ""), ""),
-                 seen);
+  em_note_nonfinite(e, xv, seen);
   LLVMValueRef v = em_quantize(e, xv, q->scale[0], q->zero_point[0], lo, hi);
   em_store_at(e, LLVMBuildTrunc(e->b, v, e->i8, ""), e->i8, py, i);
   em_loop_end(e, &l);
-  kc_flag_status(k, LLVMBuildICmp(e->b, LLVMIntNE,
-                                  LLVMBuildLoad2(e->b, e->i8, seen, ""),
-                                  LLVMConstInt(e->i8, 0, 0), ""),
-                 QCC_STATUS_NONFINITE_INPUT);
+  kc_flag_nonfinite(k, seen);
   return 0;
 }
 

@@ -430,6 +430,19 @@ static int resize_tables(KernelCtx *k, bool u8, LLVMValueRef *ti, LLVMValueRef *
   return 0;
 }
 
+/* Channels c0 .. c0 + V - 1 of one output pixel blended from its four
+ * neighbouring pixels `from`. */
+static void blend_channel_vector(Emit *e, unsigned V, const LLVMValueRef from[4], LLVMValueRef fx,
+                                 LLVMValueRef fy, int32_t z, LLVMValueRef yp, LLVMValueRef c0) {
+  LLVMValueRef q[4];
+  for (int i = 0; i < 4; i++) {
+    q[i] = LLVMBuildLoad2(e->b, LLVMVectorType(e->i8, V), em_elem(e, e->i8, from[i], c0), "");
+    LLVMSetAlignment(q[i], 1);
+  }
+  LLVMValueRef st = LLVMBuildStore(e->b, blend_u8(e, fx, fy, q, z), em_elem(e, e->i8, yp, c0));
+  LLVMSetAlignment(st, 1);
+}
+
 /* u8 resize on NHWC: one output row per parallel index; per output pixel
  * the nearest pixel's channels copied, or vectors of channels of the four
  * neighbours blended as docs/quantization.md says (blend_u8, the same
@@ -462,23 +475,13 @@ static int emit_resize_nhwc(KernelCtx *k, Diag *d) {
   } else {
     LLVMValueRef c1 = em_mulc(e, load_i32_as_i64(e, ti, em_addc(e, ow, 2 * OH + OW)), C);
     LLVMValueRef fx = em_load_at(e, e->f32, tf, em_addc(e, ow, OH));
-    LLVMValueRef from[4][2] = {{r0, c0}, {r0, c1}, {r1, c0}, {r1, c1}};
-    int64_t full = C / V;
-    for (int part = 0; part < 2; part++) {
-      if (part == 1 && C % V == 0)
-        break;
-      LLVMValueRef cv = part == 0 ? em_mulc(e, em_loop_n(e, &lc, full, "cv"), V) : em_i64(e, C - V);
-      LLVMValueRef q[4];
-      for (int i = 0; i < 4; i++) {
-        q[i] = LLVMBuildLoad2(e->b, LLVMVectorType(e->i8, V),
-                              em_elem(e, e->i8, from[i][0], em_add(e, from[i][1], cv)), "");
-        LLVMSetAlignment(q[i], 1);
-      }
-      LLVMValueRef st = LLVMBuildStore(e->b, blend_u8(e, fx, fy, q, z), em_elem(e, e->i8, yp, cv));
-      LLVMSetAlignment(st, 1);
-      if (part == 0)
-        em_loop_end_rolled(e, &lc);
-    }
+    LLVMValueRef from[4] = {em_elem(e, e->i8, r0, c0), em_elem(e, e->i8, r0, c1),
+                            em_elem(e, e->i8, r1, c0), em_elem(e, e->i8, r1, c1)};
+    LLVMValueRef cv = em_loop_n(e, &lc, C / V, "cv");
+    blend_channel_vector(e, V, from, fx, fy, z, yp, em_mulc(e, cv, V));
+    em_loop_end_rolled(e, &lc);
+    if (C % V)
+      blend_channel_vector(e, V, from, fx, fy, z, yp, em_i64(e, C - V));
   }
   em_loop_end_rolled(e, &lw);
   em_loop_end(e, &l);

@@ -1,10 +1,6 @@
 /* See pack.h. */
 #include "pack.h"
 
-#include <math.h>
-
-#include "qcc_runtime.h"
-
 /* Block side of the vectorized NCHW path: 16 one-byte codes or 8 floats,
  * one xmm/ymm row of the transpose; 16 floats quantized into codes. */
 static unsigned block_side(const Emit *e, const PackGeom *g, LLVMTypeRef src_elt) {
@@ -32,26 +28,18 @@ static LLVMValueRef quantized(Emit *e, const PackGeom *g, LLVMValueRef v, LLVMVa
   if (vec) {
     q = em_quantize_vector(e, v, s, z, 0, 255, seen);
   } else {
-    LLVMValueRef ax = em_intrinsic(e, "llvm.fabs", e->f32, &v, 1);
-    LLVMValueRef bad = LLVMBuildFCmp(e->b, LLVMRealUGE, ax, LLVMConstReal(e->f32, INFINITY), "");
-    LLVMBuildStore(e->b, LLVMBuildOr(e->b, LLVMBuildLoad2(e->b, e->i8, seen, ""),
-                                     LLVMBuildZExt(e->b, bad, e->i8, ""), ""), seen);
+    em_note_nonfinite(e, v, seen);
     q = em_quantize(e, v, s, z, 0, 255);
   }
   return LLVMBuildTrunc(e->b, q, vec ? LLVMVectorType(e->i8, LLVMGetVectorSize(vt)) : e->i8, "");
 }
 
 /* a followed by b, two vectors of n lanes each. */
-static LLVMValueRef concat_rows2(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n) {
+static LLVMValueRef concat_rows(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n) {
   LLVMValueRef idx[64];
   for (unsigned i = 0; i < 2 * n; i++)
     idx[i] = em_i32(e, (int64_t)i);
   return LLVMBuildShuffleVector(e->b, a, b, LLVMConstVector(idx, 2 * n), "");
-}
-
-/* rows[0] and rows[1] (L lanes each) as one vector of 2L. */
-static LLVMValueRef concat_rows(Emit *e, const LLVMValueRef *rows, unsigned L) {
-  return concat_rows2(e, rows[0], rows[1], L);
 }
 
 /* Channels [c0, c0 + L) of L pixels from w0: L loads of L contiguous
@@ -89,8 +77,8 @@ static void pack_block(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
      * store them at once instead of transposing L rows for them. */
     LLVMValueRef cat = rows[0];
     for (unsigned n = 1; n < nc_out; n *= 2) {
-      LLVMValueRef hi = n == 1 ? rows[1] : concat_rows(e, rows + 2, L);
-      cat = concat_rows2(e, cat, hi, n * L);
+      LLVMValueRef hi = n == 1 ? rows[1] : concat_rows(e, rows[2], rows[3], L);
+      cat = concat_rows(e, cat, hi, n * L);
     }
     LLVMValueRef idx[64];
     for (unsigned px = 0; px < L; px++)
@@ -198,15 +186,6 @@ static void pack_scalar(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   em_loop_end(e, &lw);
 }
 
-/* The fused quantize's non-finite test becomes the run's status, as the
- * quantize kernel's would. */
-static void flag_nonfinite(KernelCtx *k, LLVMValueRef seen) {
-  if (seen)
-    kc_flag_status(k, LLVMBuildICmp(k->e->b, LLVMIntNE, LLVMBuildLoad2(k->e->b, k->e->i8, seen, ""),
-                                    LLVMConstInt(k->e->i8, 0, 0), ""),
-                   QCC_STATUS_NONFINITE_INPUT);
-}
-
 void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
                     LLVMTypeRef dst_elt, LLVMValueRef fill) {
   Emit *e = k->e;
@@ -222,7 +201,8 @@ void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   if (!g->channels_last && g->W < (int64_t)block_side(e, g, src_elt)) {
     pack_scalar(k, g, src_elt, dst_elt, fill, x, b, ih, row_in, dst, seen);
     em_loop_end(e, &l);
-    flag_nonfinite(k, seen);
+    if (seen)
+      kc_flag_nonfinite(k, seen);
     return;
   }
   /* Padding rows and columns are filled as spans, the interior comes
@@ -240,5 +220,6 @@ void pack_nhwc_emit(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
     pack_nchw_blocks(k, g, src_elt, dst_elt, fill, x, b, ih, dst, seen);
   em_if_end(e, &in);
   em_loop_end(e, &l);
-  flag_nonfinite(k, seen);
+  if (seen)
+    kc_flag_nonfinite(k, seen);
 }
