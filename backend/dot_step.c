@@ -74,15 +74,6 @@ static LLVMValueRef sum_quads(Emit *e, LLVMValueRef p, unsigned n) {
   return total;
 }
 
-static LLVMValueRef x86_call(Emit *e, const char *name, LLVMTypeRef ret,
-                             LLVMTypeRef *pt, unsigned n, LLVMValueRef *args) {
-  LLVMTypeRef ft = LLVMFunctionType(ret, pt, n, 0);
-  LLVMValueRef fn = LLVMGetNamedFunction(e->mod, name);
-  if (!fn)
-    fn = LLVMAddFunction(e->mod, name, ft);
-  return LLVMBuildCall2(e->b, ft, fn, args, n, "");
-}
-
 LLVMValueRef dot_step_x(Emit *e, const DotStep *s, LLVMValueRef word) {
   unsigned lanes = (unsigned)s->lanes;
   LLVMValueRef v = splat(e, word, lanes);
@@ -126,7 +117,7 @@ LLVMValueRef dot_step_apply(Emit *e, const DotStep *s, LLVMValueRef acc,
     /* vpdpbusd: unsigned bytes of the 2nd operand times signed bytes of
      * the 3rd, four per lane, added to the 1st. */
     LLVMValueRef args[3] = {acc, x, w};
-    return x86_call(e, "llvm.x86.avx512.vpdpbusd.512", v16, pt, 3, args);
+    return em_x86_call(e, "llvm.x86.avx512.vpdpbusd.512", v16, pt, 3, args);
   }
   case STEP_AVX2: {
     /* vpmaddwd: the (x0, x1) i16 pair times each lane's (w0, w1), the
@@ -134,7 +125,7 @@ LLVMValueRef dot_step_apply(Emit *e, const DotStep *s, LLVMValueRef acc,
     LLVMTypeRef v16i16 = vec(e->i16, 16), v8 = vec(e->i32, 8);
     LLVMValueRef args[2] = {x, w};
     LLVMTypeRef pts[2] = {v16i16, v16i16};
-    return LLVMBuildAdd(e->b, acc, x86_call(e, "llvm.x86.avx2.pmadd.wd", v8, pts, 2, args), "");
+    return LLVMBuildAdd(e->b, acc, em_x86_call(e, "llvm.x86.avx2.pmadd.wd", v8, pts, 2, args), "");
   }
   }
   QCC_DIE("bad dot step %d", s->kind);

@@ -155,6 +155,15 @@ LLVMValueRef em_intrinsic(Emit *e, const char *name, LLVMTypeRef t,
   return LLVMBuildCall2(e->b, ft, fn, args, n, "");
 }
 
+LLVMValueRef em_x86_call(Emit *e, const char *name, LLVMTypeRef ret,
+                         LLVMTypeRef *pt, unsigned n, LLVMValueRef *args) {
+  LLVMTypeRef ft = LLVMFunctionType(ret, pt, n, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(e->mod, name);
+  if (!fn)
+    fn = LLVMAddFunction(e->mod, name, ft);
+  return LLVMBuildCall2(e->b, ft, fn, args, n, "");
+}
+
 LLVMValueRef em_libm_f32(Emit *e, const char *name, LLVMValueRef x) {
   LLVMTypeRef ft = LLVMFunctionType(e->f32, &e->f32, 1, 0);
   LLVMValueRef fn = LLVMGetNamedFunction(e->mod, name);

@@ -83,6 +83,11 @@ LLVMValueRef em_var(Emit *e, LLVMTypeRef t, LLVMValueRef init,
 /* A call of an overloaded LLVM intrinsic such as "llvm.rint" on type t. */
 LLVMValueRef em_intrinsic(Emit *e, const char *name, LLVMTypeRef t,
                           LLVMValueRef *args, unsigned n);
+/* A call of a target intrinsic that is not overloaded, declared by name
+ * with its return and parameter types (llvm.x86.avx512.vpdpbusd.512);
+ * only where the target has the feature. */
+LLVMValueRef em_x86_call(Emit *e, const char *name, LLVMTypeRef ret,
+                         LLVMTypeRef *pt, unsigned n, LLVMValueRef *args);
 /* A call of a C library function float f(float) (expf, tanhf). */
 LLVMValueRef em_libm_f32(Emit *e, const char *name, LLVMValueRef x);
 

@@ -15,7 +15,9 @@
  *        and every step of k input channels, the NBT weight vectors are
  *        loaded once, each pixel's activation word is broadcast once, and
  *        MR * NBT steps run, all independent. Then each accumulator is
- *        requantized as a vector (clamp or fused table) and stored: into
+ *        requantized as a vector (clamp or fused table; requant.h's
+ *        integer route where its bound holds, four vectors narrowed by
+ *        one pack where they lie end to end) and stored: into
  *        NCHW by transposing the tile (each channel's MR pixels are
  *        contiguous), as each pixel's NR channels for NHWC, as whole
  *        rows for a linear.
@@ -403,6 +405,48 @@ static void emit_k_loop(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
   em_loop_end_rolled(e, &lkh);
 }
 
+/* Channels-last results on the wide route (requant.h): the tile's codes
+ * in memory order, four vectors of NR at a time where those lie end to
+ * end (four blocks of one pixel, or, when the tile holds every channel,
+ * consecutive pixels): one narrow by packs and one store for the four. */
+static void store_rows_wide(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
+                            const LLVMValueRef *ob, LLVMValueRef pix0) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  unsigned L = (unsigned)t->s.lanes;
+  LLVMTypeRef vt = LLVMVectorType(e->i32, L);
+  LLVMValueRef wide[MAX_MR][MAX_NBT];
+  for (int j = 0; j < tl.nbt; j++) {
+    LLVMValueRef mv = LLVMBuildLoad2(e->b, LLVMVectorType(e->f32, L),
+                                     em_elem(e, e->f32, t->mp, em_mulc(e, ob[j], L)), "");
+    LLVMSetAlignment(mv, 4);
+    for (int m = 0; m < tl.mr; m++)
+      wide[m][j] = requant_out_wide(e, &t->os, LLVMBuildLoad2(e->b, vt, acc[m][j], ""), mv, L);
+  }
+  LLVMValueRef row0 = em_madc(e, t->b, g->OH * g->OW, pix0);
+  bool whole = g->O % L == 0;
+  bool in_pixel = whole && tl.nbt % 4 == 0;
+  bool across = whole && tl.nbt * (int64_t)L == g->O; /* then ob[0] is 0 */
+  int total = tl.mr * tl.nbt;
+  for (int i = 0; i < total;) {
+    int m = i / tl.nbt, j = i % tl.nbt;
+    LLVMValueRef row = em_addc(e, row0, m);
+    if ((in_pixel && j % 4 == 0) || (across && i + 4 <= total)) {
+      LLVMValueRef four[4];
+      for (int q = 0; q < 4; q++)
+        four[q] = wide[(i + q) / tl.nbt][(i + q) % tl.nbt];
+      LLVMValueRef codes = requant_narrow(e, &t->os, four, 4, L);
+      LLVMValueRef at = em_madc(e, row, g->O, em_mulc(e, ob[j], L));
+      LLVMValueRef st = LLVMBuildStore(e->b, codes, em_elem(e, e->i8, t->y, at));
+      LLVMSetAlignment(st, 1);
+      i += 4;
+      continue;
+    }
+    store_row(t, requant_narrow(e, &t->os, &wide[m][j], 1, L), ob[j], row);
+    i++;
+  }
+}
+
 /* One register tile: output pixels pix0 .. pix0 + mr - 1 of image b
  * (flattened over OH x OW, so a tile may span rows), blocks ob0 .. ob0 +
  * nbt - 1 (i64 values). */
@@ -447,6 +491,10 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
     em_if_end(e, &wraps);
   }
   unsigned nl = (unsigned)s->lanes;
+  if ((t->g.linear || t->g.nhwc_out) && !f32 && t->os.wide) {
+    store_rows_wide(t, tl, acc, ob, pix0);
+    return;
+  }
   for (int j = 0; j < tl.nbt; j++) {
     LLVMValueRef codes[MAX_MR];
     if (f32) {

@@ -21,6 +21,15 @@ typedef struct OutStage {
    * test in the vector form. */
   bool two_slope_in_range;
   bool f32;           /* f32 result: acc * M, nothing rounded to u8 */
+  /* The integer route of the vector stage: every reachable acc * M (and
+   * its slope product) is within 2^30, so the value is rounded straight
+   * to i32 (one instruction with AVX-512's embedded rounding), the zero
+   * point added and the clamp done on integers, the last [0, 255] of it
+   * by the saturating narrow (packs); the two-slope table's index clamp
+   * moves after the slopes, where the map's monotony lets it. */
+  bool wide;
+  bool avx512;        /* the target has AVX-512 (embedded rounding, packs) */
+  int32_t wlo, whi;   /* the integer clamp of the wide value */
 } OutStage;
 
 OutStage requant_out_stage(KernelCtx *k);
@@ -42,5 +51,14 @@ LLVMValueRef requant_out_value(Emit *e, const OutStage *s, LLVMValueRef acc,
  * equal requant_out_value lane by lane. */
 LLVMValueRef requant_out_vector(Emit *e, const OutStage *s, LLVMValueRef acc,
                                 LLVMValueRef m, unsigned lanes);
+
+/* The integer route (s->wide): <N x i32> values whose codes are the
+ * values clamped to [0, 255]; requant_narrow makes the codes. */
+LLVMValueRef requant_out_wide(Emit *e, const OutStage *s, LLVMValueRef acc,
+                              LLVMValueRef m, unsigned lanes);
+/* count (1, 2 or 4) wide vectors of `lanes` as one <count * lanes x i8>
+ * vector of codes, in order (4 x 16 lanes: one zmm of packs). */
+LLVMValueRef requant_narrow(Emit *e, const OutStage *s, const LLVMValueRef *wide,
+                            unsigned count, unsigned lanes);
 
 #endif

@@ -56,11 +56,14 @@ STEPS = {
 }
 
 
-def conv(O, k=(3, 3), s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), relu=False, g=1):
+def conv(O, k=(3, 3), s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), relu=False, g=1, pin=None):
     """relu: False, True (a relu, fused into the clamp) or the op of an
     activation fused as a 1024-entry table (leaky_relu, which the kernels
-    compute by two slopes; sigmoid, which they look up)."""
-    return dict(O=O, k=k, s=s, p=p, d=d, relu=relu, g=g)
+    compute by two slopes; sigmoid, which they look up). pin: (scale,
+    zero_point) fixed for the layer's result (the model's `quant`), e.g.
+    a range whose low end lies below the activation's lowest value, so
+    that the fused table's first code is above 0."""
+    return dict(O=O, k=k, s=s, p=p, d=d, relu=relu, g=g, pin=pin)
 
 
 def pool(k, s=None, p=(0, 0, 0, 0), ceil=False):
@@ -155,6 +158,17 @@ CASES = [
         conv(16, p=(1, 1, 1, 1), relu="leaky_relu", g=16), conv(7, k=(1, 3), p=(0, 1, 0, 1), relu=True)])),
     ("nhwc_c64_pool_dw_o65", dict(N=1, C=3, H=6, W=10, nhwc=3, layers=[
         conv(64, k=(1, 1), relu=True), pool((2, 2)), conv(64, p=(1, 1, 1, 1), g=64), conv(65, k=(1, 1))])),
+    # 128 channels NHWC: the output stage's four-vector narrow within one
+    # pixel (a 4-block tile that does not hold every channel), two-slope
+    ("nhwc_o128_leaky_pool_o9", dict(N=1, C=5, H=4, W=13, nhwc=2, layers=[
+        conv(128, k=(1, 1), relu="leaky_relu"), pool((2, 2)), conv(9, k=(1, 1))])),
+    # results pinned to a range below the activation's lowest value, on
+    # an input 3x the calibration's: the stage's integer clamp at the
+    # first code (two slopes: 0.1 * x never reaches -2, the accumulators
+    # leave the table's index range; relu: never below 0)
+    ("pin_o16_leaky_o32_relu_w13", dict(N=1, C=3, H=4, W=13, nhwc=1, input_scale=3.0, layers=[
+        conv(16, p=(1, 1, 1, 1), relu="leaky_relu", pin=(0.02, 100)),
+        conv(32, k=(1, 1), relu=True, pin=(0.004, 60))])),
     ("nchw_dw_m2_pool_last", dict(N=1, C=8, H=6, W=12, nhwc=0, layers=[
         conv(8, p=(1, 1, 1, 1), relu=True), conv(16, p=(1, 1, 1, 1), g=8), pool((2, 2))])),
     # linear on [rows, K]
@@ -237,6 +251,7 @@ def fmt(v):
 def write_model(spec, d, rng):
     """Writes d/model.yaml and its weights; returns (input shape, out shape)."""
     lines = ["format: 1", "name: " + NAME, "inputs:"]
+    pins = []
     consts, nodes = [], []
     if "rows" in spec:
         rows, K, O = spec["rows"], spec["K"], spec["O"]
@@ -283,11 +298,16 @@ def write_model(spec, d, rng):
                 r = "y" if final else nm + "_relu"
                 nodes.append(act_node(nm + "_act", L["relu"], cur, r))
                 cur = r
+            if L.get("pin"):
+                pins.append("  %s: {dtype: u8, scale: %r, zero_point: %d}" % (cur, L["pin"][0], L["pin"][1]))
             C = O
     lines.append("  - {name: x, shape: %s}" % fmt(in_shape))
     lines.append("outputs: [y]")
     lines.append("constants:")
     lines += consts
+    if pins:
+        lines.append("quant:")
+        lines += pins
     lines.append("nodes:")
     lines += nodes
     with open(os.path.join(d, "model.yaml"), "w") as f:
@@ -365,8 +385,8 @@ def check_case(R, name, spec, targets, root, seed):
     for s in range(2):
         np.save(os.path.join(calib, "s%d.npy" % s), rng.standard_normal(in_shape).astype(np.float32))
     # every other case runs on an input 1.5x the calibration range, so the
-    # input quantization saturates at 0 and 255
-    scale = 1.5 if seed % 2 else 1.0
+    # input quantization saturates at 0 and 255 (a case may set its own)
+    scale = spec.get("input_scale", 1.5 if seed % 2 else 1.0)
     inp = os.path.join(d, "input.npy")
     np.save(inp, (scale * rng.standard_normal(in_shape)).astype(np.float32))
     model = os.path.join(d, "model.yaml")
