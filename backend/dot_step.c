@@ -75,8 +75,11 @@ static LLVMValueRef sum_quads(Emit *e, LLVMValueRef p, unsigned n) {
 }
 
 LLVMValueRef dot_step_x(Emit *e, const DotStep *s, LLVMValueRef word) {
+  return dot_step_x_lanes(e, s, splat(e, word, (unsigned)s->lanes));
+}
+
+LLVMValueRef dot_step_x_lanes(Emit *e, const DotStep *s, LLVMValueRef v) {
   unsigned lanes = (unsigned)s->lanes;
-  LLVMValueRef v = splat(e, word, lanes);
   switch (s->kind) {
   case STEP_VNNI512: return v;
   case STEP_F32: return LLVMBuildBitCast(e->b, v, vec(e->f32, lanes), "");

@@ -63,6 +63,9 @@ void dot_step_pack(const DotStep *s, const int8_t *w, void *dst);
 
 /* The activation operand from the step's 32-bit word of packed codes. */
 LLVMValueRef dot_step_x(Emit *e, const DotStep *s, LLVMValueRef word);
+/* The same from a <NR x i32> vector: each lane its own word of k codes
+ * (a depthwise conv's taps of one channel per lane). */
+LLVMValueRef dot_step_x_lanes(Emit *e, const DotStep *s, LLVMValueRef v);
 /* The weight operand of one block, loaded from wptr. */
 LLVMValueRef dot_step_w(Emit *e, const DotStep *s, LLVMValueRef wptr);
 /* acc (<NR x i32>, or <NR x float> for STEP_F32) + step(x, w). */

@@ -19,6 +19,7 @@
  * Padding reads z_x, which the folded bias takes back, so acc = b + sum
  * (q_x - z_x) q_w exactly as the contract says; the i32 sum is exact and
  * its order does not matter. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "codegen.h"
@@ -139,24 +140,35 @@ typedef struct DwConsts {
   OutStage os;
 } DwConsts;
 
-static DwConsts dw_constants(KernelCtx *k, const DwGeom *g, bool taps_major) {
-  const Node *n = k->n;
+/* b'[o] = b[o] - z_x * sum(q_w[o]) (wrapping, as the kernel's adds). */
+static int32_t *dw_folded_bias(const Node *n, const DwGeom *g) {
   int64_t taps = g->KH * g->KW;
   const int8_t *w = n->inputs[1]->data;
   const int32_t *bias = n->num_inputs > 2 ? n->inputs[2]->data : NULL;
   int32_t z = n->inputs[0]->quant->zero_point[0];
-  int32_t *w32 = malloc(sizeof(int32_t) * (size_t)(g->O * taps));
   int32_t *bfold = malloc(sizeof(int32_t) * (size_t)g->O);
-  if (!w32 || !bfold)
+  if (!bfold)
     QCC_DIE("out of memory");
   for (int64_t o = 0; o < g->O; o++) {
     int64_t sum = 0;
-    for (int64_t t = 0; t < taps; t++) {
-      w32[taps_major ? t * g->O + o : o * taps + t] = w[o * taps + t];
+    for (int64_t t = 0; t < taps; t++)
       sum += w[o * taps + t];
-    }
     bfold[o] = (int32_t)(uint32_t)((uint32_t)(bias ? bias[o] : 0) - (uint32_t)z * (uint32_t)sum);
   }
+  return bfold;
+}
+
+static DwConsts dw_constants(KernelCtx *k, const DwGeom *g, bool taps_major) {
+  const Node *n = k->n;
+  int64_t taps = g->KH * g->KW;
+  const int8_t *w = n->inputs[1]->data;
+  int32_t *w32 = malloc(sizeof(int32_t) * (size_t)(g->O * taps));
+  int32_t *bfold = dw_folded_bias(n, g);
+  if (!w32)
+    QCC_DIE("out of memory");
+  for (int64_t o = 0; o < g->O; o++)
+    for (int64_t t = 0; t < taps; t++)
+      w32[taps_major ? t * g->O + o : o * taps + t] = w[o * taps + t];
   DwConsts c = {.os = requant_out_stage(k)};
   float *mult = requant_multipliers(n, c.os.scale);
   c.w = kc_const(k, "w32", w32, sizeof(int32_t) * (size_t)(g->O * taps));
@@ -258,6 +270,192 @@ static void dw_channel_vector(KernelCtx *k, const DwGeom *g, const DwConsts *dc,
   LLVMSetAlignment(st, 1);
 }
 
+/* ---- NHWC on a 16-lane VNNI step: four taps per dot step ------------------
+ *
+ * A 64-byte piece of the output row (NHWC, so contiguous) is Q = min(C,
+ * 64) channels of P = 64 / Q consecutive pixels; each 16-byte lane holds
+ * 16 consecutive channels of one pixel. For four taps, the four pieces
+ * they read (the same shape, one tap's offset apart) are interleaved,
+ * bytes then words, within each 16-byte lane, into four vectors whose
+ * i32 lanes each hold one channel's four taps — channels 0-3, 4-7, 8-11
+ * and 12-15 of every 16-byte lane — so one vpdpbusd does 64
+ * multiply-adds where the per-tap form did 16 with a widening, a vpmulld
+ * and an add. The packs that narrow the four accumulators interleave the
+ * same way back: their 64 codes are the piece, in order, for one store.
+ * Taps past the last (9 = 4 + 4 + 1) read nothing and weigh 0. For Q < 64
+ * a piece spans pixels, so it needs stride 1 and a row of at least P
+ * pixels (the last piece ends the row, overlapping the one before). */
+
+enum { DW4_PIECE = 64 };
+
+static bool dw4_fits(const DwGeom *g, TargetKind t) {
+  DotStep s = dot_step_for(t);
+  if (s.lanes != 16 || (s.kind != STEP_VNNI512 && s.kind != STEP_EMUL512) || g->M != 1)
+    return false;
+  if (g->C % DW4_PIECE == 0)
+    return true;
+  return (g->C == 16 || g->C == 32) && g->sw == 1 && g->OW >= DW4_PIECE / g->C;
+}
+
+typedef struct Dw4 {
+  DotStep s;
+  int64_t NC, G; /* 64-channel pieces of a pixel (1 when C < 64), groups of 4 taps */
+  LLVMValueRef w, bias, mult;
+  OutStage os;
+} Dw4;
+
+/* Piece nc's channel in lane L (= 4l + q, l its 16-byte lane) of
+ * accumulator j: the lane's first channel, then 4j + q. */
+static int64_t dw4_channel(const DwGeom *g, int64_t nc, int j, int L) {
+  return (nc * DW4_PIECE + 16 * (L / 4)) % g->C + 4 * j + L % 4;
+}
+
+/* Weights [NC][G][4 j][16 lanes][4 taps] in the step's packing, folded
+ * biases and multipliers [NC][4 j][16 lanes], in the accumulators' lane
+ * order. */
+static Dw4 dw4_constants(KernelCtx *k, const DwGeom *g) {
+  const Node *n = k->n;
+  Dw4 c = {.s = dot_step_for(k->target), .NC = g->C >= DW4_PIECE ? g->C / DW4_PIECE : 1,
+           .G = (g->KH * g->KW + 3) / 4, .os = requant_out_stage(k)};
+  int64_t taps = g->KH * g->KW;
+  const int8_t *w = n->inputs[1]->data;
+  int32_t *bfold = dw_folded_bias(n, g);
+  float *mult = requant_multipliers(n, c.os.scale);
+  size_t nw = (size_t)(c.NC * c.G * 4 * c.s.w_bytes), nv = (size_t)(c.NC * 4 * 16);
+  uint8_t *wp = malloc(nw);
+  int32_t *bp = malloc(sizeof(int32_t) * nv);
+  float *mp = malloc(sizeof(float) * nv);
+  if (!wp || !bp || !mp)
+    QCC_DIE("out of memory");
+  int8_t step_w[16 * 4];
+  for (int64_t nc = 0; nc < c.NC; nc++)
+    for (int j = 0; j < 4; j++) {
+      for (int L = 0; L < 16; L++) {
+        int64_t ch = dw4_channel(g, nc, j, L);
+        bp[(nc * 4 + j) * 16 + L] = bfold[ch];
+        mp[(nc * 4 + j) * 16 + L] = mult[ch];
+      }
+      for (int64_t grp = 0; grp < c.G; grp++) {
+        for (int L = 0; L < 16; L++)
+          for (int i = 0; i < 4; i++) {
+            int64_t t = 4 * grp + i;
+            step_w[L * 4 + i] = t < taps ? w[dw4_channel(g, nc, j, L) * taps + t] : 0;
+          }
+        dot_step_pack(&c.s, step_w, wp + ((nc * c.G + grp) * 4 + j) * c.s.w_bytes);
+      }
+    }
+  c.w = kc_const(k, "w_4tap", wp, nw);
+  c.bias = kc_const(k, "bias_folded", bp, sizeof(int32_t) * nv);
+  c.mult = kc_const(k, "mult", mp, sizeof(float) * nv);
+  free(wp);
+  free(bp);
+  free(mp);
+  free(bfold);
+  free(mult);
+  return c;
+}
+
+/* Lanes of a and b (<n x T>) interleaved within each 16-byte lane, from
+ * its first half (lo) or its second: vpunpckl/h{bw,wd}. */
+static LLVMValueRef unpack(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n, bool hi) {
+  unsigned per = n / 4, half = per / 2; /* elements per 16-byte lane */
+  LLVMValueRef idx[64];
+  for (unsigned l = 0, o = 0; l < 4; l++)
+    for (unsigned i = 0; i < half; i++) {
+      unsigned src = per * l + (hi ? half : 0) + i;
+      idx[o++] = em_i32(e, (int32_t)src);
+      idx[o++] = em_i32(e, (int32_t)(n + src));
+    }
+  return LLVMBuildShuffleVector(e->b, a, b, LLVMConstVector(idx, n), "");
+}
+
+/* One piece: win is its first pixel's window (tap (0, 0)) at its first
+ * channel, yp where its 64 codes go, nc its 64-channel index. */
+static void dw4_piece(KernelCtx *k, const DwGeom *g, const Dw4 *c, LLVMValueRef win,
+                      LLVMValueRef yp, LLVMValueRef nc) {
+  Emit *e = k->e;
+  LLVMTypeRef vb = LLVMVectorType(e->i8, DW4_PIECE), vw = LLVMVectorType(e->i16, 32);
+  LLVMTypeRef vi = LLVMVectorType(e->i32, 16), vf = LLVMVectorType(e->f32, 16);
+  int64_t taps = g->KH * g->KW;
+  LLVMValueRef acc[4];
+  for (int j = 0; j < 4; j++) {
+    acc[j] = LLVMBuildLoad2(e->b, vi, em_elem(e, e->i32, c->bias, em_madc(e, nc, 64, em_i64(e, 16 * j))), "");
+    LLVMSetAlignment(acc[j], 4);
+  }
+  for (int64_t grp = 0; grp < c->G; grp++) {
+    LLVMValueRef t[4];
+    for (int i = 0; i < 4; i++) {
+      int64_t tap = 4 * grp + i;
+      if (tap >= taps) {
+        t[i] = LLVMConstNull(vb);
+        continue;
+      }
+      int64_t off = ((tap / g->KW) * g->dh * g->PW + (tap % g->KW) * g->dw) * g->C;
+      t[i] = LLVMBuildLoad2(e->b, vb, em_elem(e, e->i8, win, em_i64(e, off)), "");
+      LLVMSetAlignment(t[i], 1);
+    }
+    LLVMValueRef u01[2], u23[2];
+    for (int h = 0; h < 2; h++) {
+      u01[h] = LLVMBuildBitCast(e->b, unpack(e, t[0], t[1], 64, h), vw, "");
+      u23[h] = LLVMBuildBitCast(e->b, unpack(e, t[2], t[3], 64, h), vw, "");
+    }
+    for (int j = 0; j < 4; j++) {
+      LLVMValueRef x = LLVMBuildBitCast(e->b, unpack(e, u01[j / 2], u23[j / 2], 32, j % 2), vi, "");
+      LLVMValueRef wat = em_mulc(e, em_madc(e, nc, c->G * 4, em_i64(e, grp * 4 + j)), c->s.w_bytes);
+      acc[j] = dot_step_apply(e, &c->s, acc[j], dot_step_x_lanes(e, &c->s, x),
+                              dot_step_w(e, &c->s, em_elem(e, e->i8, c->w, wat)));
+    }
+  }
+  LLVMValueRef codes;
+  LLVMValueRef m[4], out[4];
+  for (int j = 0; j < 4; j++) {
+    m[j] = LLVMBuildLoad2(e->b, vf, em_elem(e, e->f32, c->mult, em_madc(e, nc, 64, em_i64(e, 16 * j))), "");
+    LLVMSetAlignment(m[j], 4);
+  }
+  if (c->os.wide) {
+    for (int j = 0; j < 4; j++)
+      out[j] = requant_out_wide(e, &c->os, acc[j], m[j], 16);
+    codes = requant_narrow_lanes(e, &c->os, out);
+  } else {
+    for (int j = 0; j < 4; j++)
+      out[j] = requant_out_vector(e, &c->os, acc[j], m[j], 16);
+    codes = requant_lane_order(e, out);
+  }
+  LLVMValueRef st = LLVMBuildStore(e->b, codes, yp);
+  LLVMSetAlignment(st, 1);
+}
+
+/* Output row r (= b * OH + oh, whose padded input rows start at ih) in
+ * 64-byte pieces. */
+static void emit_dw4_row(KernelCtx *k, const DwGeom *g, const Dw4 *c, LLVMValueRef y,
+                         LLVMValueRef r, LLVMValueRef ih) {
+  Emit *e = k->e;
+  Loop lw, lc;
+  if (g->C >= DW4_PIECE) {
+    LLVMValueRef ow = em_loop_n(e, &lw, g->OW, "ow");
+    LLVMValueRef nc = em_loop_n(e, &lc, c->NC, "piece");
+    LLVMValueRef c0 = em_mulc(e, nc, DW4_PIECE);
+    LLVMValueRef win = em_elem(e, e->i8, k->scratch,
+                               em_madc(e, em_madc(e, ih, g->PW, em_mulc(e, ow, g->sw)), g->C, c0));
+    LLVMValueRef yp = em_elem(e, e->i8, y, em_madc(e, em_madc(e, r, g->OW, ow), g->C, c0));
+    dw4_piece(k, g, c, win, yp, nc);
+    em_loop_end_rolled(e, &lc);
+    em_loop_end_rolled(e, &lw);
+    return;
+  }
+  int64_t P = DW4_PIECE / g->C; /* stride 1 */
+  LLVMValueRef row_in = em_elem(e, e->i8, k->scratch, em_mulc(e, ih, g->PW * g->C));
+  LLVMValueRef row_out = em_elem(e, e->i8, y, em_mulc(e, r, g->OW * g->C));
+  LLVMValueRef i = em_loop_n(e, &lw, g->OW / P, "piece");
+  LLVMValueRef at = em_mulc(e, i, DW4_PIECE);
+  dw4_piece(k, g, c, em_elem(e, e->i8, row_in, at), em_elem(e, e->i8, row_out, at), em_i64(e, 0));
+  em_loop_end_rolled(e, &lw);
+  if (g->OW % P) {
+    LLVMValueRef last = em_i64(e, (g->OW - P) * g->C);
+    dw4_piece(k, g, c, em_elem(e, e->i8, row_in, last), em_elem(e, e->i8, row_out, last), em_i64(e, 0));
+  }
+}
+
 /* main: one output row (b, oh) per parallel index; per pixel, the
  * channel vectors, each summing its taps (unrolled) from the padded
  * input. */
@@ -266,28 +464,46 @@ static int emit_dw_nhwc(KernelCtx *k, Diag *d) {
   Emit *e = k->e;
   DwGeom g;
   dw_geom(k->n, &g);
+  bool four_taps = dw4_fits(&g, k->target);
+  Dw4 c4 = {0};
+  DwConsts dc = {0};
+  if (four_taps)
+    c4 = dw4_constants(k, &g);
+  else
+    dc = dw_constants(k, &g, true);
   unsigned V = kernel_channel_vector((unsigned)dot_step_for(k->target).lanes, g.C);
-  DwConsts dc = dw_constants(k, &g, true);
   LLVMValueRef y = kc_tensor(k, k->n->outputs[0]);
-  LLVMTypeRef et = requant_out_type(e, &dc.os);
   Loop l, lw, lc;
   LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */
   LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, g.OH), "");
   LLVMValueRef oh = LLVMBuildURem(e->b, r, em_i64(e, g.OH), "");
-  LLVMValueRef ow = em_loop_n(e, &lw, g.OW, "ow");
   LLVMValueRef ih = em_madc(e, b, g.PH, em_mulc(e, oh, g.sh));
-  LLVMValueRef win = em_elem(e, e->i8, k->scratch,
-                             em_mulc(e, em_madc(e, ih, g.PW, em_mulc(e, ow, g.sw)), g.C));
-  LLVMValueRef yp = em_elem(e, et, y, em_mulc(e, em_madc(e, r, g.OW, ow), g.C));
-  int64_t full = g.C / V;
-  LLVMValueRef cv = em_loop_n(e, &lc, full, "cv");
-  dw_channel_vector(k, &g, &dc, V, win, yp, em_mulc(e, cv, V));
-  em_loop_end_rolled(e, &lc);
-  if (g.C % V)
-    dw_channel_vector(k, &g, &dc, V, win, yp, em_i64(e, g.C - V));
-  em_loop_end_rolled(e, &lw);
+  if (four_taps) {
+    emit_dw4_row(k, &g, &c4, y, r, ih);
+  } else {
+    LLVMValueRef ow = em_loop_n(e, &lw, g.OW, "ow");
+    LLVMValueRef win = em_elem(e, e->i8, k->scratch,
+                               em_mulc(e, em_madc(e, ih, g.PW, em_mulc(e, ow, g.sw)), g.C));
+    LLVMValueRef yp = em_elem(e, requant_out_type(e, &dc.os), y, em_mulc(e, em_madc(e, r, g.OW, ow), g.C));
+    LLVMValueRef cv = em_loop_n(e, &lc, g.C / V, "cv");
+    dw_channel_vector(k, &g, &dc, V, win, yp, em_mulc(e, cv, V));
+    em_loop_end_rolled(e, &lc);
+    if (g.C % V)
+      dw_channel_vector(k, &g, &dc, V, win, yp, em_i64(e, g.C - V));
+    em_loop_end_rolled(e, &lw);
+  }
   em_loop_end(e, &l);
   return 0;
+}
+
+/* The four-tap form names its step's ISA, as the conv kernels do. */
+static void describe_dw_nhwc(const Node *n, TargetKind t, char *buf, size_t len) {
+  DwGeom g;
+  dw_geom(n, &g);
+  if (dw4_fits(&g, t))
+    snprintf(buf, len, "qu8_dwconv_nhwc_4tap__%s", dot_step_for(t).isa);
+  else
+    snprintf(buf, len, "qu8_dwconv_nhwc");
 }
 
 static bool nhwc_layouts(const Node *n) {
@@ -307,6 +523,7 @@ static const KernelSpec dw_nhwc_k = {.name = "qu8_dwconv_nhwc",
                                      .emit = emit_dw_nhwc,
                                      .pre_extent = dw_nhwc_pre_extent,
                                      .emit_pre = emit_dw_nhwc_pack,
+                                     .describe = describe_dw_nhwc,
                                      .takes_layouts = nhwc_layouts};
 
 const KernelSpec *kernel_depthwise(const Node *n) {

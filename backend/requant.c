@@ -215,23 +215,52 @@ static LLVMValueRef narrow_one(Emit *e, LLVMValueRef q, unsigned lanes) {
   return LLVMBuildTrunc(e->b, q, LLVMVectorType(e->i8, lanes), "");
 }
 
-LLVMValueRef requant_narrow(Emit *e, const OutStage *s, const LLVMValueRef *wide,
-                            unsigned count, unsigned lanes) {
-  if (count == 4 && s->avx512 && lanes == 16) {
+/* a, b (<n x T>) as one <2n x T>. */
+static LLVMValueRef concat2(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n) {
+  LLVMValueRef idx[64];
+  for (unsigned j = 0; j < 2 * n; j++)
+    idx[j] = em_i32(e, (int32_t)j);
+  return LLVMBuildShuffleVector(e->b, a, b, LLVMConstVector(idx, 2 * n), "");
+}
+
+LLVMValueRef requant_lane_order(Emit *e, const LLVMValueRef *codes) {
+  LLVMValueRef lo = concat2(e, codes[0], codes[1], 16), hi = concat2(e, codes[2], codes[3], 16);
+  LLVMValueRef idx[64];
+  for (unsigned l = 0; l < 4; l++)
+    for (unsigned j = 0; j < 4; j++)
+      for (unsigned i = 0; i < 4; i++)
+        idx[16 * l + 4 * j + i] = em_i32(e, (int32_t)(32 * (j / 2) + 16 * (j % 2) + 4 * l + i));
+  return LLVMBuildShuffleVector(e->b, lo, hi, LLVMConstVector(idx, 64), "");
+}
+
+LLVMValueRef requant_narrow_lanes(Emit *e, const OutStage *s, const LLVMValueRef *wide) {
+  if (s->avx512) {
     /* vpackssdw (i32 -> i16, signed saturation) and vpackuswb (i16 -> u8,
-     * unsigned saturation) clamp to [0, 255] exactly and work per 128-bit
-     * lane: dword 4l + j of the result holds vector j's lanes 4l..4l+3,
-     * which one vpermd puts back in order. */
+     * unsigned saturation) clamp to [0, 255] exactly and work per 16-byte
+     * lane, in exactly this order. */
     LLVMTypeRef v16 = LLVMVectorType(e->i32, 16), w32 = LLVMVectorType(e->i16, 32);
     LLVMTypeRef pd[2] = {v16, v16}, pw[2] = {w32, w32};
     LLVMValueRef a01[2] = {wide[0], wide[1]}, a23[2] = {wide[2], wide[3]};
     LLVMValueRef p[2] = {em_x86_call(e, "llvm.x86.avx512.packssdw.512", w32, pd, 2, a01),
                          em_x86_call(e, "llvm.x86.avx512.packssdw.512", w32, pd, 2, a23)};
-    LLVMValueRef b = em_x86_call(e, "llvm.x86.avx512.packuswb.512", LLVMVectorType(e->i8, 64), pw, 2, p);
+    return em_x86_call(e, "llvm.x86.avx512.packuswb.512", LLVMVectorType(e->i8, 64), pw, 2, p);
+  }
+  LLVMValueRef c[4];
+  for (int j = 0; j < 4; j++)
+    c[j] = narrow_one(e, wide[j], 16);
+  return requant_lane_order(e, c);
+}
+
+LLVMValueRef requant_narrow(Emit *e, const OutStage *s, const LLVMValueRef *wide,
+                            unsigned count, unsigned lanes) {
+  if (count == 4 && s->avx512 && lanes == 16) {
+    /* The packs' order, then one vpermd: dword 4l + j holds vector j's
+     * lanes 4l..4l+3. */
+    LLVMTypeRef v16 = LLVMVectorType(e->i32, 16);
     LLVMValueRef idx[16];
     for (unsigned t = 0; t < 16; t++)
       idx[t] = em_i32(e, (int32_t)(4 * (t % 4) + t / 4));
-    LLVMValueRef dw = LLVMBuildBitCast(e->b, b, v16, "");
+    LLVMValueRef dw = LLVMBuildBitCast(e->b, requant_narrow_lanes(e, s, wide), v16, "");
     dw = LLVMBuildShuffleVector(e->b, dw, LLVMGetUndef(v16), LLVMConstVector(idx, 16), "");
     return LLVMBuildBitCast(e->b, dw, LLVMVectorType(e->i8, 64), "");
   }
@@ -240,12 +269,8 @@ LLVMValueRef requant_narrow(Emit *e, const OutStage *s, const LLVMValueRef *wide
     r[i] = narrow_one(e, wide[i], lanes);
   /* Pairs joined by one shuffle each, until one vector is left. */
   for (unsigned n = count, w = lanes; n > 1; n /= 2, w *= 2)
-    for (unsigned i = 0; i < n / 2; i++) {
-      LLVMValueRef idx[64];
-      for (unsigned j = 0; j < 2 * w; j++)
-        idx[j] = em_i32(e, (int32_t)j);
-      r[i] = LLVMBuildShuffleVector(e->b, r[2 * i], r[2 * i + 1], LLVMConstVector(idx, 2 * w), "");
-    }
+    for (unsigned i = 0; i < n / 2; i++)
+      r[i] = concat2(e, r[2 * i], r[2 * i + 1], w);
   return r[0];
 }
 

@@ -61,4 +61,11 @@ LLVMValueRef requant_out_wide(Emit *e, const OutStage *s, LLVMValueRef acc,
 LLVMValueRef requant_narrow(Emit *e, const OutStage *s, const LLVMValueRef *wide,
                             unsigned count, unsigned lanes);
 
+/* Four <16 x i8> code vectors in the packs' order: byte 16l + 4j + i is
+ * codes[j][4l + i] (each 16-byte lane takes four codes of each vector). */
+LLVMValueRef requant_lane_order(Emit *e, const LLVMValueRef *codes);
+/* Four wide <16 x i32> vectors (s->wide) narrowed to codes in that order
+ * (AVX-512: two vpackssdw and one vpackuswb, nothing more). */
+LLVMValueRef requant_narrow_lanes(Emit *e, const OutStage *s, const LLVMValueRef *wide);
+
 #endif

@@ -169,6 +169,20 @@ CASES = [
     ("pin_o16_leaky_o32_relu_w13", dict(N=1, C=3, H=4, W=13, nhwc=1, input_scale=3.0, layers=[
         conv(16, p=(1, 1, 1, 1), relu="leaky_relu", pin=(0.02, 100)),
         conv(32, k=(1, 1), relu=True, pin=(0.004, 60))])),
+    # the NHWC depthwise on a 16-lane VNNI step, four taps per dot step
+    # (kernels_depthwise.c): 32 channels (two pixels a piece, a row tail),
+    # 128 with stride 2, 64 with 25 taps (a last group of one) and
+    # dilation, 16 with a looked-up sigmoid (the stage's float route)
+    ("dw4_c32_tail_leaky", dict(N=1, C=3, H=5, W=13, nhwc=2, layers=[
+        conv(32, k=(1, 1)), conv(32, p=(1, 1, 1, 1), relu="leaky_relu", g=32), conv(9, k=(1, 1))])),
+    ("dw4_c128_s2_relu", dict(N=1, C=5, H=7, W=9, nhwc=2, layers=[
+        conv(128, k=(1, 1), relu=True), conv(128, s=(2, 2), p=(1, 1, 1, 1), relu=True, g=128),
+        conv(7, k=(1, 1))])),
+    ("dw4_c64_k5_d2_n2", dict(N=2, C=3, H=9, W=10, nhwc=2, layers=[
+        conv(64, k=(1, 1)), conv(64, k=(5, 5), p=(4, 4, 4, 4), d=(2, 2), g=64), conv(9, k=(1, 1))])),
+    ("dw4_c16_sigmoid_w13", dict(N=1, C=3, H=4, W=13, nhwc=2, layers=[
+        conv(16, p=(1, 1, 1, 1), relu=True), conv(16, p=(1, 1, 1, 1), relu="sigmoid", g=16),
+        conv(5, k=(1, 1))])),
     ("nchw_dw_m2_pool_last", dict(N=1, C=8, H=6, W=12, nhwc=0, layers=[
         conv(8, p=(1, 1, 1, 1), relu=True), conv(16, p=(1, 1, 1, 1), g=8), pool((2, 2))])),
     # linear on [rows, K]
