@@ -86,10 +86,24 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
   g->NB = (g->O + s->lanes - 1) / s->lanes;
 }
 
-/* Pixels per parallel index: a multiple of every MR a budget gives (24 /
- * NBT for NBT = 1..4, 12 / NBT), so only an image's last tile is short;
- * small enough that a 20x20 layer still splits into 9 pieces. */
-enum { GROUP_PIXELS = 48 };
+/* Whether a tile crossing an output row costs: its pixels' windows stop
+ * being constant offsets apart (every 3x3 padded or strided conv; not a
+ * 1x1 stride-1 unpadded one, nor a linear's rows). */
+static bool wraps_cost(const Geom *g) { return g->sh * g->PW != g->OW * g->sw; }
+
+/* Groups of one output row: where crossing a row costs and OW has no
+ * factor 4, no tile height a budget gives (24, 16, 12, 8, 6, 4, all
+ * dividing 48) both divides OW and keeps 48-pixel groups aligned (a
+ * 414-wide first layer, a 26- or 13-wide head), so tiles would wrap rows;
+ * one row per group never lets them. */
+static bool row_groups(const Geom *g) { return wraps_cost(g) && g->OW % 4 != 0; }
+
+/* Output pixels of one image per parallel index: one row (row_groups),
+ * else 48, a multiple of every MR a budget gives (24 / NBT for NBT =
+ * 1..4, 12 / NBT), so only an image's last tile is short; small enough
+ * that a 20x20 layer still splits into 9 pieces. Depends on the geometry
+ * only: every target's code has the same parallel extent. */
+static int64_t group_pixels(const Geom *g) { return row_groups(g) ? g->OW : 48; }
 
 static Tile tile_for(const DotStep *s, const Geom *g) {
   int64_t nbt = s->max_acc / 6 < 1 ? 1 : s->max_acc / 6;
@@ -105,14 +119,14 @@ static Tile tile_for(const DotStep *s, const Geom *g) {
   int64_t mr = s->max_acc / nbt, P = g->OH * g->OW;
   /* A tile that wraps an output row takes the slow K loop (every pixel's
    * address computed, where a row's pixels are constant offsets), unless
-   * the wrap jumps by nothing (1x1, stride 1, no padding). Where the
-   * widest MR does not divide OW, a narrower one that does and still
-   * holds 16 accumulators (the VNNI chains the peak needs) keeps every
-   * tile in its row: 16 for 416- and 160-wide first layers instead of 24. */
-  bool wraps_cost = g->sh * g->PW != g->OW * g->sw;
-  if (wraps_cost && g->OW % mr != 0)
+   * the wrap jumps by nothing (wraps_cost). Where the widest MR does not
+   * divide OW, the widest narrower one that does and still holds 16
+   * accumulators (the VNNI chains the peak needs) keeps every tile in its
+   * row: 16 x 16 for a 160-wide first layer instead of 24 x 16, 23 x 16
+   * for a 414-wide one (a row per group there). */
+  if (wraps_cost(g) && g->OW % mr != 0)
     for (int64_t m = mr - 1; m >= 1 && m * nbt >= 16; m--)
-      if (GROUP_PIXELS % m == 0 && g->OW % m == 0) {
+      if ((row_groups(g) || group_pixels(g) % m == 0) && g->OW % m == 0) {
         mr = m;
         break;
       }
@@ -144,9 +158,9 @@ static int64_t pre_extent(const Node *n) {
   return g.N * g.PH;
 }
 
-/* GROUP_PIXELS output pixels of one image (every channel) per index. */
+/* group_pixels output pixels of one image (every channel) per index. */
 static int64_t groups_per_image(const Geom *g) {
-  return (g->OH * g->OW + GROUP_PIXELS - 1) / GROUP_PIXELS;
+  return (g->OH * g->OW + group_pixels(g) - 1) / group_pixels(g);
 }
 
 static int64_t main_extent(const Node *n) {
@@ -257,8 +271,8 @@ typedef struct Body {
   LLVMValueRef wp, bp, mp, y;
   OutStage os;
   LLVMValueRef b; /* the image being computed (i64) */
-  /* No tile crosses an output row: MR divides OW and the group, so every
-   * tile starts at a multiple of MR (and no short tile exists). Then the
+  /* No tile crosses an output row: a group is one row, or MR divides OW
+   * and the group, so every tile starts at a multiple of MR. Then the
    * row-wrapping K loop is not emitted at all: dead, its 16-24 per-pixel
    * window pointers still became induction variables of the tile loop,
    * spilled and updated per tile (layer a: 15% of its samples). */
@@ -523,23 +537,31 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
 }
 
 /* The pixel tiles of one group (first pixel p0, i64) for the channel tile
- * at ob0 of nbt blocks: full tiles, and in the image's last group the
- * short tile that ends it. */
+ * at ob0 of nbt blocks: full tiles, then the short tile that ends the
+ * group where MR does not divide it (the image's last group has its own
+ * count). */
 static void emit_group(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef p0,
                        LLVMValueRef last) {
   Emit *e = t->k->e;
-  int64_t P = t->g.OH * t->g.OW, NG = groups_per_image(&t->g);
-  int64_t last_pixels = P - (NG - 1) * GROUP_PIXELS;
-  int64_t full = GROUP_PIXELS / tl.mr, last_full = last_pixels / tl.mr, rest = last_pixels % tl.mr;
+  int64_t P = t->g.OH * t->g.OW, NG = groups_per_image(&t->g), GP = group_pixels(&t->g);
+  int64_t last_pixels = P - (NG - 1) * GP;
+  int64_t full = GP / tl.mr, last_full = last_pixels / tl.mr;
+  int64_t rest = GP % tl.mr, last_rest = last_pixels % tl.mr;
   Loop lt;
   LLVMValueRef n = LLVMBuildSelect(e->b, last, em_i64(e, last_full), em_i64(e, full), "");
   LLVMValueRef i = em_loop(e, &lt, em_i64(e, 0), n, "tile");
   emit_tile(t, tl, ob0, em_madc(e, i, tl.mr, p0));
   em_loop_end_rolled(e, &lt);
-  if (rest) {
+  if (rest && NG > 1) {
+    If f;
+    em_if(e, &f, LLVMBuildNot(e->b, last, ""));
+    emit_tile(t, (Tile){(int)rest, tl.nbt}, ob0, em_addc(e, p0, full * tl.mr));
+    em_if_end(e, &f);
+  }
+  if (last_rest) {
     If f;
     em_if(e, &f, last);
-    emit_tile(t, (Tile){(int)rest, tl.nbt}, ob0, em_addc(e, p0, last_full * tl.mr));
+    emit_tile(t, (Tile){(int)last_rest, tl.nbt}, ob0, em_addc(e, p0, last_full * tl.mr));
     em_if_end(e, &f);
   }
 }
@@ -557,13 +579,13 @@ static int emit_main(KernelCtx *k, Diag *d) {
   }
   t.y = kc_tensor(k, k->n->outputs[0]);
   Tile tl = tile_for(&t.s, &t.g);
-  t.in_rows = t.g.OW % tl.mr == 0 && GROUP_PIXELS % tl.mr == 0;
+  t.in_rows = row_groups(&t.g) || (t.g.OW % tl.mr == 0 && group_pixels(&t.g) % tl.mr == 0);
   int64_t NG = groups_per_image(&t.g);
   Loop l;
   LLVMValueRef r = kernel_range(k, &l); /* b * NG + group */
   t.b = LLVMBuildUDiv(e->b, r, em_i64(e, NG), "");
   LLVMValueRef grp = LLVMBuildURem(e->b, r, em_i64(e, NG), "");
-  LLVMValueRef p0 = em_mulc(e, grp, GROUP_PIXELS);
+  LLVMValueRef p0 = em_mulc(e, grp, group_pixels(&t.g));
   LLVMValueRef last = LLVMBuildICmp(e->b, LLVMIntEQ, grp, em_i64(e, NG - 1), "last");
   int64_t ctiles = t.g.NB / tl.nbt, crest = t.g.NB % tl.nbt;
   if (ctiles > 0) {

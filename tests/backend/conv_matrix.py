@@ -222,12 +222,15 @@ def tile(target, L):
         nbt = 1  # short K into NCHW: the tallest tile
     nbt = min(nbt, nb)
     mr = budget // nbt
+    # groups of one output row where crossing a row costs and 4 does not
+    # divide OW, else of 48 pixels
+    rows = L["wraps_cost"] and L["OW"] % 4 != 0
     if L["wraps_cost"] and L["OW"] % mr:
-        # a narrower MR (dividing 48, >= 16 accumulators) that divides OW
+        # a narrower MR (dividing the group, >= 16 accumulators) that divides OW
         mr = next((m for m in range(mr - 1, 0, -1)
-                   if m * nbt >= 16 and 48 % m == 0 and L["OW"] % m == 0), mr)
+                   if m * nbt >= 16 and (rows or 48 % m == 0) and L["OW"] % m == 0), mr)
     mr = min(mr, P)
-    return mr, nbt, P % mr, nb % nbt
+    return mr, nbt, (L["OW"] if rows else P) % mr, nb % nbt
 
 
 def layer_geoms(spec):
