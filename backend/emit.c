@@ -206,6 +206,13 @@ LLVMValueRef em_splat_const(LLVMValueRef c, unsigned n) {
   return LLVMConstVector(v, n);
 }
 
+LLVMValueRef em_concat(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n) {
+  LLVMValueRef idx[64];
+  for (unsigned i = 0; i < 2 * n; i++)
+    idx[i] = em_i32(e, (int64_t)i);
+  return LLVMBuildShuffleVector(e->b, a, b, LLVMConstVector(idx, 2 * n), "");
+}
+
 LLVMValueRef em_splat_value(Emit *e, LLVMValueRef v, unsigned n) {
   LLVMTypeRef vt = LLVMVectorType(LLVMTypeOf(v), n);
   LLVMValueRef one = LLVMBuildInsertElement(e->b, LLVMGetUndef(vt), v, em_i32(e, 0), "");

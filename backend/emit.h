@@ -138,6 +138,8 @@ LLVMValueRef em_fmax(Emit *e, LLVMValueRef a, LLVMValueRef b);
 /* A constant vector of n copies of constant c (n <= 64: a zmm of
  * bytes). */
 LLVMValueRef em_splat_const(LLVMValueRef c, unsigned n);
+/* a followed by b, two vectors of n lanes each (2n <= 64). */
+LLVMValueRef em_concat(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n);
 /* Value v (not necessarily constant) in each of n lanes. */
 LLVMValueRef em_splat_value(Emit *e, LLVMValueRef v, unsigned n);
 /* Constant c, or c in every lane when v is a vector. */

@@ -126,7 +126,7 @@ static Tile tile_for(const DotStep *s, const Geom *g) {
    * for a 414-wide one (a row per group there). */
   if (wraps_cost(g) && g->OW % mr != 0)
     for (int64_t m = mr - 1; m >= 1 && m * nbt >= 16; m--)
-      if ((row_groups(g) || group_pixels(g) % m == 0) && g->OW % m == 0) {
+      if (group_pixels(g) % m == 0 && g->OW % m == 0) {
         mr = m;
         break;
       }

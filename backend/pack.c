@@ -34,14 +34,6 @@ static LLVMValueRef quantized(Emit *e, const PackGeom *g, LLVMValueRef v, LLVMVa
   return LLVMBuildTrunc(e->b, q, vec ? LLVMVectorType(e->i8, LLVMGetVectorSize(vt)) : e->i8, "");
 }
 
-/* a followed by b, two vectors of n lanes each. */
-static LLVMValueRef concat_rows(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n) {
-  LLVMValueRef idx[64];
-  for (unsigned i = 0; i < 2 * n; i++)
-    idx[i] = em_i32(e, (int64_t)i);
-  return LLVMBuildShuffleVector(e->b, a, b, LLVMConstVector(idx, 2 * n), "");
-}
-
 /* Channels [c0, c0 + L) of L pixels from w0: L loads of L contiguous
  * pixels of one channel each (rows past C are the fill, past Cp unused),
  * transposed in registers, L stores of the block's channels of one pixel
@@ -77,8 +69,8 @@ static void pack_block(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
      * store them at once instead of transposing L rows for them. */
     LLVMValueRef cat = rows[0];
     for (unsigned n = 1; n < nc_out; n *= 2) {
-      LLVMValueRef hi = n == 1 ? rows[1] : concat_rows(e, rows[2], rows[3], L);
-      cat = concat_rows(e, cat, hi, n * L);
+      LLVMValueRef hi = n == 1 ? rows[1] : em_concat(e, rows[2], rows[3], L);
+      cat = em_concat(e, cat, hi, n * L);
     }
     LLVMValueRef idx[64];
     for (unsigned px = 0; px < L; px++)

@@ -215,16 +215,8 @@ static LLVMValueRef narrow_one(Emit *e, LLVMValueRef q, unsigned lanes) {
   return LLVMBuildTrunc(e->b, q, LLVMVectorType(e->i8, lanes), "");
 }
 
-/* a, b (<n x T>) as one <2n x T>. */
-static LLVMValueRef concat2(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n) {
-  LLVMValueRef idx[64];
-  for (unsigned j = 0; j < 2 * n; j++)
-    idx[j] = em_i32(e, (int32_t)j);
-  return LLVMBuildShuffleVector(e->b, a, b, LLVMConstVector(idx, 2 * n), "");
-}
-
 LLVMValueRef requant_lane_order(Emit *e, const LLVMValueRef *codes) {
-  LLVMValueRef lo = concat2(e, codes[0], codes[1], 16), hi = concat2(e, codes[2], codes[3], 16);
+  LLVMValueRef lo = em_concat(e, codes[0], codes[1], 16), hi = em_concat(e, codes[2], codes[3], 16);
   LLVMValueRef idx[64];
   for (unsigned l = 0; l < 4; l++)
     for (unsigned j = 0; j < 4; j++)
@@ -270,7 +262,7 @@ LLVMValueRef requant_narrow(Emit *e, const OutStage *s, const LLVMValueRef *wide
   /* Pairs joined by one shuffle each, until one vector is left. */
   for (unsigned n = count, w = lanes; n > 1; n /= 2, w *= 2)
     for (unsigned i = 0; i < n / 2; i++)
-      r[i] = concat2(e, r[2 * i], r[2 * i + 1], w);
+      r[i] = em_concat(e, r[2 * i], r[2 * i + 1], w);
   return r[0];
 }
 
