@@ -18,6 +18,7 @@
 #include "codegen.h"
 #include "qcc_runtime.h"
 #include "header.h"
+#include "target.h"
 
 /* ---- kernel context helpers ---------------------------------------------- */
 
@@ -155,45 +156,6 @@ const KernelSpec *kernel_for(const Node *n) {
 
 /* ---- targets --------------------------------------------------------------- */
 
-static const char *const target_names[TARGET_COUNT] = {
-    "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native", "multi"};
-
-const char *backend_target_name(TargetKind t) { return target_names[t]; }
-
-int backend_target_parse(const char *name, TargetKind *t) {
-  for (int i = 0; i < TARGET_COUNT; i++)
-    if (strcmp(name, target_names[i]) == 0) {
-      *t = (TargetKind)i;
-      return 0;
-    }
-  return -1;
-}
-
-TargetKind backend_target_host(void) {
-  char *f = LLVMGetHostCPUFeatures(); /* LLVM leaves out what the OS does not save */
-  TargetKind t = strstr(f, "+avx512vnni") && strstr(f, "+avx512bw") && strstr(f, "+avx512vl")
-                     ? TARGET_AVX512VNNI
-                 : strstr(f, "+avx2") && strstr(f, "+fma") ? TARGET_AVX2
-                                                            : TARGET_GENERIC;
-  LLVMDisposeMessage(f);
-  return t;
-}
-
-/* The CPU and features each fixed target compiles for. avx512vnni asks
- * for x86-64-v4 (AVX-512 F/BW/CD/DQ/VL) plus VNNI: Cascade Lake, Ice Lake,
- * Sapphire Rapids and Zen 4 all have it. */
-static const char *target_cpu(TargetKind t) {
-  switch (t) {
-  case TARGET_AVX2:
-  case TARGET_AVX512VNNI_EMULATED: return "x86-64-v3";
-  case TARGET_AVX512VNNI: return "x86-64-v4";
-  default: return "x86-64";
-  }
-}
-static const char *target_features(TargetKind t) {
-  return t == TARGET_AVX512VNNI ? "+avx512vnni" : "";
-}
-
 static LLVMTargetMachineRef target_machine(TargetKind t, int opt, Diag *d) {
   LLVMInitializeX86TargetInfo();
   LLVMInitializeX86Target();
@@ -214,9 +176,12 @@ static LLVMTargetMachineRef target_machine(TargetKind t, int opt, Diag *d) {
   case TARGET_AVX2:
   case TARGET_AVX512VNNI_EMULATED:
   case TARGET_AVX512VNNI:
+    cpu = strdup(target_info(t)->cpu);
+    features = strdup(target_info(t)->features);
+    break;
   case TARGET_MULTI: /* the baseline; variants raise it per function */
-    cpu = strdup(target_cpu(t));
-    features = strdup(target_features(t));
+    cpu = strdup(target_info(TARGET_GENERIC)->cpu);
+    features = strdup(target_info(TARGET_GENERIC)->features);
     break;
   case TARGET_NATIVE: {
     char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
@@ -252,6 +217,8 @@ typedef struct Module {
   int64_t *pre_extent;
   Tensor **outs;       /* the entry points' outputs */
   int num_outs;
+  TargetKind variants[3]; /* target_variants: multi's three, best first */
+  int num_variants;
   LLVMTypeRef node_fn_t;
 } Module;
 
@@ -394,9 +361,10 @@ static LLVMValueRef entry_point(Module *m, bool parallel,
 
 static void set_target_attrs(Emit *e, LLVMValueRef fn, TargetKind t) {
   (void)e;
-  LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", target_cpu(t));
-  if (*target_features(t))
-    LLVMAddTargetDependentFunctionAttr(fn, "target-features", target_features(t));
+  const TargetInfo *ti = target_info(t);
+  LLVMAddTargetDependentFunctionAttr(fn, "target-cpu", ti->cpu);
+  if (*ti->features)
+    LLVMAddTargetDependentFunctionAttr(fn, "target-features", ti->features);
 }
 
 /* cpuid(leaf, subleaf) -> {eax, ebx, ecx, edx}. */
@@ -472,8 +440,8 @@ static LLVMValueRef cpu_level_fn(Emit *e) {
   return fn;
 }
 
-/* <prefix>_run[_parallel]: the variant the CPU can run (entries[0]: VNNI,
- * [1]: AVX2, [2]: generic). */
+/* <prefix>_run[_parallel]: the variant the CPU can run (m->variants, best
+ * first; the last one runs anywhere). */
 static void dispatcher(Module *m, int par, LLVMValueRef entries[3][2]) {
   Emit *e = &m->e;
   LLVMValueRef level_fn = cpu_level_fn(e);
@@ -488,13 +456,14 @@ static void dispatcher(Module *m, int par, LLVMValueRef entries[3][2]) {
     args[i] = LLVMGetParam(fn, i);
   LLVMValueRef level = LLVMBuildCall2(e->b, LLVMGlobalGetValueType(level_fn),
                                       level_fn, NULL, 0, "level");
+  int nv = m->num_variants;
   LLVMBasicBlockRef bb[3];
-  for (int v = 0; v < 3; v++)
-    bb[v] = LLVMAppendBasicBlockInContext(e->ctx, fn, backend_target_name(v == 0 ? TARGET_AVX512VNNI : v == 1 ? TARGET_AVX2 : TARGET_GENERIC));
-  LLVMValueRef sw = LLVMBuildSwitch(e->b, level, bb[2], 2);
-  LLVMAddCase(sw, em_i32(e, 2), bb[0]);
-  LLVMAddCase(sw, em_i32(e, 1), bb[1]);
-  for (int v = 0; v < 3; v++) {
+  for (int v = 0; v < nv; v++)
+    bb[v] = LLVMAppendBasicBlockInContext(e->ctx, fn, backend_target_name(m->variants[v]));
+  LLVMValueRef sw = LLVMBuildSwitch(e->b, level, bb[nv - 1], (unsigned)nv - 1);
+  for (int v = 0; v < nv - 1; v++)
+    LLVMAddCase(sw, em_i32(e, target_info(m->variants[v])->cpu_level), bb[v]);
+  for (int v = 0; v < nv; v++) {
     LLVMPositionBuilderAtEnd(e->b, bb[v]);
     LLVMBuildRet(e->b, LLVMBuildCall2(e->b, ft, entries[v][par], args, np, ""));
   }
@@ -520,12 +489,16 @@ static void target_query(Module *m) {
   }
   LLVMValueRef level = LLVMBuildCall2(e->b, LLVMGlobalGetValueType(level_fn),
                                       level_fn, NULL, 0, "level");
-  LLVMValueRef s2 = cstring(e, p, "v2", backend_target_name(TARGET_AVX512VNNI));
-  LLVMValueRef s1 = cstring(e, p, "v1", backend_target_name(TARGET_AVX2));
-  LLVMValueRef s0 = cstring(e, p, "v0", backend_target_name(TARGET_GENERIC));
-  LLVMValueRef r = LLVMBuildSelect(e->b, LLVMBuildICmp(e->b, LLVMIntEQ, level, em_i32(e, 2), ""), s2,
-                                   LLVMBuildSelect(e->b, LLVMBuildICmp(e->b, LLVMIntEQ, level, em_i32(e, 1), ""),
-                                                   s1, s0, ""), "");
+  int nv = m->num_variants;
+  LLVMValueRef r = cstring(e, p, "v0", backend_target_name(m->variants[nv - 1]));
+  for (int v = nv - 2; v >= 0; v--) {
+    const TargetInfo *ti = target_info(m->variants[v]);
+    char what[8];
+    snprintf(what, sizeof what, "v%d", ti->cpu_level);
+    LLVMValueRef sv = cstring(e, p, what, ti->name);
+    LLVMValueRef is = LLVMBuildICmp(e->b, LLVMIntEQ, level, em_i32(e, ti->cpu_level), "");
+    r = LLVMBuildSelect(e->b, is, sv, r, "");
+  }
   LLVMBuildRet(e->b, r);
 }
 
@@ -707,14 +680,8 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   /* One set of node functions and entry points per variant; multi emits
    * three, each with its CPU and features as function attributes, and a
    * cpuid dispatcher in front. */
-  TargetKind variants[3] = {opts->target};
-  int nv = 1;
-  if (opts->target == TARGET_MULTI) {
-    variants[0] = TARGET_AVX512VNNI;
-    variants[1] = TARGET_AVX2;
-    variants[2] = TARGET_GENERIC;
-    nv = 3;
-  }
+  TargetKind variants[3];
+  int nv = target_variants(opts->target, variants);
   int rc = 0;
   for (int i = 0; i < nn && !rc; i++) {
     const Node *n = g->nodes[i];
@@ -745,6 +712,8 @@ static int build_module(const Graph *g, const BackendOptions *opts,
   m.g = g;
   m.opts = opts;
   m.outs = entry_outputs(g, opts, &m.num_outs);
+  memcpy(m.variants, variants, sizeof variants);
+  m.num_variants = nv;
   bool *in_place = calloc((size_t)nn + 1, sizeof(bool));
   if (!in_place)
     QCC_DIE("out of memory");

@@ -1,41 +1,8 @@
 /* See dot_step.h. */
 #include "dot_step.h"
 
-#include <llvm-c/TargetMachine.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Register budgets: vnni512 has 32 zmm, of which a tile of 24
- * accumulators leaves the weights of up to 4 blocks and the broadcast
- * (MLAS and oneDNN use the same 24); avx2 has 16 ymm: 12 accumulators, 2
- * weight vectors, the broadcast and the product. emul512 keeps vnni512's
- * tile so that it proves the same schedule. */
-DotStep dot_step_for(TargetKind t) {
-  switch (t) {
-  case TARGET_AVX512VNNI: return (DotStep){STEP_VNNI512, 16, 4, 1, 64, 24, "avx512vnni"};
-  case TARGET_AVX512VNNI_EMULATED:
-    return (DotStep){STEP_EMUL512, 16, 4, 1, 64, 24, "avx512vnni_emulated"};
-  case TARGET_AVX2: return (DotStep){STEP_AVX2, 8, 2, 2, 32, 12, "avx2"};
-  case TARGET_NATIVE: {
-    char *f = LLVMGetHostCPUFeatures();
-    DotStep s = strstr(f, "+avx512vnni") ? dot_step_for(TARGET_AVX512VNNI)
-                : strstr(f, "+avx2")     ? dot_step_for(TARGET_AVX2)
-                                         : dot_step_for(TARGET_GENERIC);
-    LLVMDisposeMessage(f);
-    return s;
-  }
-  default: return (DotStep){STEP_GENERIC, 8, 4, 1, 32, 4, "generic"};
-  }
-}
-
-DotStep dot_step_f32_for(TargetKind t) {
-  switch (dot_step_for(t).kind) {
-  case STEP_VNNI512: return (DotStep){STEP_F32, 16, 1, 4, 64, 24, "avx512f"};
-  case STEP_AVX2:
-  case STEP_EMUL512: return (DotStep){STEP_F32, 8, 1, 4, 32, 12, "avx2"};
-  default: return (DotStep){STEP_F32, 4, 1, 4, 16, 12, "sse2"};
-  }
-}
 
 void dot_step_pack(const DotStep *s, const int8_t *w, void *dst) {
   int n = s->lanes * s->k;

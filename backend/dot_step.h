@@ -52,11 +52,6 @@ typedef struct DotStep {
   const char *isa; /* kernel name suffix, e.g. "avx512vnni" */
 } DotStep;
 
-/* The int8 step a target uses (native resolves the host's features). */
-DotStep dot_step_for(TargetKind t);
-/* The f32 step of a target. */
-DotStep dot_step_f32_for(TargetKind t);
-
 /* Packs the k weights of each lane for one step: w[j][i] (i8, NR x k,
  * row-major) into dst (w_bytes bytes) in the step's layout. */
 void dot_step_pack(const DotStep *s, const int8_t *w, void *dst);

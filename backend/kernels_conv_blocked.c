@@ -50,6 +50,7 @@
 #include "dot_step.h"
 #include "pack.h"
 #include "requant.h"
+#include "target.h"
 
 typedef struct Geom {
   int64_t N, C, H, W, O, KH, KW, OH, OW;
@@ -138,7 +139,7 @@ static Tile tile_for(const DotStep *s, const Geom *g) {
 static bool is_f32(const Node *n) { return n->op == OP_CONV2D || n->op == OP_LINEAR; }
 
 static DotStep step_for(const Node *n, TargetKind t) {
-  return is_f32(n) ? dot_step_f32_for(t) : dot_step_for(t);
+  return is_f32(n) ? target_info(t)->f32 : target_info(t)->i8;
 }
 
 /* The step of the kernel's target; the context carries it. */
@@ -152,7 +153,7 @@ static int64_t packed_bytes(const Node *n, TargetKind t) {
 }
 
 static int64_t pre_extent(const Node *n) {
-  DotStep s = dot_step_for(TARGET_GENERIC); /* the extent is the same for every step */
+  DotStep s = target_info(TARGET_GENERIC)->i8; /* the extent is the same for every step */
   Geom g;
   geom(n, &s, &g);
   return g.N * g.PH;
@@ -164,7 +165,7 @@ static int64_t groups_per_image(const Geom *g) {
 }
 
 static int64_t main_extent(const Node *n) {
-  DotStep s = dot_step_for(TARGET_GENERIC);
+  DotStep s = target_info(TARGET_GENERIC)->i8;
   Geom g;
   geom(n, &s, &g);
   return g.N * groups_per_image(&g);

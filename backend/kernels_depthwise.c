@@ -26,6 +26,7 @@
 #include "dot_step.h"
 #include "pack.h"
 #include "requant.h"
+#include "target.h"
 
 typedef struct DwGeom {
   int64_t N, C, H, W, O, M, KH, KW, OH, OW;
@@ -186,7 +187,7 @@ static int emit_dw(KernelCtx *k, Diag *d) {
   const Node *n = k->n;
   DwGeom g;
   dw_geom(n, &g);
-  unsigned V = dot_step_for(k->target).lanes;
+  unsigned V = target_info(k->target)->i8.lanes;
   int64_t taps = g.KH * g.KW;
   DwConsts dc = dw_constants(k, &g, false);
   OutStage os = dc.os;
@@ -289,7 +290,7 @@ static void dw_channel_vector(KernelCtx *k, const DwGeom *g, const DwConsts *dc,
 enum { DW4_PIECE = 64 };
 
 static bool dw4_fits(const DwGeom *g, TargetKind t) {
-  DotStep s = dot_step_for(t);
+  DotStep s = target_info(t)->i8;
   if (s.lanes != 16 || (s.kind != STEP_VNNI512 && s.kind != STEP_EMUL512) || g->M != 1)
     return false;
   if (g->C % DW4_PIECE == 0)
@@ -315,7 +316,7 @@ static int64_t dw4_channel(const DwGeom *g, int64_t nc, int j, int L) {
  * order. */
 static Dw4 dw4_constants(KernelCtx *k, const DwGeom *g) {
   const Node *n = k->n;
-  Dw4 c = {.s = dot_step_for(k->target), .NC = g->C >= DW4_PIECE ? g->C / DW4_PIECE : 1,
+  Dw4 c = {.s = target_info(k->target)->i8, .NC = g->C >= DW4_PIECE ? g->C / DW4_PIECE : 1,
            .G = (g->KH * g->KW + 3) / 4, .os = requant_out_stage(k)};
   int64_t taps = g->KH * g->KW;
   const int8_t *w = n->inputs[1]->data;
@@ -471,7 +472,7 @@ static int emit_dw_nhwc(KernelCtx *k, Diag *d) {
     c4 = dw4_constants(k, &g);
   else
     dc = dw_constants(k, &g, true);
-  unsigned V = kernel_channel_vector((unsigned)dot_step_for(k->target).lanes, g.C);
+  unsigned V = kernel_channel_vector((unsigned)target_info(k->target)->i8.lanes, g.C);
   LLVMValueRef y = kc_tensor(k, k->n->outputs[0]);
   Loop l, lw, lc;
   LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */
@@ -501,7 +502,7 @@ static void describe_dw_nhwc(const Node *n, TargetKind t, char *buf, size_t len)
   DwGeom g;
   dw_geom(n, &g);
   if (dw4_fits(&g, t))
-    snprintf(buf, len, "qu8_dwconv_nhwc_4tap__%s", dot_step_for(t).isa);
+    snprintf(buf, len, "qu8_dwconv_nhwc_4tap__%s", target_info(t)->i8.isa);
   else
     snprintf(buf, len, "qu8_dwconv_nhwc");
 }

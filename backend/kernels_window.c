@@ -20,6 +20,7 @@
 #include "codegen.h"
 #include "quant_math.h"
 #include "ref.h"
+#include "target.h"
 
 typedef struct Bounds {
   int32_t *lo, *hi, *count; /* per output index along one axis */
@@ -276,7 +277,7 @@ static int emit_maxpool_nhwc(KernelCtx *k, Diag *d) {
   LLVMValueRef t, tw;
   if (window_table(k, &p, &t, &tw, d))
     return -1;
-  unsigned V = kernel_channel_vector(k->target == TARGET_AVX512VNNI ? 64 : 32, p.C);
+  unsigned V = kernel_channel_vector(target_info(k->target)->u8_bytes, p.C);
   LLVMValueRef x = kc_tensor(k, n->inputs[0]), y = kc_tensor(k, n->outputs[0]);
   Loop l, lw, lc;
   LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */
@@ -456,7 +457,7 @@ static int emit_resize_nhwc(KernelCtx *k, Diag *d) {
   if (resize_tables(k, true, &ti, &tf, &nearest, d))
     return -1;
   int32_t z = xt->quant->zero_point[0];
-  unsigned V = kernel_channel_vector(k->target == TARGET_AVX512VNNI ? 16 : 8, C);
+  unsigned V = kernel_channel_vector(target_info(k->target)->i32_lanes, C);
   LLVMValueRef x = kc_tensor(k, xt), y = kc_tensor(k, yt);
   Loop l, lw, lc;
   LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */

@@ -6,6 +6,7 @@
 
 #include "dot_step.h"
 #include "quant_math.h"
+#include "target.h"
 
 float *requant_multipliers_padded(const Node *n, float s_target, int64_t padded) {
   const Tensor *x = n->inputs[0], *w = n->inputs[1];
@@ -60,7 +61,7 @@ static int32_t slope_code(const OutStage *s, int32_t k) {
 
 /* The integer route where its bound holds (see OutStage.wide). */
 static void choose_wide(const Node *n, TargetKind t, OutStage *s) {
-  s->avx512 = dot_step_for(t).kind == STEP_VNNI512;
+  s->avx512 = target_info(t)->i8.kind == STEP_VNNI512;
   s->wlo = 0;
   s->whi = 255;
   if (s->two_slope) {

@@ -1,0 +1,80 @@
+/* See target.h. */
+#include "target.h"
+
+#include <llvm-c/TargetMachine.h>
+#include <string.h>
+
+/* The dot steps (dot_step.h): {kind, NR, k, x bytes, w bytes, register
+ * budget, isa}. Budgets: vnni512 has 32 zmm, of which a tile of 24
+ * accumulators leaves the weights of up to 4 blocks and the broadcast
+ * (MLAS and oneDNN use the same 24); avx2 has 16 ymm: 12 accumulators, 2
+ * weight vectors, the broadcast and the product; generic keeps 4 of SSE2's
+ * 16 xmm for a step that takes four registers per lane group. emul512
+ * keeps vnni512's tile so that it proves the same schedule; its f32 step
+ * is avx2's (it compiles for x86-64-v3). */
+#define STEP(kind, nr, k, xb, budget, isa) {kind, nr, k, xb, (nr) * 4, budget, isa}
+
+/* avx512vnni asks for x86-64-v4 (AVX-512 F/BW/CD/DQ/VL) plus VNNI:
+ * Cascade Lake, Ice Lake, Sapphire Rapids and Zen 4 all have it. The
+ * emulated target runs its schedule on x86-64-v3, where every machine of
+ * ours can run it. */
+static const TargetInfo rows[] = {
+    {TARGET_GENERIC, "generic", "generic", "x86-64", "",
+     STEP(STEP_GENERIC, 8, 4, 1, 4, "generic"), STEP(STEP_F32, 4, 1, 4, 12, "sse2"),
+     32, 8, false, 0},
+    {TARGET_AVX2, "avx2", "avx2", "x86-64-v3", "",
+     STEP(STEP_AVX2, 8, 2, 2, 12, "avx2"), STEP(STEP_F32, 8, 1, 4, 12, "avx2"),
+     32, 8, false, 1},
+    {TARGET_AVX512VNNI, "avx512vnni", "avx512vnni", "x86-64-v4", "+avx512vnni",
+     STEP(STEP_VNNI512, 16, 4, 1, 24, "avx512vnni"), STEP(STEP_F32, 16, 1, 4, 24, "avx512f"),
+     64, 16, false, 2},
+    {TARGET_AVX512VNNI_EMULATED, "avx512vnni-emulated", "avx512vnni_emulated", "x86-64-v3", "",
+     STEP(STEP_EMUL512, 16, 4, 1, 24, "avx512vnni_emulated"),
+     STEP(STEP_F32, 8, 1, 4, 12, "avx2"), 32, 8, true, -1},
+};
+
+static const char *const target_names[TARGET_COUNT] = {
+    "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native", "multi"};
+
+const char *backend_target_name(TargetKind t) { return target_names[t]; }
+
+int backend_target_parse(const char *name, TargetKind *t) {
+  for (int i = 0; i < TARGET_COUNT; i++)
+    if (strcmp(name, target_names[i]) == 0) {
+      *t = (TargetKind)i;
+      return 0;
+    }
+  return -1;
+}
+
+TargetKind backend_target_host(void) {
+  char *f = LLVMGetHostCPUFeatures(); /* LLVM leaves out what the OS does not save */
+  TargetKind t = strstr(f, "+avx512vnni") && strstr(f, "+avx512bw") && strstr(f, "+avx512vl")
+                     ? TARGET_AVX512VNNI
+                 : strstr(f, "+avx2") && strstr(f, "+fma") ? TARGET_AVX2
+                                                            : TARGET_GENERIC;
+  LLVMDisposeMessage(f);
+  return t;
+}
+
+const TargetInfo *target_info(TargetKind t) {
+  if (t == TARGET_NATIVE)
+    t = backend_target_host();
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    if (rows[i].kind == t)
+      return &rows[i];
+  QCC_DIE("target %s has no row of its own (target_variants)", backend_target_name(t));
+}
+
+int target_variants(TargetKind t, TargetKind out[3]) {
+  if (t != TARGET_MULTI) {
+    out[0] = t;
+    return 1;
+  }
+  int n = 0;
+  for (int level = 2; level >= 0; level--)
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+      if (rows[i].cpu_level == level)
+        out[n++] = rows[i].kind;
+  return n;
+}

@@ -1,0 +1,42 @@
+/* The target table: every fact the backend knows about a target, in one
+ * row (QBE's Target, XNNPACK's isa checks): its name, the LLVM CPU and
+ * features it compiles for, the int8 and f32 dot steps of the conv
+ * schedule (dot_step.h), the vector widths of the lane kernels, and how
+ * multi's cpuid dispatch recognizes it. Code generation reads these rows
+ * instead of testing target kinds.
+ *
+ * native has no row of its own: target_info resolves it to the best fixed
+ * row the compiling CPU runs (backend_target_host), so its kernels are
+ * that row's; only its LLVM CPU and features are the host's own
+ * (target_machine). multi is the three variants of target_variants, one
+ * module. */
+#ifndef QCC_BACKEND_TARGET_H
+#define QCC_BACKEND_TARGET_H
+
+#include <stdbool.h>
+
+#include "backend.h"
+#include "dot_step.h"
+
+typedef struct TargetInfo {
+  TargetKind kind;
+  const char *name;     /* --target spelling */
+  const char *isa;      /* kernel name suffix (__<isa>) */
+  const char *cpu;      /* LLVM target-cpu */
+  const char *features; /* LLVM target-features beyond the CPU's, or "" */
+  DotStep i8;           /* the int8 step of the conv/linear schedule */
+  DotStep f32;          /* the f32 step of the same schedule */
+  unsigned u8_bytes;    /* bytes per vector of the u8 NHWC kernels (pools) */
+  unsigned i32_lanes;   /* lanes per i32/f32 vector of the lane kernels */
+  bool emulated;        /* a fixed target's schedule in plain IR: runs anywhere */
+  int cpu_level;        /* qcc.cpu_level() value that selects it in multi, or -1 */
+} TargetInfo;
+
+/* The row of t (native: the host's fixed target). */
+const TargetInfo *target_info(TargetKind t);
+
+/* The fixed targets one module holds: t itself, or multi's three
+ * variants, best first (their cpu_level descending). Returns the count. */
+int target_variants(TargetKind t, TargetKind out[3]);
+
+#endif
