@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
+#include "kernel.h"
 #include "quant_math.h"
 #include "requant.h"
 

@@ -46,7 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codegen.h"
+#include "kernel.h"
 #include "dot_step.h"
 #include "pack.h"
 #include "requant.h"

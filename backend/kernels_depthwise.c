@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "codegen.h"
+#include "kernel.h"
 #include "dot_step.h"
 #include "pack.h"
 #include "requant.h"

@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "codegen.h"
+#include "kernel.h"
 #include "qcc_runtime.h"
 #include "quant_math.h"
 

@@ -5,7 +5,7 @@
  * operand); the outer index is the parallel one. On NHWC operands (all
  * of them, the layout pass's rule) the runs follow the stored order: a
  * channel concat copies each pixel's channels of each operand. */
-#include "codegen.h"
+#include "kernel.h"
 
 static LLVMTypeRef elt(const KernelCtx *k) {
   return kc_elt(k, k->n->outputs[0]->dtype);

@@ -17,7 +17,7 @@
  *    (emit_resize_nhwc). */
 #include <stdlib.h>
 
-#include "codegen.h"
+#include "kernel.h"
 #include "quant_math.h"
 #include "ref.h"
 #include "target.h"

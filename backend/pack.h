@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 
-#include "codegen.h"
+#include "kernel.h"
 
 typedef struct PackGeom {
   int64_t C, H, W, PH, PW, Cp, pt, pl;

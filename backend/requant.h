@@ -5,7 +5,7 @@
 #ifndef QCC_BACKEND_REQUANT_H
 #define QCC_BACKEND_REQUANT_H
 
-#include "codegen.h"
+#include "kernel.h"
 
 typedef struct OutStage {
   float scale;     /* s_y, or index_scale with a table, or 1 for f32 */

@@ -1,7 +1,9 @@
 /* See target.h. */
 #include "target.h"
 
+#include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The dot steps (dot_step.h): {kind, NR, k, x bytes, w bytes, register
@@ -77,4 +79,52 @@ int target_variants(TargetKind t, TargetKind out[3]) {
       if (rows[i].cpu_level == level)
         out[n++] = rows[i].kind;
   return n;
+}
+
+LLVMTargetMachineRef target_machine(TargetKind t, int opt, Diag *d) {
+  LLVMInitializeX86TargetInfo();
+  LLVMInitializeX86Target();
+  LLVMInitializeX86TargetMC();
+  LLVMInitializeX86AsmPrinter();
+  LLVMInitializeX86AsmParser(); /* inline asm: cpuid, xgetbv */
+  const char *triple = "x86_64-pc-linux-gnu";
+  LLVMTargetRef target;
+  char *err = NULL;
+  if (LLVMGetTargetFromTriple(triple, &target, &err)) {
+    diag_error(d, srcloc(NULL, 0, 0), "LLVM has no x86-64 target: %s", err);
+    LLVMDisposeMessage(err);
+    return NULL;
+  }
+  char *cpu = NULL, *features = NULL;
+  switch (t) {
+  case TARGET_GENERIC:
+  case TARGET_AVX2:
+  case TARGET_AVX512VNNI_EMULATED:
+  case TARGET_AVX512VNNI:
+    cpu = strdup(target_info(t)->cpu);
+    features = strdup(target_info(t)->features);
+    break;
+  case TARGET_MULTI: /* the baseline; variants raise it per function */
+    cpu = strdup(target_info(TARGET_GENERIC)->cpu);
+    features = strdup(target_info(TARGET_GENERIC)->features);
+    break;
+  case TARGET_NATIVE: {
+    char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
+    cpu = strdup(c);
+    features = strdup(f);
+    LLVMDisposeMessage(c);
+    LLVMDisposeMessage(f);
+    break;
+  }
+  default: QCC_DIE("bad target %d", t);
+  }
+  LLVMCodeGenOptLevel level = opt <= 0   ? LLVMCodeGenLevelNone
+                              : opt == 1 ? LLVMCodeGenLevelLess
+                              : opt == 2 ? LLVMCodeGenLevelDefault
+                                         : LLVMCodeGenLevelAggressive;
+  LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
+      target, triple, cpu, features, level, LLVMRelocPIC, LLVMCodeModelDefault);
+  free(cpu);
+  free(features);
+  return tm;
 }

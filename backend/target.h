@@ -15,6 +15,8 @@
 
 #include <stdbool.h>
 
+#include <llvm-c/TargetMachine.h>
+
 #include "backend.h"
 #include "dot_step.h"
 
@@ -38,5 +40,11 @@ const TargetInfo *target_info(TargetKind t);
 /* The fixed targets one module holds: t itself, or multi's three
  * variants, best first (their cpu_level descending). Returns the count. */
 int target_variants(TargetKind t, TargetKind out[3]);
+
+/* An LLVM target machine for t (x86-64, PIC) at -O`opt`: the row's CPU and
+ * features; native's are the host's; multi's are generic's (its variants
+ * raise them per function). NULL, with the reason in d, without LLVM's
+ * x86 target. */
+LLVMTargetMachineRef target_machine(TargetKind t, int opt, Diag *d);
 
 #endif

@@ -1,12 +1,14 @@
-/* Internal interface between the module builder (codegen.c) and the
- * kernels (kernels_*.c). A kernel writes the body of one node function
+/* The kernel API: what a kernel (kernels_*.c) sees of the module being
+ * built (module.c) and what it tells it. The kernels depend on this
+ * header alone; the module builder reaches them through the kernel list
+ * (kernel_list.h). A kernel writes the body of one node function
  *
  *   void node(ptr frame, i64 begin, i64 end)
  *
  * computing the part [begin, end) of its parallel extent: whole output
  * elements per index, so any split gives the same bits. */
-#ifndef QCC_BACKEND_CODEGEN_H
-#define QCC_BACKEND_CODEGEN_H
+#ifndef QCC_BACKEND_KERNEL_H
+#define QCC_BACKEND_KERNEL_H
 
 #include "backend.h"
 #include "emit.h"
@@ -39,6 +41,11 @@ void kc_flag_status(KernelCtx *k, LLVMValueRef flag, int code);
 /* QCC_STATUS_NONFINITE_INPUT where the i8 variable `seen`
  * (em_note_nonfinite) is set. */
 void kc_flag_nonfinite(KernelCtx *k, LLVMValueRef seen);
+/* The private global holding constant t, created once per module
+ * (globals: one slot per tensor id); the entry points that give a
+ * constant back as an output share it. */
+LLVMValueRef kernel_const_global(Emit *e, const char *prefix, LLVMValueRef *globals,
+                                 const Tensor *t);
 /* A private constant global with bytes prepared by a kernel (packed
  * weights, tables); `what` names it. */
 LLVMValueRef kc_const(KernelCtx *k, const char *what, const void *data,
@@ -64,17 +71,6 @@ typedef struct KernelSpec {
    * (Tensor.layout); NULL: NCHW only. */
   bool (*takes_layouts)(const Node *n);
 } KernelSpec;
-
-/* The kernel for n, or NULL when the backend has none (reported). */
-const KernelSpec *kernel_for(const Node *n);
-
-/* Families, each in its own file. */
-const KernelSpec *kernel_elementwise(const Node *n);
-const KernelSpec *kernel_conv(const Node *n);
-const KernelSpec *kernel_conv_blocked(const Node *n);
-const KernelSpec *kernel_depthwise(const Node *n);
-const KernelSpec *kernel_window(const Node *n);
-const KernelSpec *kernel_shape(const Node *n);
 
 /* Fusion: the quantize a blocked conv's pack does itself (its input's
  * producer, when that quantize has no other reader), or NULL; and

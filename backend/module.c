@@ -9,125 +9,14 @@
 #include <string.h>
 
 #include <llvm-c/Analysis.h>
-#include <llvm-c/LLJIT.h>
-#include <llvm-c/Orc.h>
-#include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
-#include "codegen.h"
-#include "qcc_runtime.h"
 #include "header.h"
+#include "kernel_list.h"
+#include "module.h"
+#include "qcc_runtime.h"
 #include "target.h"
-
-/* ---- kernel context helpers ---------------------------------------------- */
-
-LLVMTypeRef kc_elt(const KernelCtx *k, DType dt) {
-  switch (dt) {
-  case DT_F32: return k->e->f32;
-  case DT_U8:
-  case DT_I8: return k->e->i8;
-  case DT_I32: return k->e->i32;
-  default: QCC_DIE("no element type for %s", dtype_name(dt));
-  }
-}
-
-LLVMValueRef kc_const(KernelCtx *k, const char *what, const void *data,
-                      size_t n) {
-  char name[256];
-  snprintf(name, sizeof name, "%s.%s.%s", k->prefix, k->n->name, what);
-  return em_const_bytes(k->e, name, data, n);
-}
-
-/* The private global holding constant t, created once per module. */
-static LLVMValueRef const_global(Emit *e, const char *prefix,
-                                 LLVMValueRef *globals, const Tensor *t) {
-  if (!globals[t->id]) {
-    char name[256];
-    snprintf(name, sizeof name, "%s.const.%s", prefix, t->name);
-    globals[t->id] = em_const_bytes(e, name, t->data, (size_t)ir_tensor_nbytes(t));
-  }
-  return globals[t->id];
-}
-
-LLVMValueRef kc_tensor(KernelCtx *k, const Tensor *t) {
-  Emit *e = k->e;
-  if (t->kind == TK_CONST)
-    return const_global(e, k->prefix, k->const_globals, t);
-  if (t->kind == TK_INPUT) {
-    for (int i = 0; i < k->g->num_inputs; i++)
-      if (k->g->inputs[i] == t)
-        return LLVMBuildLoad2(e->b, e->ptr,
-                              em_elem(e, e->ptr, k->frame, em_i64(e, 1 + i)), "");
-    QCC_DIE("input tensor '%s' is not a graph input", t->name);
-  }
-  int64_t off = k->plan->tensor_offset[t->id];
-  if (off < 0) /* an entry output: the caller's buffer */
-    for (int i = 0; i < k->num_outs; i++)
-      if (k->outs[i] == t)
-        return LLVMBuildLoad2(e->b, e->ptr,
-                              em_elem(e, e->ptr, k->frame, em_i64(e, 2 + k->g->num_inputs + i)),
-                              "out");
-  if (off < 0)
-    QCC_DIE("tensor '%s' has no workspace offset", t->name);
-  LLVMValueRef ws = LLVMBuildLoad2(e->b, e->ptr, k->frame, "ws");
-  return em_elem(e, e->i8, ws, em_i64(e, off));
-}
-
-void kc_flag_status(KernelCtx *k, LLVMValueRef flag, int code) {
-  Emit *e = k->e;
-  If f;
-  em_if(e, &f, flag);
-  LLVMValueRef slot = LLVMBuildLoad2(
-      e->b, e->ptr,
-      em_elem(e, e->ptr, k->frame, em_i64(e, 1 + k->g->num_inputs)), "status");
-  /* Threads may set it at once, all to the same code: an atomic store. */
-  LLVMValueRef st = LLVMBuildStore(e->b, em_i32(e, code), slot);
-  LLVMSetOrdering(st, LLVMAtomicOrderingMonotonic);
-  LLVMSetAlignment(st, 4);
-  em_if_end(e, &f);
-}
-
-void kc_flag_nonfinite(KernelCtx *k, LLVMValueRef seen) {
-  Emit *e = k->e;
-  kc_flag_status(k, LLVMBuildICmp(e->b, LLVMIntNE, LLVMBuildLoad2(e->b, e->i8, seen, ""),
-                                  LLVMConstInt(e->i8, 0, 0), ""),
-                 QCC_STATUS_NONFINITE_INPUT);
-}
-
-int64_t kernel_extent_numel(const Node *n) {
-  return ir_tensor_numel(n->outputs[0]);
-}
-
-LLVMValueRef kernel_range(KernelCtx *k, Loop *l) {
-  return em_loop(k->e, l, k->begin, k->end, "p");
-}
-
-unsigned kernel_channel_vector(unsigned lanes, int64_t C) {
-  unsigned v = lanes;
-  while (v > 1 && (int64_t)v > C)
-    v /= 2;
-  return v;
-}
-
-bool kernel_same_layouts(const Node *n) {
-  return n->inputs[0]->layout == n->outputs[0]->layout;
-}
-
-bool kernel_one_layout(const Node *n) {
-  Layout l = n->outputs[0]->layout;
-  bool elementwise = (op_info(n->op)->flags & OPF_ELEMENTWISE) != 0;
-  for (int i = 0; i < n->num_inputs; i++) {
-    const Tensor *t = n->inputs[i];
-    if (t->rank == 4 && (t->layout != l || (l == LAYOUT_NHWC && elementwise &&
-                                             !ir_same_shape(t, n->outputs[0]))))
-      return false;
-  }
-  for (int i = 0; i < n->num_outputs; i++)
-    if (n->outputs[i]->rank == 4 && n->outputs[i]->layout != l)
-      return false;
-  return true;
-}
 
 static bool uses_nhwc(const Node *n) {
   for (int i = 0; i < n->num_inputs; i++)
@@ -137,71 +26,6 @@ static bool uses_nhwc(const Node *n) {
     if (n->outputs[i]->layout == LAYOUT_NHWC)
       return true;
   return false;
-}
-
-const KernelSpec *kernel_for(const Node *n) {
-  const KernelSpec *s = kernel_elementwise(n);
-  if (!s)
-    s = kernel_conv_blocked(n);
-  if (!s)
-    s = kernel_depthwise(n);
-  if (!s)
-    s = kernel_conv(n);
-  if (!s)
-    s = kernel_window(n);
-  if (!s)
-    s = kernel_shape(n);
-  return s;
-}
-
-/* ---- targets --------------------------------------------------------------- */
-
-static LLVMTargetMachineRef target_machine(TargetKind t, int opt, Diag *d) {
-  LLVMInitializeX86TargetInfo();
-  LLVMInitializeX86Target();
-  LLVMInitializeX86TargetMC();
-  LLVMInitializeX86AsmPrinter();
-  LLVMInitializeX86AsmParser(); /* inline asm: cpuid, xgetbv */
-  const char *triple = "x86_64-pc-linux-gnu";
-  LLVMTargetRef target;
-  char *err = NULL;
-  if (LLVMGetTargetFromTriple(triple, &target, &err)) {
-    diag_error(d, srcloc(NULL, 0, 0), "LLVM has no x86-64 target: %s", err);
-    LLVMDisposeMessage(err);
-    return NULL;
-  }
-  char *cpu = NULL, *features = NULL;
-  switch (t) {
-  case TARGET_GENERIC:
-  case TARGET_AVX2:
-  case TARGET_AVX512VNNI_EMULATED:
-  case TARGET_AVX512VNNI:
-    cpu = strdup(target_info(t)->cpu);
-    features = strdup(target_info(t)->features);
-    break;
-  case TARGET_MULTI: /* the baseline; variants raise it per function */
-    cpu = strdup(target_info(TARGET_GENERIC)->cpu);
-    features = strdup(target_info(TARGET_GENERIC)->features);
-    break;
-  case TARGET_NATIVE: {
-    char *c = LLVMGetHostCPUName(), *f = LLVMGetHostCPUFeatures();
-    cpu = strdup(c);
-    features = strdup(f);
-    LLVMDisposeMessage(c);
-    LLVMDisposeMessage(f);
-    break;
-  }
-  default: QCC_DIE("bad target %d", t);
-  }
-  LLVMCodeGenOptLevel level = opt <= 0   ? LLVMCodeGenLevelNone
-                              : opt == 1 ? LLVMCodeGenLevelLess
-                              : opt == 2 ? LLVMCodeGenLevelDefault
-                                         : LLVMCodeGenLevelAggressive;
-  LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
-      target, triple, cpu, features, level, LLVMRelocPIC, LLVMCodeModelDefault);
-  free(cpu);
-  free(features);
-  return tm;
 }
 
 /* ---- entry points -------------------------------------------------------- */
@@ -228,7 +52,7 @@ static LLVMValueRef operand_ptr_in_entry(Module *m, LLVMValueRef *in_args,
                                          LLVMValueRef *const_globals,
                                          const Tensor *t) {
   if (t->kind == TK_CONST)
-    return const_global(&m->e, m->opts->symbol_prefix, const_globals, t);
+    return kernel_const_global(&m->e, m->opts->symbol_prefix, const_globals, t);
   for (int i = 0; i < m->g->num_inputs; i++)
     if (m->g->inputs[i] == t)
       return in_args[i];
@@ -659,7 +483,7 @@ static Tensor **entry_outputs(const Graph *g, const BackendOptions *opts,
 
 /* Builds, verifies and optimizes the module of g in ctx for tm. On success
  * *mod holds it and *m the facts the callers report. */
-static int build_module(const Graph *g, const BackendOptions *opts,
+int module_build(const Graph *g, const BackendOptions *opts,
                         LLVMContextRef ctx, LLVMTargetMachineRef tm,
                         LLVMModuleRef *mod_out, int64_t *workspace,
                         BackendOutput *facts, Diag *d) {
@@ -883,7 +707,7 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
   LLVMContextRef ctx = LLVMContextCreate();
   LLVMModuleRef mod = NULL;
   int64_t ws = 0;
-  int rc = build_module(g, opts, ctx, tm, &mod, &ws, out, d);
+  int rc = module_build(g, opts, ctx, tm, &mod, &ws, out, d);
   if (!rc) {
     if (emit & BACKEND_EMIT_LLVM) {
       char *t = LLVMPrintModuleToString(mod);
@@ -907,91 +731,6 @@ int backend_compile(const Graph *g, const BackendOptions *opts, int emit,
   LLVMContextDispose(ctx);
   LLVMDisposeTargetMachine(tm);
   return rc;
-}
-
-/* ---- the in-memory JIT ------------------------------------------------------ */
-
-struct BackendJit {
-  LLVMOrcLLJITRef jit;
-  int (*run_args)(void *, void *const *);
-  int64_t workspace;
-};
-
-static int jit_error(Diag *d, const char *what, LLVMErrorRef err) {
-  char *m = LLVMGetErrorMessage(err);
-  diag_error(d, srcloc(NULL, 0, 0), "%s: %s", what, m);
-  LLVMDisposeErrorMessage(m);
-  return -1;
-}
-
-BackendJit *backend_jit_create(const Graph *g, const BackendOptions *opts,
-                               Diag *d) {
-  LLVMTargetMachineRef tm = target_machine(opts->target, opts->opt_level, d);
-  if (!tm)
-    return NULL;
-  LLVMOrcThreadSafeContextRef tsc = LLVMOrcCreateNewThreadSafeContext();
-  LLVMModuleRef mod = NULL;
-  int64_t ws = 0;
-  int rc = build_module(g, opts, LLVMOrcThreadSafeContextGetContext(tsc), tm,
-                        &mod, &ws, NULL, d);
-  LLVMDisposeTargetMachine(tm);
-  if (rc) {
-    LLVMOrcDisposeThreadSafeContext(tsc);
-    return NULL;
-  }
-  BackendJit *j = calloc(1, sizeof *j);
-  if (!j)
-    QCC_DIE("out of memory");
-  j->workspace = ws;
-  LLVMErrorRef err = LLVMOrcCreateLLJIT(&j->jit, NULL);
-  if (err) {
-    LLVMDisposeModule(mod);
-    LLVMOrcDisposeThreadSafeContext(tsc);
-    free(j);
-    jit_error(d, "cannot create the JIT", err);
-    return NULL;
-  }
-  /* libm (expf, tanhf, exp) resolves from this process. */
-  LLVMOrcDefinitionGeneratorRef gen;
-  err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(
-      &gen, LLVMOrcLLJITGetGlobalPrefix(j->jit), NULL, NULL);
-  if (!err)
-    LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->jit), gen);
-  LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsc);
-  LLVMOrcDisposeThreadSafeContext(tsc); /* the module keeps it alive */
-  if (!err)
-    err = LLVMOrcLLJITAddLLVMIRModule(j->jit, LLVMOrcLLJITGetMainJITDylib(j->jit), tsm);
-  else
-    LLVMOrcDisposeThreadSafeModule(tsm);
-  char name[256];
-  snprintf(name, sizeof name, "%s_run_args", opts->symbol_prefix);
-  LLVMOrcExecutorAddress addr = 0;
-  if (!err)
-    err = LLVMOrcLLJITLookup(j->jit, &addr, name);
-  if (err) {
-    jit_error(d, "cannot JIT-compile the model", err);
-    backend_jit_destroy(j);
-    return NULL;
-  }
-  j->run_args = (int (*)(void *, void *const *))(uintptr_t)addr;
-  return j;
-}
-
-int64_t backend_jit_workspace_size(const BackendJit *j) { return j->workspace; }
-
-int backend_jit_run(BackendJit *j, void *workspace, void *const *args) {
-  return j->run_args(workspace, args);
-}
-
-void backend_jit_destroy(BackendJit *j) {
-  if (!j)
-    return;
-  if (j->jit) {
-    LLVMErrorRef err = LLVMOrcDisposeLLJIT(j->jit);
-    if (err)
-      LLVMConsumeError(err);
-  }
-  free(j);
 }
 
 void backend_output_free(BackendOutput *out) {
