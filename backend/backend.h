@@ -45,6 +45,17 @@ int backend_target_parse(const char *name, TargetKind *t);
  * with those features. */
 TargetKind backend_target_host(void);
 
+/* The kernel list (backend/kernel_list.c), for `qcc kernels` and what
+ * reads its print (the edge-case matrix, bench/peers): visit is called
+ * once per form of every kernel, in dispatch order, with the kernel's
+ * name, the form's symbol grammar with <isa> filled for t (e.g.
+ * "qu8_conv_minmax_fp32_ukernel_<MR>x<NR>c<k>__avx2"), what it computes,
+ * and its parameters on t ("nr=8 k=2 acc=12"; "" where it has none).
+ * Forms without code for t are left out. t: a fixed target or native. */
+typedef void (*BackendKernelVisit)(void *ctx, const char *kernel, const char *grammar,
+                                   const char *computes, const char *params);
+void backend_kernel_list(TargetKind t, BackendKernelVisit visit, void *ctx);
+
 typedef struct BackendOptions {
   TargetKind target;
   const char *symbol_prefix; /* C identifier; defaults to the graph name */

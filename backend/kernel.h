@@ -51,8 +51,24 @@ LLVMValueRef kernel_const_global(Emit *e, const char *prefix, LLVMValueRef *glob
 LLVMValueRef kc_const(KernelCtx *k, const char *what, const void *data,
                       size_t n);
 
+/* A named form of a kernel: what `qcc kernels` lists, and the node
+ * functions' symbols (XNNPACK's grammar: <types>_<op>_ukernel[_<tile>]
+ * __<isa>, the <...> filled per node and target). */
+typedef struct KernelForm {
+  const char *grammar;  /* e.g. "qu8_conv_minmax_fp32_ukernel_<MR>x<NR>c<k>__<isa>" */
+  const char *computes; /* what it computes, one line */
+  /* Its parameters on t as "key=value ..." (register tile, vector
+   * widths), or false where it has no code for t. NULL: every target, no
+   * parameters of its own. */
+  bool (*params)(TargetKind t, char *buf, size_t len);
+} KernelForm;
+
 typedef struct KernelSpec {
-  const char *name;                /* for diagnostics and symbol names */
+  const char *name;                /* for diagnostics; symbols add __<isa> */
+  /* Dispatch: whether this kernel computes n (the kernel list asks its
+   * kernels in order; the first that takes a node computes it). */
+  bool (*takes)(const Node *n);
+  KernelForm forms[2];             /* forms[0] required; describe picks */
   int64_t (*extent)(const Node *n); /* the parallel extent, >= 1 */
   int64_t (*scratch)(const Node *n, TargetKind t); /* bytes, may be NULL */
   int (*emit)(KernelCtx *k, Diag *d);
@@ -63,9 +79,9 @@ typedef struct KernelSpec {
   /* Element i of the result depends only on element i of each input, read
    * before it is written: the result may overwrite input 0. */
   bool in_place;
-  /* Optional: the kernel's name for this node and target (its register
-   * tile, e.g. qu8_conv_minmax_fp32_ukernel_6x16c2__avx2), used for the
-   * node function's symbol instead of `name`. */
+  /* Optional: the symbol of this node's code on t, one of the forms
+   * filled in (its register tile, e.g.
+   * qu8_conv_minmax_fp32_ukernel_6x16c2__avx2); NULL: name__<isa>. */
   void (*describe)(const Node *n, TargetKind t, char *buf, size_t len);
   /* Whether the kernel reads and writes n's tensors in their layouts
    * (Tensor.layout); NULL: NCHW only. */

@@ -1,4 +1,6 @@
-/* conv2d, linear and their int8 forms (qconv2d, qlinear, dqlinear).
+/* The direct kernels: what the blocked and depthwise kernels leave of
+ * conv2d, linear and qconv2d (grouped convs, computed weights), and
+ * dqlinear. (qlinear always takes the blocked kernel.)
  *
  * Direct convolution, one output plane (batch b, channel o) per parallel
  * index, accumulated tap by tap: for every (c, kh, kw) the whole range of
@@ -215,29 +217,6 @@ static LLVMValueRef int_dot(Emit *e, LLVMValueRef px, LLVMValueRef pw,
   return LLVMBuildLoad2(e->b, e->i32, acc, "");
 }
 
-static int emit_qlinear(KernelCtx *k, Diag *d) {
-  (void)d;
-  Emit *e = k->e;
-  const Node *n = k->n;
-  int64_t K = n->inputs[0]->dims[1], M = n->inputs[1]->dims[0];
-  OutStage os = requant_out_stage(k);
-  float *m = requant_multipliers(n, os.scale);
-  LLVMValueRef mult = kc_const(k, "mult", m, sizeof(float) * (size_t)M);
-  free(m);
-  LLVMValueRef x = kc_tensor(k, n->inputs[0]), w = kc_tensor(k, n->inputs[1]);
-  LLVMValueRef bias = n->num_inputs > 2 ? kc_tensor(k, n->inputs[2]) : NULL;
-  LLVMValueRef y = kc_tensor(k, n->outputs[0]);
-  Loop l;
-  LLVMValueRef p = kernel_range(k, &l);
-  LLVMValueRef r = LLVMBuildUDiv(e->b, p, em_i64(e, M), "");
-  LLVMValueRef o = LLVMBuildURem(e->b, p, em_i64(e, M), "");
-  LLVMValueRef acc = int_dot(e, x, w, r, o, K, em_i32(e, n->inputs[0]->quant->zero_point[0]),
-                             bias ? em_load_at(e, e->i32, bias, o) : em_i32(e, 0));
-  em_store_at(e, requant_out_value(e, &os, acc, em_load_at(e, e->f32, mult, o)), requant_out_type(e, &os), y, p);
-  em_loop_end(e, &l);
-  return 0;
-}
-
 /* dqlinear: the activation's parameters are computed once per call over
  * the whole input (extent 1), exactly as interp/qref_conv.c does. */
 static int64_t one(const Node *n) {
@@ -319,19 +298,27 @@ static int emit_dqlinear(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-static const KernelSpec conv_f32_k = {.name = "conv2d_f32", .extent = conv_extent, .scratch = NULL, .emit = emit_conv_f32};
-static const KernelSpec qconv_k = {.name = "qconv2d_u8", .extent = conv_extent, .scratch = qconv_scratch, .emit = emit_qconv};
-static const KernelSpec linear_f32_k = {.name = "linear_f32", .extent = linear_extent, .scratch = NULL, .emit = emit_linear_f32};
-static const KernelSpec qlinear_k = {.name = "qlinear_u8", .extent = linear_extent, .scratch = NULL, .emit = emit_qlinear};
-static const KernelSpec dqlinear_k = {.name = "dqlinear", .extent = one, .scratch = dqlinear_scratch, .emit = emit_dqlinear};
+/* The direct kernels take what the blocked and depthwise ones leave
+ * (kernel_list.c asks those first): grouped convs, f32 convs and linears
+ * with computed weights. */
+static bool takes_conv_f32(const Node *n) { return n->op == OP_CONV2D; }
+static bool takes_qconv(const Node *n) { return n->op == OP_QCONV2D; }
+static bool takes_linear_f32(const Node *n) { return n->op == OP_LINEAR; }
+static bool takes_dqlinear(const Node *n) { return n->op == OP_DQLINEAR; }
 
-const KernelSpec *kernel_conv(const Node *n) {
-  switch (n->op) {
-  case OP_CONV2D: return &conv_f32_k;
-  case OP_QCONV2D: return &qconv_k;
-  case OP_LINEAR: return &linear_f32_k;
-  case OP_QLINEAR: return &qlinear_k;
-  case OP_DQLINEAR: return &dqlinear_k;
-  default: return NULL;
-  }
-}
+const KernelSpec kernel_f32_conv_direct = {
+    .name = "f32_conv_direct_ukernel", .takes = takes_conv_f32,
+    .forms = {{"f32_conv_direct_ukernel__<isa>", "f32 conv2d the blocked kernel does not take (groups > 1, computed weights)", NULL}},
+    .extent = conv_extent, .emit = emit_conv_f32};
+const KernelSpec kernel_qu8_conv_direct = {
+    .name = "qu8_conv_direct_minmax_fp32_ukernel", .takes = takes_qconv,
+    .forms = {{"qu8_conv_direct_minmax_fp32_ukernel__<isa>", "qconv2d the blocked and depthwise kernels do not take (groups > 1 with more than one input channel per group, channel multiplier > 1)", NULL}},
+    .extent = conv_extent, .scratch = qconv_scratch, .emit = emit_qconv};
+const KernelSpec kernel_f32_gemm_direct = {
+    .name = "f32_gemm_direct_ukernel", .takes = takes_linear_f32,
+    .forms = {{"f32_gemm_direct_ukernel__<isa>", "f32 linear with computed weights", NULL}},
+    .extent = linear_extent, .emit = emit_linear_f32};
+const KernelSpec kernel_qd8_f32_gemm = {
+    .name = "qd8_f32_qc8w_gemm_ukernel", .takes = takes_dqlinear,
+    .forms = {{"qd8_f32_qc8w_gemm_ukernel__<isa>", "dqlinear: the input quantized per call, i8 weights, f32 result", NULL}},
+    .extent = one, .scratch = dqlinear_scratch, .emit = emit_dqlinear};

@@ -621,15 +621,53 @@ static bool any_layouts(const Node *n) {
   return true;
 }
 
+static bool constant_operands(const Node *n) {
+  return n->inputs[1]->kind == TK_CONST && (n->num_inputs < 3 || n->inputs[2]->kind == TK_CONST);
+}
+
+static bool takes_blocked(const Node *n) {
+  switch (n->op) {
+  case OP_QLINEAR: return true;
+  case OP_QCONV2D: return ir_attr_int(n, ATTR_GROUPS) == 1;
+  case OP_CONV2D:
+    return ir_attr_int(n, ATTR_GROUPS) == 1 && n->inputs[0]->dtype == DT_F32 && constant_operands(n);
+  case OP_LINEAR:
+    return n->inputs[0]->dtype == DT_F32 && n->inputs[0]->rank == 2 && constant_operands(n);
+  default: return false;
+  }
+}
+
+/* The register tile's limits on t: NR lanes per block, k input channels
+ * per step, the accumulators a tile holds (MR * NBT <= acc). */
+static bool params_i8(TargetKind t, char *buf, size_t len) {
+  DotStep s = target_info(t)->i8;
+  snprintf(buf, len, "nr=%d k=%d acc=%d", s.lanes, s.k, s.max_acc);
+  return true;
+}
+static bool params_f32(TargetKind t, char *buf, size_t len) {
+  DotStep s = target_info(t)->f32;
+  snprintf(buf, len, "nr=%d k=%d acc=%d", s.lanes, s.k, s.max_acc);
+  return true;
+}
+
 /* One spec for int8 and f32: describe names each node's tile. */
-static const KernelSpec blocked_k = {.name = "conv_blocked",
-                                     .extent = main_extent,
-                                     .scratch = packed_bytes,
-                                     .emit = emit_main,
-                                     .pre_extent = pre_extent,
-                                     .emit_pre = emit_pack,
-                                     .describe = describe,
-                                     .takes_layouts = any_layouts};
+const KernelSpec kernel_conv_blocked = {
+    .name = "conv_blocked",
+    .takes = takes_blocked,
+    .forms = {{"qu8_conv_minmax_fp32_ukernel_<MR>x<NR>c<k>__<isa>",
+               "qconv2d (groups 1) and qlinear: MR pixels x NR channels of i32 accumulators, "
+               "requantized to u8 (clamp, fused table) or f32",
+               params_i8},
+              {"f32_conv_ukernel_<MR>x<NR>__<isa>",
+               "conv2d (groups 1) and linear with constant weights, f32, on the same schedule",
+               params_f32}},
+    .extent = main_extent,
+    .scratch = packed_bytes,
+    .emit = emit_main,
+    .pre_extent = pre_extent,
+    .emit_pre = emit_pack,
+    .describe = describe,
+    .takes_layouts = any_layouts};
 
 /* A quantize (f32 NCHW -> u8) whose only reader is this blocked conv
  * and whose result is no graph output is done by the conv's pack: the
@@ -662,24 +700,4 @@ bool kernel_fused_away(const Graph *g, const Node *n) {
       return kernel_fused_quantize(g, c) == n;
   }
   return false;
-}
-
-static bool constant_operands(const Node *n) {
-  return n->inputs[1]->kind == TK_CONST && (n->num_inputs < 3 || n->inputs[2]->kind == TK_CONST);
-}
-
-const KernelSpec *kernel_conv_blocked(const Node *n) {
-  switch (n->op) {
-  case OP_QLINEAR: return &blocked_k;
-  case OP_QCONV2D: return ir_attr_int(n, ATTR_GROUPS) == 1 ? &blocked_k : NULL;
-  case OP_CONV2D:
-    return ir_attr_int(n, ATTR_GROUPS) == 1 && n->inputs[0]->dtype == DT_F32 && constant_operands(n)
-               ? &blocked_k
-               : NULL;
-  case OP_LINEAR:
-    return n->inputs[0]->dtype == DT_F32 && n->inputs[0]->rank == 2 && constant_operands(n)
-               ? &blocked_k
-               : NULL;
-  default: return NULL;
-  }
 }

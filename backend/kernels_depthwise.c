@@ -497,39 +497,66 @@ static int emit_dw_nhwc(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-/* The four-tap form names its step's ISA, as the conv kernels do. */
+#define DW_NHWC "qu8_dwconv_nhwc_minmax_fp32_ukernel"
+#define DW_NHWC_4TAP "qu8_dwconv_nhwc_4tap_minmax_fp32_ukernel"
+
+/* The four-tap form where it fits, else the lane-per-channel one. */
 static void describe_dw_nhwc(const Node *n, TargetKind t, char *buf, size_t len) {
   DwGeom g;
   dw_geom(n, &g);
-  if (dw4_fits(&g, t))
-    snprintf(buf, len, "qu8_dwconv_nhwc_4tap__%s", target_info(t)->i8.isa);
-  else
-    snprintf(buf, len, "qu8_dwconv_nhwc");
+  snprintf(buf, len, "%s__%s", dw4_fits(&g, t) ? DW_NHWC_4TAP : DW_NHWC, target_info(t)->isa);
+}
+
+static bool params_dw_nhwc(TargetKind t, char *buf, size_t len) {
+  snprintf(buf, len, "lanes=%d", target_info(t)->i8.lanes);
+  return true;
+}
+/* Only a 16-lane VNNI step (native or emulated) has the four-tap form. */
+static bool params_dw4(TargetKind t, char *buf, size_t len) {
+  DotStep s = target_info(t)->i8;
+  if (s.lanes != 16 || (s.kind != STEP_VNNI512 && s.kind != STEP_EMUL512))
+    return false;
+  snprintf(buf, len, "lanes=%d taps=4 piece=%d", s.lanes, DW4_PIECE);
+  return true;
 }
 
 static bool nhwc_layouts(const Node *n) {
   return kernel_same_layouts(n) && n->inputs[1]->dims[0] == n->inputs[0]->dims[1];
 }
 
-static const KernelSpec dw_k = {.name = "qu8_dwconv",
-                                .extent = dw_extent,
-                                .scratch = dw_scratch,
-                                .emit = emit_dw,
-                                .pre_extent = dw_pre_extent,
-                                .emit_pre = emit_dw_pack};
-
-static const KernelSpec dw_nhwc_k = {.name = "qu8_dwconv_nhwc",
-                                     .extent = dw_nhwc_extent,
-                                     .scratch = dw_scratch, /* the same padded bytes */
-                                     .emit = emit_dw_nhwc,
-                                     .pre_extent = dw_nhwc_pre_extent,
-                                     .emit_pre = emit_dw_nhwc_pack,
-                                     .describe = describe_dw_nhwc,
-                                     .takes_layouts = nhwc_layouts};
-
-const KernelSpec *kernel_depthwise(const Node *n) {
-  if (n->op != OP_QCONV2D || n->inputs[1]->dims[1] != 1 ||
-      ir_attr_int(n, ATTR_GROUPS) != n->inputs[0]->dims[1] || n->inputs[1]->kind != TK_CONST)
-    return NULL;
-  return n->inputs[0]->layout == LAYOUT_NHWC ? &dw_nhwc_k : &dw_k;
+/* groups = C, one input channel per group, constant weights. */
+static bool is_depthwise(const Node *n) {
+  return n->op == OP_QCONV2D && n->inputs[1]->dims[1] == 1 &&
+         ir_attr_int(n, ATTR_GROUPS) == n->inputs[0]->dims[1] && n->inputs[1]->kind == TK_CONST;
 }
+static bool takes_dw(const Node *n) { return is_depthwise(n) && n->inputs[0]->layout != LAYOUT_NHWC; }
+static bool takes_dw_nhwc(const Node *n) { return is_depthwise(n) && n->inputs[0]->layout == LAYOUT_NHWC; }
+
+const KernelSpec kernel_qu8_dwconv = {
+    .name = "qu8_dwconv_minmax_fp32_ukernel",
+    .takes = takes_dw,
+    .forms = {{"qu8_dwconv_minmax_fp32_ukernel__<isa>",
+               "depthwise qconv2d on NCHW planes (any channel multiplier)", NULL}},
+    .extent = dw_extent,
+    .scratch = dw_scratch,
+    .emit = emit_dw,
+    .pre_extent = dw_pre_extent,
+    .emit_pre = emit_dw_pack};
+
+const KernelSpec kernel_qu8_dwconv_nhwc = {
+    .name = DW_NHWC,
+    .takes = takes_dw_nhwc,
+    .forms = {{DW_NHWC "__<isa>",
+               "depthwise qconv2d, multiplier 1, NHWC: one i32 lane per channel, taps one by one",
+               params_dw_nhwc},
+              {DW_NHWC_4TAP "__<isa>",
+               "depthwise qconv2d, multiplier 1, NHWC, C % 64 == 0 (or 16, 32 with stride 1): "
+               "four taps per vpdpbusd",
+               params_dw4}},
+    .extent = dw_nhwc_extent,
+    .scratch = dw_scratch, /* the same padded bytes */
+    .emit = emit_dw_nhwc,
+    .pre_extent = dw_nhwc_pre_extent,
+    .emit_pre = emit_dw_nhwc_pack,
+    .describe = describe_dw_nhwc,
+    .takes_layouts = nhwc_layouts};

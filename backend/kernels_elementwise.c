@@ -360,31 +360,60 @@ static int emit_softmax(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-/* ---- registry --------------------------------------------------------------- */
+/* ---- the kernels (kernel_list.c orders them) --------------------------------- */
 
-static const KernelSpec unary_k = {.in_place = true, .name = "unary_f32", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_unary};
-static const KernelSpec binary_k = {.in_place = true, .name = "binary_f32", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_binary_f32};
-static const KernelSpec qbinary_k = {.in_place = true, .name = "binary_u8", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_binary_u8, .takes_layouts = kernel_one_layout};
-static const KernelSpec quantize_k = {.name = "quantize", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_quantize};
-static const KernelSpec dequantize_k = {.name = "dequantize", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_dequantize};
-static const KernelSpec lut_k = {.in_place = true, .name = "lut_u8", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_lut, .takes_layouts = kernel_one_layout};
-static const KernelSpec bn_k = {.in_place = true, .name = "batch_norm_f32", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_batch_norm};
-static const KernelSpec softmax_k = {.name = "softmax_f32", .extent = softmax_extent, .scratch = NULL, .emit = emit_softmax};
+static bool f32_input(const Node *n) { return n->inputs[0]->dtype == DT_F32; }
 
-const KernelSpec *kernel_elementwise(const Node *n) {
+static bool takes_unary(const Node *n) {
   switch (n->op) {
   case OP_RELU: case OP_RELU6: case OP_CLIP: case OP_SIGMOID: case OP_TANH:
   case OP_SILU: case OP_HARDSWISH: case OP_HARDSIGMOID: case OP_LEAKY_RELU:
   case OP_REQUANTIZE:
-    return n->inputs[0]->dtype == DT_F32 ? &unary_k : NULL;
-  case OP_ADD: case OP_SUB: case OP_MUL:
-    return n->inputs[0]->dtype == DT_F32 ? &binary_k : NULL;
-  case OP_QADD: case OP_QSUB: case OP_QMUL: return &qbinary_k;
-  case OP_QUANTIZE: return &quantize_k;
-  case OP_DEQUANTIZE: return &dequantize_k;
-  case OP_LUT: return &lut_k;
-  case OP_BATCH_NORM: return &bn_k;
-  case OP_SOFTMAX: return &softmax_k;
-  default: return NULL;
+    return f32_input(n);
+  default: return false;
   }
 }
+static bool takes_binary(const Node *n) {
+  return (n->op == OP_ADD || n->op == OP_SUB || n->op == OP_MUL) && f32_input(n);
+}
+static bool takes_qbinary(const Node *n) {
+  return n->op == OP_QADD || n->op == OP_QSUB || n->op == OP_QMUL;
+}
+static bool takes_quantize(const Node *n) { return n->op == OP_QUANTIZE; }
+static bool takes_dequantize(const Node *n) { return n->op == OP_DEQUANTIZE; }
+static bool takes_lut(const Node *n) { return n->op == OP_LUT; }
+static bool takes_bn(const Node *n) { return n->op == OP_BATCH_NORM; }
+static bool takes_softmax(const Node *n) { return n->op == OP_SOFTMAX; }
+
+const KernelSpec kernel_f32_vunary = {
+    .name = "f32_vunary_ukernel", .takes = takes_unary, .in_place = true,
+    .forms = {{"f32_vunary_ukernel__<isa>", "f32 activations (relu, relu6, clip, sigmoid, tanh, silu, hardswish, hardsigmoid, leaky_relu)", NULL}},
+    .extent = kernel_extent_numel, .emit = emit_unary};
+const KernelSpec kernel_f32_vbinary = {
+    .name = "f32_vbinary_ukernel", .takes = takes_binary, .in_place = true,
+    .forms = {{"f32_vbinary_ukernel__<isa>", "f32 add, sub, mul with broadcasting", NULL}},
+    .extent = kernel_extent_numel, .emit = emit_binary_f32};
+const KernelSpec kernel_qu8_vbinary = {
+    .name = "qu8_vbinary_minmax_fp32_ukernel", .takes = takes_qbinary, .in_place = true,
+    .forms = {{"qu8_vbinary_minmax_fp32_ukernel__<isa>", "qadd, qsub, qmul: u8 with requantization (NCHW or NHWC)", NULL}},
+    .extent = kernel_extent_numel, .emit = emit_binary_u8, .takes_layouts = kernel_one_layout};
+const KernelSpec kernel_f32_qu8_vcvt = {
+    .name = "f32_qu8_vcvt_ukernel", .takes = takes_quantize,
+    .forms = {{"f32_qu8_vcvt_ukernel__<isa>", "quantize f32 to u8 or i8 (bit-exact x / s, non-finite inputs flagged)", NULL}},
+    .extent = kernel_extent_numel, .emit = emit_quantize};
+const KernelSpec kernel_qu8_f32_vcvt = {
+    .name = "qu8_f32_vcvt_ukernel", .takes = takes_dequantize,
+    .forms = {{"qu8_f32_vcvt_ukernel__<isa>", "dequantize u8 or i8 to f32", NULL}},
+    .extent = kernel_extent_numel, .emit = emit_dequantize};
+const KernelSpec kernel_x8_lut = {
+    .name = "x8_lut_ukernel", .takes = takes_lut, .in_place = true,
+    .forms = {{"x8_lut_ukernel__<isa>", "lut: a 256-entry table per u8 (NCHW or NHWC)", NULL}},
+    .extent = kernel_extent_numel, .emit = emit_lut, .takes_layouts = kernel_one_layout};
+const KernelSpec kernel_f32_batch_norm = {
+    .name = "f32_batch_norm_ukernel", .takes = takes_bn, .in_place = true,
+    .forms = {{"f32_batch_norm_ukernel__<isa>", "f32 batch_norm (inference)", NULL}},
+    .extent = kernel_extent_numel, .emit = emit_batch_norm};
+const KernelSpec kernel_f32_softmax = {
+    .name = "f32_softmax_ukernel", .takes = takes_softmax,
+    .forms = {{"f32_softmax_ukernel__<isa>", "f32 softmax along an axis", NULL}},
+    .extent = softmax_extent, .emit = emit_softmax};

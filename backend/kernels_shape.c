@@ -141,18 +141,24 @@ static int emit_transpose(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-static const KernelSpec concat_k = {.name = "concat", .extent = outer_extent, .scratch = NULL, .emit = emit_concat, .takes_layouts = kernel_one_layout};
-static const KernelSpec split_k = {.name = "split", .extent = outer_extent, .scratch = NULL, .emit = emit_split, .takes_layouts = kernel_one_layout};
-static const KernelSpec copy_k = {.name = "copy", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_copy};
-static const KernelSpec transpose_k = {.name = "transpose", .extent = kernel_extent_numel, .scratch = NULL, .emit = emit_transpose};
+static bool takes_concat(const Node *n) { return n->op == OP_CONCAT; }
+static bool takes_split(const Node *n) { return n->op == OP_SPLIT; }
+static bool takes_copy(const Node *n) { return n->op == OP_FLATTEN || n->op == OP_RESHAPE; }
+static bool takes_transpose(const Node *n) { return n->op == OP_TRANSPOSE; }
 
-const KernelSpec *kernel_shape(const Node *n) {
-  switch (n->op) {
-  case OP_CONCAT: return &concat_k;
-  case OP_SPLIT: return &split_k;
-  case OP_FLATTEN:
-  case OP_RESHAPE: return &copy_k;
-  case OP_TRANSPOSE: return &transpose_k;
-  default: return NULL;
-  }
-}
+const KernelSpec kernel_concat = {
+    .name = "concat_ukernel", .takes = takes_concat,
+    .forms = {{"concat_ukernel__<isa>", "concat (NCHW or NHWC)", NULL}},
+    .extent = outer_extent, .emit = emit_concat, .takes_layouts = kernel_one_layout};
+const KernelSpec kernel_split = {
+    .name = "split_ukernel", .takes = takes_split,
+    .forms = {{"split_ukernel__<isa>", "split (NCHW or NHWC)", NULL}},
+    .extent = outer_extent, .emit = emit_split, .takes_layouts = kernel_one_layout};
+const KernelSpec kernel_copy = {
+    .name = "copy_ukernel", .takes = takes_copy,
+    .forms = {{"copy_ukernel__<isa>", "reshape and flatten", NULL}},
+    .extent = kernel_extent_numel, .emit = emit_copy};
+const KernelSpec kernel_transpose = {
+    .name = "transpose_ukernel", .takes = takes_transpose,
+    .forms = {{"transpose_ukernel__<isa>", "transpose", NULL}},
+    .extent = kernel_extent_numel, .emit = emit_transpose};

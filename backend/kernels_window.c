@@ -15,6 +15,7 @@
  *    gathering each output row's neighbours first so that the blend
  *    vectorizes (resize_u8_row), or on NHWC blending vectors of channels
  *    (emit_resize_nhwc). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "kernel.h"
@@ -549,22 +550,51 @@ static int emit_resize(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-static const KernelSpec pool_k = {.name = "pool", .extent = plane_extent, .scratch = NULL, .emit = emit_pool};
-static const KernelSpec maxpool_u8_k = {.name = "maxpool_u8_rows", .extent = plane_extent, .scratch = NULL, .emit = emit_maxpool_u8};
-static const KernelSpec maxpool_nhwc_k = {.name = "maxpool_u8_nhwc", .extent = row_extent, .emit = emit_maxpool_nhwc, .takes_layouts = kernel_same_layouts};
-static const KernelSpec gap_k = {.name = "global_avgpool", .extent = plane_extent, .scratch = NULL, .emit = emit_global_avgpool};
-static const KernelSpec resize_k = {.name = "resize", .extent = plane_extent, .scratch = NULL, .emit = emit_resize};
-static const KernelSpec resize_nhwc_k = {.name = "resize_u8_nhwc", .extent = row_extent, .emit = emit_resize_nhwc, .takes_layouts = kernel_same_layouts};
-
-const KernelSpec *kernel_window(const Node *n) {
-  switch (n->op) {
-  case OP_MAXPOOL2D:
-    if (n->inputs[0]->dtype != DT_U8)
-      return &pool_k;
-    return n->inputs[0]->layout == LAYOUT_NHWC ? &maxpool_nhwc_k : &maxpool_u8_k;
-  case OP_AVGPOOL2D: return &pool_k;
-  case OP_GLOBAL_AVGPOOL: return &gap_k;
-  case OP_RESIZE: return n->inputs[0]->layout == LAYOUT_NHWC ? &resize_nhwc_k : &resize_k;
-  default: return NULL;
-  }
+static bool u8_input(const Node *n) { return n->inputs[0]->dtype == DT_U8; }
+static bool nhwc_input(const Node *n) { return n->inputs[0]->layout == LAYOUT_NHWC; }
+static bool takes_pool(const Node *n) {
+  return n->op == OP_AVGPOOL2D || (n->op == OP_MAXPOOL2D && !u8_input(n));
 }
+static bool takes_maxpool_u8(const Node *n) {
+  return n->op == OP_MAXPOOL2D && u8_input(n) && !nhwc_input(n);
+}
+static bool takes_maxpool_nhwc(const Node *n) {
+  return n->op == OP_MAXPOOL2D && u8_input(n) && nhwc_input(n);
+}
+static bool takes_gap(const Node *n) { return n->op == OP_GLOBAL_AVGPOOL; }
+static bool takes_resize(const Node *n) { return n->op == OP_RESIZE && !nhwc_input(n); }
+static bool takes_resize_nhwc(const Node *n) { return n->op == OP_RESIZE && nhwc_input(n); }
+
+static bool params_u8_vector(TargetKind t, char *buf, size_t len) {
+  snprintf(buf, len, "vector=%u", target_info(t)->u8_bytes);
+  return true;
+}
+static bool params_i32_lanes(TargetKind t, char *buf, size_t len) {
+  snprintf(buf, len, "lanes=%u", target_info(t)->i32_lanes);
+  return true;
+}
+
+const KernelSpec kernel_pool = {
+    .name = "pool_ukernel", .takes = takes_pool,
+    .forms = {{"pool_ukernel__<isa>", "f32 max/avg pool, u8 avg pool, NCHW planes", NULL}},
+    .extent = plane_extent, .emit = emit_pool};
+const KernelSpec kernel_u8_maxpool_rows = {
+    .name = "u8_maxpool_rows_ukernel", .takes = takes_maxpool_u8,
+    .forms = {{"u8_maxpool_rows_ukernel__<isa>", "u8 max pool on NCHW planes, a row of windows at a time", NULL}},
+    .extent = plane_extent, .emit = emit_maxpool_u8};
+const KernelSpec kernel_u8_maxpool_nhwc = {
+    .name = "u8_maxpool_nhwc_ukernel", .takes = takes_maxpool_nhwc,
+    .forms = {{"u8_maxpool_nhwc_ukernel__<isa>", "u8 max pool, NHWC: vectors across channels", params_u8_vector}},
+    .extent = row_extent, .emit = emit_maxpool_nhwc, .takes_layouts = kernel_same_layouts};
+const KernelSpec kernel_global_avgpool = {
+    .name = "global_avgpool_ukernel", .takes = takes_gap,
+    .forms = {{"global_avgpool_ukernel__<isa>", "f32 and u8 global average pool", NULL}},
+    .extent = plane_extent, .emit = emit_global_avgpool};
+const KernelSpec kernel_resize = {
+    .name = "resize_ukernel", .takes = takes_resize,
+    .forms = {{"resize_ukernel__<isa>", "f32 and u8 nearest/bilinear resize, NCHW planes", NULL}},
+    .extent = plane_extent, .emit = emit_resize};
+const KernelSpec kernel_u8_resize_nhwc = {
+    .name = "u8_resize_nhwc_ukernel", .takes = takes_resize_nhwc,
+    .forms = {{"u8_resize_nhwc_ukernel__<isa>", "u8 resize, NHWC: vectors across channels", params_i32_lanes}},
+    .extent = row_extent, .emit = emit_resize_nhwc, .takes_layouts = kernel_same_layouts};

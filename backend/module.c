@@ -596,9 +596,7 @@ int module_build(const Graph *g, const BackendOptions *opts,
         continue; /* an observe node of a calibration build */
       for (int phase = spec[i]->emit_pre ? 0 : 1; phase < 2 && !rc; phase++) {
         char name[300], kname[96];
-        snprintf(kname, sizeof kname, "%s", spec[i]->name);
-        if (spec[i]->describe)
-          spec[i]->describe(n, variants[v], kname, sizeof kname);
+        kernel_symbol(spec[i], n, variants[v], kname, sizeof kname);
         snprintf(name, sizeof name, "%s.node%d.%s%s", vprefix, i, kname,
                  phase ? "" : ".pre");
         LLVMValueRef fn = LLVMAddFunction(mod, name, m.node_fn_t);

@@ -14,6 +14,7 @@ int cmd_run(int argc, char **argv);
 int cmd_opt(int argc, char **argv);
 int cmd_compile(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_kernels(int argc, char **argv);
 
 /* Loads a model: `.qir` files as textual IR, anything else as YAML.
  * On error prints the diagnostic and returns NULL. */

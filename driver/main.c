@@ -16,6 +16,7 @@ static const struct {
     {"run", cmd_run, "run a model on .npy inputs with the reference interpreter"},
     {"opt", cmd_opt, "run passes over textual IR (or a model) and print the result"},
     {"compile", cmd_compile, "compile a model to an object file, a shared library and a C header"},
+    {"kernels", cmd_kernels, "list the backend's kernels per target (names, tiles, what each computes)"},
     {"import", cmd_import, "convert an ONNX model to the YAML model format (needs python3-onnx)"},
 };
 
