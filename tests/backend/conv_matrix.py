@@ -4,7 +4,8 @@
 backend/kernels_conv_blocked.c computes every int8 conv2d (groups = 1) and
 linear as register tiles of MR output pixels x NBT blocks of NR output
 channels, with NR = 16 (avx512vnni, avx512vnni-emulated) or 8 (avx2,
-generic), a budget of 24 / 12 / 4 accumulators (vnni / avx2 / generic),
+generic), a budget of 24 / 12 / 4 accumulators (vnni / avx2 / generic;
+these three numbers are read from `qcc kernels`, the kernel list),
 NBT = min(ceil(O / NR), budget / 6) (at least 1; 1 for an NR = 16 conv
 whose KH*KW*ceil(C/4) is at most 64), MR = min(OH*OW, budget /
 NBT) over the image's pixels flattened (a tile may span output rows),
@@ -47,13 +48,19 @@ import numpy as np
 
 NAME = "cmx"  # library name (the model's own name would be fine, but not 'm')
 
-# target: (NR, accumulator budget, input channels per step)
-STEPS = {
-    "avx2": (8, 12, 2),
-    "generic": (8, 4, 4),
-    "avx512vnni-emulated": (16, 24, 4),
-    "avx512vnni": (16, 24, 4),
-}
+# target: (NR, accumulator budget, input channels per step), read from the
+# kernel list (`qcc kernels`: the blocked int8 conv form's nr, acc, k)
+STEPS = {}
+
+
+def read_steps(qcc):
+    out = subprocess.run([qcc, "kernels", "--format=tsv"], check=True, capture_output=True,
+                         text=True).stdout.splitlines()[1:]
+    for line in out:
+        t, _, form, params, _ = line.split("\t")
+        if form.startswith("qu8_conv_minmax_fp32_ukernel_"):
+            p = dict(kv.split("=") for kv in params.split())
+            STEPS[t] = (int(p["nr"]), int(p["acc"]), int(p["k"]))
 
 
 def conv(O, k=(3, 3), s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), relu=False, g=1, pin=None):
@@ -482,6 +489,7 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     R = Runner(sys.argv[1], sys.argv[2])
+    read_steps(R.qcc)
     only = sys.argv[3:]
     targets = ["avx2", "generic", "avx512vnni-emulated"]
     flags = set()
