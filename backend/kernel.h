@@ -53,7 +53,8 @@ LLVMValueRef kc_const(KernelCtx *k, const char *what, const void *data,
 
 /* A named form of a kernel: what `qcc kernels` lists, and the node
  * functions' symbols (XNNPACK's grammar: <types>_<op>_ukernel[_<tile>]
- * __<isa>, the <...> filled per node and target). */
+ * __<isa>, the <...> filled per node and target; <f32_isa> is the
+ * target's f32 step's ISA). */
 typedef struct KernelForm {
   const char *grammar;  /* e.g. "qu8_conv_minmax_fp32_ukernel_<MR>x<NR>c<k>__<isa>" */
   const char *computes; /* what it computes, one line */

@@ -28,18 +28,24 @@ const KernelSpec *kernel_for(const Node *n) {
   return NULL;
 }
 
-/* grammar with every "<isa>" replaced by isa. */
-static void fill_isa(const char *grammar, const char *isa, char *buf, size_t len) {
+/* grammar with "<isa>" replaced by the target's ISA and "<f32_isa>" by
+ * its f32 step's (the f32 conv needs AVX-512F, AVX2 or SSE2 only). */
+static void fill_isa(const char *grammar, const TargetInfo *ti, char *buf, size_t len) {
+  static const char *const keys[2] = {"<isa>", "<f32_isa>"};
+  const char *vals[2] = {ti->isa, ti->f32.isa};
   size_t o = 0;
   for (const char *p = grammar; *p && o + 1 < len;) {
-    if (strncmp(p, "<isa>", 5) == 0) {
-      o += (size_t)snprintf(buf + o, len - o, "%s", isa);
-      if (o >= len)
-        o = len - 1;
-      p += 5;
-    } else {
+    int k = strncmp(p, keys[0], strlen(keys[0])) == 0   ? 0
+            : strncmp(p, keys[1], strlen(keys[1])) == 0 ? 1
+                                                        : -1;
+    if (k < 0) {
       buf[o++] = *p++;
+      continue;
     }
+    o += (size_t)snprintf(buf + o, len - o, "%s", vals[k]);
+    if (o >= len)
+      o = len - 1;
+    p += strlen(keys[k]);
   }
   buf[o] = 0;
 }
@@ -54,7 +60,7 @@ void backend_kernel_list(TargetKind t, BackendKernelVisit visit, void *ctx) {
       char params[128] = "", name[160];
       if (form->params && !form->params(ti->kind, params, sizeof params))
         continue;
-      fill_isa(form->grammar, ti->isa, name, sizeof name);
+      fill_isa(form->grammar, ti, name, sizeof name);
       visit(ctx, kernel_list[i]->name, name, form->computes, params);
     }
 }

@@ -658,7 +658,7 @@ const KernelSpec kernel_conv_blocked = {
                "qconv2d (groups 1) and qlinear: MR pixels x NR channels of i32 accumulators, "
                "requantized to u8 (clamp, fused table) or f32",
                params_i8},
-              {"f32_conv_ukernel_<MR>x<NR>__<isa>",
+              {"f32_conv_ukernel_<MR>x<NR>__<f32_isa>",
                "conv2d (groups 1) and linear with constant weights, f32, on the same schedule",
                params_f32}},
     .extent = main_extent,

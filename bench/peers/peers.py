@@ -355,9 +355,40 @@ def contenders(section, targets, flags):
     return rows
 
 
+def kernel_list():
+    """(target, form regex, params) of every tiled form of `qcc kernels`."""
+    out = subprocess.run([QCC, "kernels", "--format=tsv"], capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines()[1:]:
+        t, _, form, params, _ = line.split("\t")
+        if "<MR>" in form:
+            rx = re.escape(form)
+            for ph in ("<MR>", "<NR>", "<k>"):
+                rx = rx.replace(re.escape(ph), r"\d+")
+            rows.append((t, re.compile(r"^[^.]+\.node\d+\.(" + rx + ")$"), params))
+    return rows
+
+
+def layer_kernels(lib, name, klist):
+    """The listed tiled kernels a qcc library's conv runs, from its
+    object's node symbols: "form (params)", ... ."""
+    obj = os.path.join(os.path.dirname(lib), name + ".o")
+    if not os.path.exists(obj):
+        return "?"
+    syms = subprocess.run(["nm", obj], capture_output=True, text=True).stdout.split()
+    got = []
+    for sym in syms:
+        for _, rx, params in klist:
+            m = rx.match(sym)
+            if m and m.group(1) not in [g for g, _ in got]:
+                got.append((m.group(1), params))
+    return ", ".join("%s (%s)" % g for g in got) or "none of the list's tiled forms"
+
+
 def report(raw_path, plan, flags, args, out=sys.stdout):
     t, peaks, info = load(raw_path)
     targets = plan["targets"]
+    klist = kernel_list()  # the backend's kernel list, to name each layer's tile
     w = out.write
     par = next((f for f in info if f[0] == "params"), None)
     if par:
@@ -461,6 +492,9 @@ def report(raw_path, plan, flags, args, out=sys.stdout):
                         im = impl.get((c["case"], key, th), "?")
                         line += "   " + im
                     w(line + "\n")
+                if section == "layers" and c["case"] != "all" and th == 1:
+                    for key_, (lib, nm) in sorted(c["qcc"].items()):
+                        w("  kernel of qcc %-15s %s\n" % (key_ + ":", layer_kernels(lib, nm, klist)))
     summary(t, plan, args, out)
 
 

@@ -27,8 +27,9 @@ layout pass and with --layout=nchw, qcc-exec, byte-identical outputs, the
 report saying every conv is int8). On top, the compiled object's node
 symbols must show that the listed form computed every layer it was aimed
 at, with the row's parameters (k, NR a multiple of nr, MR x NBT within
-acc), and that the tiles really leave pixel (OW mod MR != 0) and channel
-(O mod NR != 0) remainders. avx512vnni runs where /proc/cpuinfo has
+acc), that the tiles really leave pixel (OW mod MR != 0) and channel
+(O mod NR != 0) remainders, and that every node function is named by a
+form the list gives for that target (no kernel outside the list). avx512vnni runs where /proc/cpuinfo has
 avx512_vnni and avx512bw and says "skipped" otherwise; the emulated
 target proves the same schedules on every machine. Forms without a
 generator are listed as such (they are covered by the other tests).
@@ -144,6 +145,14 @@ def aimed(spec, what):
     return out
 
 
+def unlisted(obj, forms):
+    """Node functions of obj that no listed form of the target names."""
+    syms = subprocess.run(["nm", obj], check=True, capture_output=True, text=True).stdout
+    rxs = [form_regex(f) for f in forms]
+    names = [l.split()[-1] for l in syms.splitlines() if ".node" in l]
+    return [n for n in names if not n.endswith(".pre") and not any(r.match(n) for r in rxs)]
+
+
 def symbol_problems(obj, form, params, spec, what):
     syms = subprocess.run(["nm", obj], check=True, capture_output=True, text=True).stdout
     rx = form_regex(form)
@@ -201,6 +210,8 @@ def main():
                 if os.path.exists(obj):
                     fails += [("%s symbols" % t, p) for p in
                               symbol_problems(obj, form, params, spec, what)]
+                    fails += [("%s symbols" % t, "%s is named by no form of the kernel list" % n)
+                              for n in unlisted(obj, [f for tt, _, f, _ in rows if tt == t])]
                 else:
                     fails.append((t, "no object to inspect"))
                 if fails:
