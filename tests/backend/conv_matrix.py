@@ -485,12 +485,9 @@ def coverage(cases, targets):
     return probs
 
 
-def main():
-    if len(sys.argv) < 3:
-        sys.exit(__doc__)
-    R = Runner(sys.argv[1], sys.argv[2])
-    read_steps(R.qcc)
-    only = sys.argv[3:]
+def test_targets():
+    """The targets every machine runs, and avx512vnni where /proc/cpuinfo
+    has avx512_vnni and avx512bw (else it says it is skipped)."""
     targets = ["avx2", "generic", "avx512vnni-emulated"]
     flags = set()
     with open("/proc/cpuinfo") as f:
@@ -501,6 +498,16 @@ def main():
         targets.append("avx512vnni")
     else:
         print("avx512vnni: skipped, the CPU lacks avx512_vnni")
+    return targets
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    R = Runner(sys.argv[1], sys.argv[2])
+    read_steps(R.qcc)
+    only = sys.argv[3:]
+    targets = test_targets()
     cases = [(n, s) for n, s in CASES if not only or n in only]
     if only and len(cases) != len(only):
         sys.exit("unknown case in %s" % only)

@@ -184,16 +184,7 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     R = cm.Runner(sys.argv[1], sys.argv[2])
-    targets = ["avx2", "generic", "avx512vnni-emulated"]
-    flags = set()
-    with open("/proc/cpuinfo") as f:
-        for l in f:
-            if l.startswith("flags"):
-                flags |= set(l.split(":", 1)[1].split())
-    if "avx512_vnni" in flags and "avx512bw" in flags:
-        targets.append("avx512vnni")
-    else:
-        print("avx512vnni: skipped, the CPU lacks avx512_vnni")
+    targets = cm.test_targets()
     rows = kernel_rows(R.qcc, targets)
     root = tempfile.mkdtemp(prefix="kernel_matrix.")
     passed = failed = 0
