@@ -289,9 +289,14 @@ static void dw_channel_vector(KernelCtx *k, const DwGeom *g, const DwConsts *dc,
 
 enum { DW4_PIECE = 64 };
 
-static bool dw4_fits(const DwGeom *g, TargetKind t) {
+/* Only a 16-lane VNNI step (native or emulated) has the four-tap form. */
+static bool dw4_step(TargetKind t) {
   DotStep s = target_info(t)->i8;
-  if (s.lanes != 16 || (s.kind != STEP_VNNI512 && s.kind != STEP_EMUL512) || g->M != 1)
+  return s.lanes == 16 && (s.kind == STEP_VNNI512 || s.kind == STEP_EMUL512);
+}
+
+static bool dw4_fits(const DwGeom *g, TargetKind t) {
+  if (!dw4_step(t) || g->M != 1)
     return false;
   if (g->C % DW4_PIECE == 0)
     return true;
@@ -511,12 +516,10 @@ static bool params_dw_nhwc(TargetKind t, char *buf, size_t len) {
   snprintf(buf, len, "lanes=%d", target_info(t)->i8.lanes);
   return true;
 }
-/* Only a 16-lane VNNI step (native or emulated) has the four-tap form. */
 static bool params_dw4(TargetKind t, char *buf, size_t len) {
-  DotStep s = target_info(t)->i8;
-  if (s.lanes != 16 || (s.kind != STEP_VNNI512 && s.kind != STEP_EMUL512))
+  if (!dw4_step(t))
     return false;
-  snprintf(buf, len, "lanes=%d taps=4 piece=%d", s.lanes, DW4_PIECE);
+  snprintf(buf, len, "lanes=%d taps=4 piece=%d", target_info(t)->i8.lanes, DW4_PIECE);
   return true;
 }
 

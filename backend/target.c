@@ -23,16 +23,16 @@
 static const TargetInfo rows[] = {
     {TARGET_GENERIC, "generic", "generic", "x86-64", "",
      STEP(STEP_GENERIC, 8, 4, 1, 4, "generic"), STEP(STEP_F32, 4, 1, 4, 12, "sse2"),
-     32, 8, false, 0},
+     32, 8, 0},
     {TARGET_AVX2, "avx2", "avx2", "x86-64-v3", "",
      STEP(STEP_AVX2, 8, 2, 2, 12, "avx2"), STEP(STEP_F32, 8, 1, 4, 12, "avx2"),
-     32, 8, false, 1},
+     32, 8, 1},
     {TARGET_AVX512VNNI, "avx512vnni", "avx512vnni", "x86-64-v4", "+avx512vnni",
      STEP(STEP_VNNI512, 16, 4, 1, 24, "avx512vnni"), STEP(STEP_F32, 16, 1, 4, 24, "avx512f"),
-     64, 16, false, 2},
+     64, 16, 2},
     {TARGET_AVX512VNNI_EMULATED, "avx512vnni-emulated", "avx512vnni_emulated", "x86-64-v3", "",
      STEP(STEP_EMUL512, 16, 4, 1, 24, "avx512vnni_emulated"),
-     STEP(STEP_F32, 8, 1, 4, 12, "avx2"), 32, 8, true, -1},
+     STEP(STEP_F32, 8, 1, 4, 12, "avx2"), 32, 8, -1},
 };
 
 static const char *const target_names[TARGET_COUNT] = {

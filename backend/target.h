@@ -30,7 +30,6 @@ typedef struct TargetInfo {
   DotStep f32;          /* the f32 step of the same schedule */
   unsigned u8_bytes;    /* bytes per vector of the u8 NHWC kernels (pools) */
   unsigned i32_lanes;   /* lanes per i32/f32 vector of the lane kernels */
-  bool emulated;        /* a fixed target's schedule in plain IR: runs anywhere */
   int cpu_level;        /* qcc.cpu_level() value that selects it in multi, or -1 */
 } TargetInfo;
 

@@ -53,14 +53,24 @@ NAME = "cmx"  # library name (the model's own name would be fine, but not 'm')
 STEPS = {}
 
 
-def read_steps(qcc):
+def kernel_rows(qcc, targets=None):
+    """[(target, kernel, form, {param: int})] of `qcc kernels --format=tsv`."""
     out = subprocess.run([qcc, "kernels", "--format=tsv"], check=True, capture_output=True,
-                         text=True).stdout.splitlines()[1:]
-    for line in out:
-        t, _, form, params, _ = line.split("\t")
-        if form.startswith("qu8_conv_minmax_fp32_ukernel_"):
+                         text=True).stdout.splitlines()
+    assert out[0].split("\t") == ["target", "kernel", "form", "params", "computes"], out[0]
+    rows = []
+    for line in out[1:]:
+        t, kernel, form, params, _ = line.split("\t")
+        if targets is None or t in targets:
             p = dict(kv.split("=") for kv in params.split())
-            STEPS[t] = (int(p["nr"]), int(p["acc"]), int(p["k"]))
+            rows.append((t, kernel, form, {k: int(v) for k, v in p.items()}))
+    return rows
+
+
+def read_steps(qcc):
+    for t, _, form, p in kernel_rows(qcc):
+        if form.startswith("qu8_conv_minmax_fp32_ukernel_"):
+            STEPS[t] = (p["nr"], p["acc"], p["k"])
 
 
 def conv(O, k=(3, 3), s=(1, 1), p=(0, 0, 0, 0), d=(1, 1), relu=False, g=1, pin=None):

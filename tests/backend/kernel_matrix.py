@@ -50,20 +50,6 @@ import conv_matrix as cm  # noqa: E402
 conv, pool = cm.conv, cm.pool
 
 
-def kernel_rows(qcc, targets):
-    out = subprocess.run([qcc, "kernels", "--format=tsv"], check=True, capture_output=True,
-                         text=True).stdout.splitlines()
-    head = out[0].split("\t")
-    assert head == ["target", "kernel", "form", "params", "computes"], head
-    rows = []
-    for line in out[1:]:
-        t, kernel, form, params, _ = line.split("\t")
-        if t in targets:
-            p = dict(kv.split("=") for kv in params.split()) if params else {}
-            rows.append((t, kernel, form, {k: int(v) for k, v in p.items()}))
-    return rows
-
-
 def chain(C, H, W, layers):
     return dict(N=1, C=C, H=H, W=W, nhwc=len(layers) - 1, layers=layers)
 
@@ -145,19 +131,22 @@ def aimed(spec, what):
     return out
 
 
-def unlisted(obj, forms):
-    """Node functions of obj that no listed form of the target names."""
+def node_symbols(obj):
+    """The node functions' symbols of an object (their packing phases left out)."""
     syms = subprocess.run(["nm", obj], check=True, capture_output=True, text=True).stdout
-    rxs = [form_regex(f) for f in forms]
     names = [l.split()[-1] for l in syms.splitlines() if ".node" in l]
-    return [n for n in names if not n.endswith(".pre") and not any(r.match(n) for r in rxs)]
+    return [n for n in names if not n.endswith(".pre")]
 
 
-def symbol_problems(obj, form, params, spec, what):
-    syms = subprocess.run(["nm", obj], check=True, capture_output=True, text=True).stdout
+def unlisted(names, forms):
+    """The symbols that no listed form of the target names."""
+    rxs = [form_regex(f) for f in forms]
+    return [n for n in names if not any(r.match(n) for r in rxs)]
+
+
+def symbol_problems(names, form, params, spec, what):
     rx = form_regex(form)
-    hits = sorted((int(m.group(1)), m.groups()[1:]) for m in
-                  (rx.match(l.split()[-1]) for l in syms.splitlines() if l.strip()) if m)
+    hits = sorted((int(m.group(1)), m.groups()[1:]) for m in (rx.match(n) for n in names) if m)
     layers = aimed(spec, what)
     if len(hits) != len(layers):
         return ["%d node functions are %s, expected %d (the layers aimed at it)" %
@@ -185,7 +174,7 @@ def main():
         sys.exit(__doc__)
     R = cm.Runner(sys.argv[1], sys.argv[2])
     targets = cm.test_targets()
-    rows = kernel_rows(R.qcc, targets)
+    rows = cm.kernel_rows(R.qcc, targets)
     root = tempfile.mkdtemp(prefix="kernel_matrix.")
     passed = failed = 0
     t0 = time.time()
@@ -199,10 +188,11 @@ def main():
                 fails = cm.check_case(R, name, spec, [t], root, 2000 + seed)
                 obj = os.path.join(root, name, "lib_%s_nhwc" % t, cm.NAME + ".o")
                 if os.path.exists(obj):
+                    names = node_symbols(obj)
                     fails += [("%s symbols" % t, p) for p in
-                              symbol_problems(obj, form, params, spec, what)]
+                              symbol_problems(names, form, params, spec, what)]
                     fails += [("%s symbols" % t, "%s is named by no form of the kernel list" % n)
-                              for n in unlisted(obj, [f for tt, _, f, _ in rows if tt == t])]
+                              for n in unlisted(names, [f for tt, _, f, _ in rows if tt == t])]
                 else:
                     fails.append((t, "no object to inspect"))
                 if fails:
