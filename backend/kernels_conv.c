@@ -17,44 +17,13 @@
 #include <string.h>
 
 #include "kernel.h"
+#include "window.h"
 #include "quant_math.h"
 #include "requant.h"
 
-typedef struct ConvGeom {
-  int64_t N, C, H, W, O, CG, KH, KW, OH, OW, OG;
-  int64_t sh, sw, pt, pl, dh, dw;
-} ConvGeom;
-
-static void conv_geom(const Node *n, ConvGeom *g) {
-  const Tensor *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
-  int cnt;
-  const int64_t *s = ir_attr_ints(n, ATTR_STRIDE, &cnt);
-  const int64_t *p = ir_attr_ints(n, ATTR_PADDING, &cnt);
-  const int64_t *dl = ir_attr_ints(n, ATTR_DILATION, &cnt);
-  int64_t groups = ir_attr_int(n, ATTR_GROUPS);
-  *g = (ConvGeom){x->dims[0], x->dims[1], x->dims[2], x->dims[3],
-                  w->dims[0], w->dims[1], w->dims[2], w->dims[3],
-                  y->dims[2], y->dims[3], w->dims[0] / groups,
-                  s[0], s[1], p[0], p[1], dl[0], dl[1]};
-}
-
-/* Output positions o in [0, OUT) whose tap o*s - p + k*dil lies in [0, IN). */
-static void tap_range(int64_t OUT, int64_t IN, int64_t s, int64_t p,
-                      int64_t off, int64_t *lo, int64_t *hi) {
-  /* o*s + off - p >= 0  and  o*s + off - p < IN */
-  int64_t a = p - off; /* need o*s >= a */
-  *lo = a <= 0 ? 0 : (a + s - 1) / s;
-  int64_t b = IN - 1 + p - off; /* need o*s <= b */
-  *hi = b < 0 ? 0 : b / s + 1;
-  if (*hi > OUT)
-    *hi = OUT;
-  if (*lo > *hi)
-    *lo = *hi;
-}
-
 static int64_t conv_extent(const Node *n) {
-  ConvGeom g;
-  conv_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   return g.N * g.O;
 }
 
@@ -66,7 +35,7 @@ static int64_t qconv_scratch(const Node *n, TargetKind t) {
 /* The tap-by-tap accumulation into plane `acc` (f32 or i32) for output
  * channel o of batch b. `xval` turns a loaded input element into the
  * accumulator type (minus z_x for int8). */
-static void accumulate_taps(KernelCtx *k, const ConvGeom *g, LLVMValueRef x,
+static void accumulate_taps(KernelCtx *k, const WindowGeom *g, LLVMValueRef x,
                             LLVMValueRef w, LLVMValueRef acc, LLVMValueRef b,
                             LLVMValueRef o, bool int8, int32_t z_x) {
   Emit *e = k->e;
@@ -76,17 +45,17 @@ static void accumulate_taps(KernelCtx *k, const ConvGeom *g, LLVMValueRef x,
   LLVMValueRef c = em_loop_n(e, &lc, g->CG, "c");
   LLVMValueRef xc = em_add(e, em_mulc(e, b, g->C), em_add(e, em_mulc(e, grp, g->CG), c));
   LLVMValueRef xbase = em_mulc(e, xc, g->H * g->W);
-  LLVMValueRef wbase = em_mulc(e, em_madc(e, o, g->CG, c), g->KH * g->KW);
-  for (int64_t kh = 0; kh < g->KH; kh++) {
+  LLVMValueRef wbase = em_mulc(e, em_madc(e, o, g->CG, c), g->kh * g->kw);
+  for (int64_t kh = 0; kh < g->kh; kh++) {
     int64_t oh0, oh1;
-    tap_range(g->OH, g->H, g->sh, g->pt, kh * g->dh, &oh0, &oh1);
-    for (int64_t kw = 0; kw < g->KW; kw++) {
+    ir_window_taps(g->OH, g->H, g->sh, kh * g->dh - g->pt, &oh0, &oh1);
+    for (int64_t kw = 0; kw < g->kw; kw++) {
       int64_t ow0, ow1;
-      tap_range(g->OW, g->W, g->sw, g->pl, kw * g->dw, &ow0, &ow1);
+      ir_window_taps(g->OW, g->W, g->sw, kw * g->dw - g->pl, &ow0, &ow1);
       if (oh0 >= oh1 || ow0 >= ow1)
         continue;
       LLVMValueRef wv = em_load_at(e, int8 ? e->i8 : e->f32, w,
-                                   em_addc(e, wbase, kh * g->KW + kw));
+                                   em_addc(e, wbase, kh * g->kw + kw));
       if (int8)
         wv = LLVMBuildSExt(e->b, wv, e->i32, "");
       Loop lh, lw;
@@ -115,8 +84,8 @@ static int emit_conv_f32(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
   const Node *n = k->n;
-  ConvGeom g;
-  conv_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   LLVMValueRef x = kc_tensor(k, n->inputs[0]), w = kc_tensor(k, n->inputs[1]);
   LLVMValueRef bias = n->num_inputs > 2 ? kc_tensor(k, n->inputs[2]) : NULL;
   LLVMValueRef y = kc_tensor(k, n->outputs[0]);
@@ -139,8 +108,8 @@ static int emit_qconv(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
   const Node *n = k->n;
-  ConvGeom g;
-  conv_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   OutStage os = requant_out_stage(k);
   float *m = requant_multipliers(n, os.scale);
   LLVMValueRef mult = kc_const(k, "mult", m, sizeof(float) * (size_t)g.O);

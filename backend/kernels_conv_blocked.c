@@ -51,7 +51,10 @@
 #include "pack.h"
 #include "requant.h"
 #include "target.h"
+#include "window.h"
 
+/* The window's geometry (ir_window_geom; a linear's rows as one image
+ * row) and the blocking of its channels. */
 typedef struct Geom {
   int64_t N, C, H, W, O, KH, KW, OH, OW;
   int64_t sh, sw, dh, dw, pt, pl, pb, pr;
@@ -71,16 +74,12 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
     *g = (Geom){1, x->dims[1], 1, rows, w->dims[0], 1, 1, 1, rows,
                 1, 1, 1, 1, 0, 0, 0, 0, 1, rows, 0, 0, 0, true, false, false};
   } else {
-    int cnt;
-    const int64_t *st = ir_attr_ints(n, ATTR_STRIDE, &cnt);
-    const int64_t *p = ir_attr_ints(n, ATTR_PADDING, &cnt);
-    const int64_t *dl = ir_attr_ints(n, ATTR_DILATION, &cnt);
-    *g = (Geom){x->dims[0], x->dims[1], x->dims[2], x->dims[3], w->dims[0],
-                w->dims[2], w->dims[3], y->dims[2], y->dims[3], st[0], st[1],
-                dl[0], dl[1], p[0], p[1], p[2], p[3], 0, 0, 0, 0, 0, false,
+    WindowGeom wg;
+    ir_window_geom(n, &wg);
+    *g = (Geom){wg.N, wg.C, wg.H, wg.W, wg.O, wg.kh, wg.kw, wg.OH, wg.OW,
+                wg.sh, wg.sw, wg.dh, wg.dw, wg.pt, wg.pl, wg.pb, wg.pr,
+                wg.PH, wg.PW, 0, 0, 0, false,
                 x->layout == LAYOUT_NHWC, y->layout == LAYOUT_NHWC};
-    g->PH = g->H + g->pt + g->pb;
-    g->PW = g->W + g->pl + g->pr;
   }
   g->Cp = (g->C + s->k - 1) / s->k * s->k;
   g->steps = g->Cp / s->k;

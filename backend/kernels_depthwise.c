@@ -23,53 +23,36 @@
 #include <stdlib.h>
 
 #include "kernel.h"
+#include "window.h"
 #include "dot_step.h"
 #include "pack.h"
 #include "requant.h"
 #include "target.h"
 
-typedef struct DwGeom {
-  int64_t N, C, H, W, O, M, KH, KW, OH, OW;
-  int64_t sh, sw, dh, dw, pt, pl, PH, PW;
-} DwGeom;
-
-static void dw_geom(const Node *n, DwGeom *g) {
-  const Tensor *x = n->inputs[0], *w = n->inputs[1], *y = n->outputs[0];
-  int cnt;
-  const int64_t *s = ir_attr_ints(n, ATTR_STRIDE, &cnt);
-  const int64_t *p = ir_attr_ints(n, ATTR_PADDING, &cnt);
-  const int64_t *dl = ir_attr_ints(n, ATTR_DILATION, &cnt);
-  *g = (DwGeom){x->dims[0], x->dims[1], x->dims[2], x->dims[3], w->dims[0],
-                w->dims[0] / x->dims[1], w->dims[2], w->dims[3], y->dims[2], y->dims[3],
-                s[0], s[1], dl[0], dl[1], p[0], p[1], 0, 0};
-  g->PH = g->H + p[0] + p[2];
-  g->PW = g->W + p[1] + p[3];
-}
-
 static int64_t dw_scratch(const Node *n, TargetKind t) {
   (void)t;
-  DwGeom g;
-  dw_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   return g.N * g.C * g.PH * g.PW;
 }
 
 static int64_t dw_pre_extent(const Node *n) {
-  DwGeom g;
-  dw_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   return g.N * g.C * g.PH;
 }
 
 static int64_t dw_extent(const Node *n) {
-  DwGeom g;
-  dw_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   return g.N * g.O;
 }
 
 static int emit_dw_pack(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
-  DwGeom g;
-  dw_geom(k->n, &g);
+  WindowGeom g;
+  ir_window_geom(k->n, &g);
   LLVMValueRef z = LLVMConstInt(e->i8, (unsigned long long)k->n->inputs[0]->quant->zero_point[0], 0);
   LLVMValueRef x = kc_tensor(k, k->n->inputs[0]);
   Loop l;
@@ -99,7 +82,7 @@ static int emit_dw_pack(KernelCtx *k, Diag *d) {
 }
 
 /* The V (lanes) outputs of row oh from column ow0 (i64) of plane o. */
-static void emit_columns(KernelCtx *k, const DwGeom *g, unsigned V, const OutStage *os,
+static void emit_columns(KernelCtx *k, const WindowGeom *g, unsigned V, const OutStage *os,
                          LLVMValueRef in_plane, LLVMValueRef y_row, LLVMValueRef oh,
                          LLVMValueRef ow0, LLVMValueRef wrow, LLVMValueRef acc0,
                          LLVMValueRef m) {
@@ -111,16 +94,16 @@ static void emit_columns(KernelCtx *k, const DwGeom *g, unsigned V, const OutSta
     idx[i] = em_i32(e, (int64_t)i * g->sw);
   LLVMValueRef pick = LLVMConstVector(idx, V);
   LLVMValueRef acc = acc0;
-  for (int64_t kh = 0; kh < g->KH; kh++) {
+  for (int64_t kh = 0; kh < g->kh; kh++) {
     LLVMValueRef row = em_elem(e, e->i8, in_plane,
                                em_mulc(e, em_addc(e, em_mulc(e, oh, g->sh), kh * g->dh), g->PW));
-    for (int64_t kw = 0; kw < g->KW; kw++) {
+    for (int64_t kw = 0; kw < g->kw; kw++) {
       LLVMValueRef at = em_addc(e, em_mulc(e, ow0, g->sw), kw * g->dw);
       LLVMValueRef xv = LLVMBuildLoad2(e->b, LLVMVectorType(e->i8, span), em_elem(e, e->i8, row, at), "");
       LLVMSetAlignment(xv, 1);
       if (g->sw != 1)
         xv = LLVMBuildShuffleVector(e->b, xv, LLVMGetUndef(LLVMTypeOf(xv)), pick, "");
-      LLVMValueRef wv = em_load_at(e, e->i32, wrow, em_i64(e, kh * g->KW + kw));
+      LLVMValueRef wv = em_load_at(e, e->i32, wrow, em_i64(e, kh * g->kw + kw));
       LLVMValueRef ws = LLVMBuildShuffleVector(
           e->b, LLVMBuildInsertElement(e->b, LLVMGetUndef(vi), wv, em_i32(e, 0), ""),
           LLVMGetUndef(vi), LLVMConstNull(vi), "");
@@ -142,8 +125,8 @@ typedef struct DwConsts {
 } DwConsts;
 
 /* b'[o] = b[o] - z_x * sum(q_w[o]) (wrapping, as the kernel's adds). */
-static int32_t *dw_folded_bias(const Node *n, const DwGeom *g) {
-  int64_t taps = g->KH * g->KW;
+static int32_t *dw_folded_bias(const Node *n, const WindowGeom *g) {
+  int64_t taps = g->kh * g->kw;
   const int8_t *w = n->inputs[1]->data;
   const int32_t *bias = n->num_inputs > 2 ? n->inputs[2]->data : NULL;
   int32_t z = n->inputs[0]->quant->zero_point[0];
@@ -159,9 +142,9 @@ static int32_t *dw_folded_bias(const Node *n, const DwGeom *g) {
   return bfold;
 }
 
-static DwConsts dw_constants(KernelCtx *k, const DwGeom *g, bool taps_major) {
+static DwConsts dw_constants(KernelCtx *k, const WindowGeom *g, bool taps_major) {
   const Node *n = k->n;
-  int64_t taps = g->KH * g->KW;
+  int64_t taps = g->kh * g->kw;
   const int8_t *w = n->inputs[1]->data;
   int32_t *w32 = malloc(sizeof(int32_t) * (size_t)(g->O * taps));
   int32_t *bfold = dw_folded_bias(n, g);
@@ -185,10 +168,10 @@ static int emit_dw(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
   const Node *n = k->n;
-  DwGeom g;
-  dw_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   unsigned V = target_info(k->target)->i8.lanes;
-  int64_t taps = g.KH * g.KW;
+  int64_t taps = g.kh * g.kw;
   DwConsts dc = dw_constants(k, &g, false);
   OutStage os = dc.os;
   LLVMValueRef wg = dc.w, bg = dc.bias, mg = dc.mult;
@@ -198,7 +181,7 @@ static int emit_dw(KernelCtx *k, Diag *d) {
   LLVMValueRef r = kernel_range(k, &l); /* b * O + o */
   LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, g.O), "");
   LLVMValueRef o = LLVMBuildURem(e->b, r, em_i64(e, g.O), "");
-  LLVMValueRef c = LLVMBuildUDiv(e->b, o, em_i64(e, g.M), "");
+  LLVMValueRef c = LLVMBuildUDiv(e->b, o, em_i64(e, g.OG), "");
   LLVMValueRef in_plane = em_elem(e, e->i8, k->scratch, em_mulc(e, em_madc(e, b, g.C, c), g.PH * g.PW));
   LLVMValueRef wrow = em_elem(e, e->i32, wg, em_mulc(e, o, taps));
   LLVMValueRef b0 = em_load_at(e, e->i32, bg, o), m0 = em_load_at(e, e->f32, mg, o);
@@ -224,22 +207,22 @@ static int emit_dw(KernelCtx *k, Diag *d) {
 /* ---- NHWC, multiplier 1: vectors across channels ----------------------- */
 
 static int64_t dw_nhwc_pre_extent(const Node *n) {
-  DwGeom g;
-  dw_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   return g.N * g.PH;
 }
 
 static int64_t dw_nhwc_extent(const Node *n) {
-  DwGeom g;
-  dw_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   return g.N * g.OH;
 }
 
 /* pre: the input to padded NHWC [N][H + pads][W + pads][C], z_x around. */
 static int emit_dw_nhwc_pack(KernelCtx *k, Diag *d) {
   (void)d;
-  DwGeom g;
-  dw_geom(k->n, &g);
+  WindowGeom g;
+  ir_window_geom(k->n, &g);
   PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl, true, NULL};
   int32_t z = k->n->inputs[0]->quant->zero_point[0];
   pack_nhwc_emit(k, &pg, k->e->i8, k->e->i8, LLVMConstInt(k->e->i8, (unsigned long long)z, 0));
@@ -248,18 +231,18 @@ static int emit_dw_nhwc_pack(KernelCtx *k, Diag *d) {
 
 /* Channels c0 .. c0 + V - 1 of one output pixel: win is the pixel's
  * window (its top-left padded input pixel), yp the output pixel. */
-static void dw_channel_vector(KernelCtx *k, const DwGeom *g, const DwConsts *dc, unsigned V,
+static void dw_channel_vector(KernelCtx *k, const WindowGeom *g, const DwConsts *dc, unsigned V,
                               LLVMValueRef win, LLVMValueRef yp, LLVMValueRef c0) {
   Emit *e = k->e;
   LLVMTypeRef vi = LLVMVectorType(e->i32, V), vb = LLVMVectorType(e->i8, V);
   LLVMValueRef acc = LLVMBuildLoad2(e->b, vi, em_elem(e, e->i32, dc->bias, c0), "");
   LLVMSetAlignment(acc, 4);
-  for (int64_t kh = 0; kh < g->KH; kh++)
-    for (int64_t kw = 0; kw < g->KW; kw++) {
+  for (int64_t kh = 0; kh < g->kh; kh++)
+    for (int64_t kw = 0; kw < g->kw; kw++) {
       int64_t off = (kh * g->dh * g->PW + kw * g->dw) * g->C;
       LLVMValueRef xv = LLVMBuildLoad2(e->b, vb, em_elem(e, e->i8, win, em_addc(e, c0, off)), "");
       LLVMSetAlignment(xv, 1);
-      LLVMValueRef wi = em_madc(e, em_i64(e, kh * g->KW + kw), g->C, c0);
+      LLVMValueRef wi = em_madc(e, em_i64(e, kh * g->kw + kw), g->C, c0);
       LLVMValueRef wv = LLVMBuildLoad2(e->b, vi, em_elem(e, e->i32, dc->w, wi), "");
       LLVMSetAlignment(wv, 4);
       acc = LLVMBuildAdd(e->b, acc, LLVMBuildMul(e->b, LLVMBuildZExt(e->b, xv, vi, ""), wv, ""), "");
@@ -295,8 +278,8 @@ static bool dw4_step(TargetKind t) {
   return s.lanes == 16 && (s.kind == STEP_VNNI512 || s.kind == STEP_EMUL512);
 }
 
-static bool dw4_fits(const DwGeom *g, TargetKind t) {
-  if (!dw4_step(t) || g->M != 1)
+static bool dw4_fits(const WindowGeom *g, TargetKind t) {
+  if (!dw4_step(t) || g->OG != 1)
     return false;
   if (g->C % DW4_PIECE == 0)
     return true;
@@ -312,18 +295,18 @@ typedef struct Dw4 {
 
 /* Piece nc's channel in lane L (= 4l + q, l its 16-byte lane) of
  * accumulator j: the lane's first channel, then 4j + q. */
-static int64_t dw4_channel(const DwGeom *g, int64_t nc, int j, int L) {
+static int64_t dw4_channel(const WindowGeom *g, int64_t nc, int j, int L) {
   return (nc * DW4_PIECE + 16 * (L / 4)) % g->C + 4 * j + L % 4;
 }
 
 /* Weights [NC][G][4 j][16 lanes][4 taps] in the step's packing, folded
  * biases and multipliers [NC][4 j][16 lanes], in the accumulators' lane
  * order. */
-static Dw4 dw4_constants(KernelCtx *k, const DwGeom *g) {
+static Dw4 dw4_constants(KernelCtx *k, const WindowGeom *g) {
   const Node *n = k->n;
   Dw4 c = {.s = target_info(k->target)->i8, .NC = g->C >= DW4_PIECE ? g->C / DW4_PIECE : 1,
-           .G = (g->KH * g->KW + 3) / 4, .os = requant_out_stage(k)};
-  int64_t taps = g->KH * g->KW;
+           .G = (g->kh * g->kw + 3) / 4, .os = requant_out_stage(k)};
+  int64_t taps = g->kh * g->kw;
   const int8_t *w = n->inputs[1]->data;
   int32_t *bfold = dw_folded_bias(n, g);
   float *mult = requant_multipliers(n, c.os.scale);
@@ -377,12 +360,12 @@ static LLVMValueRef unpack(Emit *e, LLVMValueRef a, LLVMValueRef b, unsigned n, 
 
 /* One piece: win is its first pixel's window (tap (0, 0)) at its first
  * channel, yp where its 64 codes go, nc its 64-channel index. */
-static void dw4_piece(KernelCtx *k, const DwGeom *g, const Dw4 *c, LLVMValueRef win,
+static void dw4_piece(KernelCtx *k, const WindowGeom *g, const Dw4 *c, LLVMValueRef win,
                       LLVMValueRef yp, LLVMValueRef nc) {
   Emit *e = k->e;
   LLVMTypeRef vb = LLVMVectorType(e->i8, DW4_PIECE), vw = LLVMVectorType(e->i16, 32);
   LLVMTypeRef vi = LLVMVectorType(e->i32, 16), vf = LLVMVectorType(e->f32, 16);
-  int64_t taps = g->KH * g->KW;
+  int64_t taps = g->kh * g->kw;
   LLVMValueRef acc[4];
   for (int j = 0; j < 4; j++) {
     acc[j] = LLVMBuildLoad2(e->b, vi, em_elem(e, e->i32, c->bias, em_madc(e, nc, 64, em_i64(e, 16 * j))), "");
@@ -396,7 +379,7 @@ static void dw4_piece(KernelCtx *k, const DwGeom *g, const Dw4 *c, LLVMValueRef 
         t[i] = LLVMConstNull(vb);
         continue;
       }
-      int64_t off = ((tap / g->KW) * g->dh * g->PW + (tap % g->KW) * g->dw) * g->C;
+      int64_t off = ((tap / g->kw) * g->dh * g->PW + (tap % g->kw) * g->dw) * g->C;
       t[i] = LLVMBuildLoad2(e->b, vb, em_elem(e, e->i8, win, em_i64(e, off)), "");
       LLVMSetAlignment(t[i], 1);
     }
@@ -433,7 +416,7 @@ static void dw4_piece(KernelCtx *k, const DwGeom *g, const Dw4 *c, LLVMValueRef 
 
 /* Output row r (= b * OH + oh, whose padded input rows start at ih) in
  * 64-byte pieces. */
-static void emit_dw4_row(KernelCtx *k, const DwGeom *g, const Dw4 *c, LLVMValueRef y,
+static void emit_dw4_row(KernelCtx *k, const WindowGeom *g, const Dw4 *c, LLVMValueRef y,
                          LLVMValueRef r, LLVMValueRef ih) {
   Emit *e = k->e;
   Loop lw, lc;
@@ -468,8 +451,8 @@ static void emit_dw4_row(KernelCtx *k, const DwGeom *g, const Dw4 *c, LLVMValueR
 static int emit_dw_nhwc(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
-  DwGeom g;
-  dw_geom(k->n, &g);
+  WindowGeom g;
+  ir_window_geom(k->n, &g);
   bool four_taps = dw4_fits(&g, k->target);
   Dw4 c4 = {0};
   DwConsts dc = {0};
@@ -507,8 +490,8 @@ static int emit_dw_nhwc(KernelCtx *k, Diag *d) {
 
 /* The four-tap form where it fits, else the lane-per-channel one. */
 static void describe_dw_nhwc(const Node *n, TargetKind t, char *buf, size_t len) {
-  DwGeom g;
-  dw_geom(n, &g);
+  WindowGeom g;
+  ir_window_geom(n, &g);
   snprintf(buf, len, "%s__%s", dw4_fits(&g, t) ? DW_NHWC_4TAP : DW_NHWC, target_info(t)->isa);
 }
 

@@ -53,10 +53,10 @@ static LLVMValueRef load_i32_as_i64(Emit *e, LLVMValueRef table, LLVMValueRef i)
 
 /* The window table of a pool: [lo, hi, count] per output row, then per
  * output column, as a constant; *t is the rows' part, *tw the columns'. */
-static int window_table(KernelCtx *k, const PoolGeom *pg, LLVMValueRef *t,
+static int window_table(KernelCtx *k, const WindowGeom *pg, LLVMValueRef *t,
                         LLVMValueRef *tw, Diag *d) {
   const Node *n = k->n;
-  PoolGeom p = *pg;
+  WindowGeom p = *pg;
   int32_t *tab = malloc(sizeof(int32_t) * (size_t)(3 * (p.OH + p.OW)));
   if (!tab)
     QCC_DIE("out of memory");
@@ -76,8 +76,8 @@ static int window_table(KernelCtx *k, const PoolGeom *pg, LLVMValueRef *t,
 static int emit_pool(KernelCtx *k, Diag *d) {
   Emit *e = k->e;
   const Node *n = k->n;
-  PoolGeom p;
-  ref_pool_geom(n, &p);
+  WindowGeom p;
+  ir_window_geom(n, &p);
   bool u8 = n->inputs[0]->dtype == DT_U8, max = n->op == OP_MAXPOOL2D;
   bool include_pad = !max && ir_attr_int(n, ATTR_COUNT_INCLUDE_PAD) != 0;
   LLVMValueRef t, tw;
@@ -157,7 +157,7 @@ static LLVMValueRef umax(Emit *e, LLVMValueRef a, LLVMValueRef b) {
   return em_intrinsic(e, "llvm.umax", LLVMTypeOf(a), args, 2);
 }
 
-static void column_windows(Emit *e, const PoolGeom *p, LLVMValueRef tw, LLVMValueRef r,
+static void column_windows(Emit *e, const WindowGeom *p, LLVMValueRef tw, LLVMValueRef r,
                            LLVMValueRef yrow, int64_t from, int64_t to) {
   if (from >= to)
     return;
@@ -175,8 +175,8 @@ static void column_windows(Emit *e, const PoolGeom *p, LLVMValueRef tw, LLVMValu
 static int emit_maxpool_u8(KernelCtx *k, Diag *d) {
   Emit *e = k->e;
   const Node *n = k->n;
-  PoolGeom p;
-  ref_pool_geom(n, &p);
+  WindowGeom p;
+  ir_window_geom(n, &p);
   LLVMValueRef t, tw;
   if (window_table(k, &p, &t, &tw, d))
     return -1;
@@ -233,7 +233,7 @@ static int64_t row_extent(const Node *n) {
 /* Channels c0 .. c0 + V - 1 of one output pixel, whose window is rows
  * [hs, he) x columns [ws, we): a window of the full kernel size (every
  * one but the padded borders') unrolled, the others as loops. */
-static void max_channel_vector(Emit *e, const PoolGeom *p, unsigned V, LLVMValueRef xp,
+static void max_channel_vector(Emit *e, const WindowGeom *p, unsigned V, LLVMValueRef xp,
                                LLVMValueRef yp, LLVMValueRef hs, LLVMValueRef he,
                                LLVMValueRef ws, LLVMValueRef we, LLVMValueRef c0) {
   LLVMTypeRef vb = LLVMVectorType(e->i8, V);
@@ -273,8 +273,8 @@ static void max_channel_vector(Emit *e, const PoolGeom *p, unsigned V, LLVMValue
 static int emit_maxpool_nhwc(KernelCtx *k, Diag *d) {
   Emit *e = k->e;
   const Node *n = k->n;
-  PoolGeom p;
-  ref_pool_geom(n, &p);
+  WindowGeom p;
+  ir_window_geom(n, &p);
   LLVMValueRef t, tw;
   if (window_table(k, &p, &t, &tw, d))
     return -1;

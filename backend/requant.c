@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "dot_step.h"
+#include "out_stage.h"
 #include "quant_math.h"
 #include "target.h"
 
@@ -83,17 +84,12 @@ static void choose_wide(const Node *n, TargetKind t, OutStage *s) {
 
 OutStage requant_out_stage(KernelCtx *k) {
   const Node *n = k->n;
-  OutStage s = {0};
-  if (n->outputs[0]->dtype == DT_F32) { /* docs/quantization.md */
-    s.f32 = true;
-    s.scale = 1.0f;
+  QuantOutStage q = ir_out_stage(n);
+  OutStage s = {.scale = q.scale, .z = q.z, .lo = q.lo, .hi = q.hi,
+                .f32 = q.kind == OUT_F32};
+  if (q.kind == OUT_F32) /* docs/quantization.md */
     return s;
-  }
-  if (n->num_inputs > 3) {
-    s.scale = (float)ir_attr_float(n, ATTR_INDEX_SCALE);
-    s.z = (int32_t)ir_attr_int(n, ATTR_INDEX_ZERO_POINT);
-    s.lo = 0;
-    s.hi = (int32_t)n->inputs[3]->dims[0] - 1;
+  if (q.kind == OUT_TABLE) {
     s.two_slope = qm_fit_two_slopes(n->inputs[3]->data, s.hi + 1, s.z, &s.an,
                                     &s.ap, &s.zy);
     if (!s.two_slope) {
@@ -103,16 +99,7 @@ OutStage requant_out_stage(KernelCtx *k) {
     /* Both slopes are >= 0, so rne(d * a) grows with d: its ends bound it. */
     s.two_slope_in_range = s.an >= 0 && s.ap >= 0 && slope_code(&s, s.lo) >= 0 &&
                            slope_code(&s, s.hi) <= 255;
-    choose_wide(n, k->target, &s);
-    return s;
   }
-  const QuantParams *q = n->outputs[0]->quant;
-  s.scale = q->scale[0];
-  s.z = q->zero_point[0];
-  int cnt;
-  const int64_t *c = ir_attr_ints(n, ATTR_CLAMP, &cnt);
-  s.lo = cnt == 2 ? (int32_t)c[0] : 0;
-  s.hi = cnt == 2 ? (int32_t)c[1] : 255;
   choose_wide(n, k->target, &s);
   return s;
 }

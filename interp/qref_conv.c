@@ -26,73 +26,48 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "out_stage.h"
 #include "qref.h"
 #include "quant_math.h"
 #include "ref.h"
 
-/* Where an accumulator goes: straight to u8, or to a table index. */
+/* Where an accumulator goes (ir_out_stage), with the table's data. */
 typedef struct {
+  QuantOutStage s;
   const uint8_t *table;
-  float scale; /* s_y, or index_scale, or 1 for an f32 result */
-  int32_t z, lo, hi;
-  bool f32;
 } OutStage;
 
 static OutStage out_stage(const Node *n, const void *const *in) {
-  OutStage os = {NULL, 0, 0, 0, 255, false};
-  if (n->outputs[0]->dtype == DT_F32) {
-    os.scale = 1.0f;
-    os.f32 = true;
-    return os;
-  }
-  if (n->num_inputs > 3) {
+  OutStage os = {ir_out_stage(n), NULL};
+  if (os.s.kind == OUT_TABLE)
     os.table = in[3];
-    os.scale = (float)ir_attr_float(n, ATTR_INDEX_SCALE);
-    os.z = (int32_t)ir_attr_int(n, ATTR_INDEX_ZERO_POINT);
-    os.hi = (int32_t)n->inputs[3]->dims[0] - 1;
-    return os;
-  }
-  const Tensor *yt = n->outputs[0];
-  os.scale = qref_scale(yt->quant, 0);
-  os.z = qref_zero_point(yt->quant, 0);
-  qref_clamp(n, &os.lo, &os.hi);
   return os;
 }
 
 /* Writes element i of y. */
 static void out_value(const OutStage *os, int32_t acc, float m, void *y,
                       int64_t i) {
-  if (os->f32) {
+  if (os->s.kind == OUT_F32) {
     ((float *)y)[i] = (float)acc * m;
     return;
   }
-  int32_t q = qm_requantize(acc, m, os->z, os->lo, os->hi);
+  int32_t q = qm_requantize(acc, m, os->s.z, os->s.lo, os->s.hi);
   ((uint8_t *)y)[i] = os->table ? os->table[q] : (uint8_t)q;
 }
 
 int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
                  Diag *d) {
-  const Tensor *xt = n->inputs[0], *wt = n->inputs[1], *yt = n->outputs[0];
+  const Tensor *xt = n->inputs[0], *wt = n->inputs[1];
   const uint8_t *x = in[0];
   const int8_t *w = in[1];
   const int32_t *b = n->num_inputs > 2 ? in[2] : NULL;
   void *y = out[0];
 
-  int cnt;
-  const int64_t *stride = ir_attr_ints(n, ATTR_STRIDE, &cnt);
-  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, &cnt);
-  if (cnt != 4)
-    QCC_DIE("qconv2d '%s': padding has %d values after completion", n->name,
-            cnt);
-  const int64_t *dil = ir_attr_ints(n, ATTR_DILATION, &cnt);
-  int64_t groups = ir_attr_int(n, ATTR_GROUPS);
   OutStage os = out_stage(n, in);
-
-  int64_t N = xt->dims[0], C = xt->dims[1], H = xt->dims[2], W = xt->dims[3];
-  int64_t O = wt->dims[0], CG = wt->dims[1], KH = wt->dims[2],
-          KW = wt->dims[3];
-  int64_t OH = yt->dims[2], OW = yt->dims[3];
-  int64_t OG = O / groups; /* output channels per group */
+  WindowGeom g;
+  ir_window_geom(n, &g);
+  int64_t N = g.N, C = g.C, H = g.H, W = g.W, O = g.O, CG = g.CG, KH = g.kh,
+          KW = g.kw, OH = g.OH, OW = g.OW, OG = g.OG;
 
   float s_x = qref_scale(xt->quant, 0);
   int32_t z_x = qref_zero_point(xt->quant, 0);
@@ -103,26 +78,26 @@ int qref_qconv2d(const Node *n, const void *const *in, void *const *out,
   int rc = 0;
   for (int64_t o = 0; o < O && !rc; o++) {
     float m = qm_multiplier((double)s_x * (double)qref_scale(wt->quant, o),
-                            (double)os.scale);
-    int64_t g = o / OG;
+                            (double)os.s.scale);
+    int64_t grp = o / OG;
     const int8_t *wo = w + o * CG * KH * KW;
     for (int64_t bi = 0; bi < N && !rc; bi++)
       for (int64_t oh = 0; oh < OH && !rc; oh++) {
         for (int64_t ow = 0; ow < OW; ow++)
           acc[ow] = b ? b[o] : 0;
         for (int64_t c = 0; c < CG; c++) {
-          const uint8_t *xc = x + ((bi * C) + g * CG + c) * H * W;
+          const uint8_t *xc = x + ((bi * C) + grp * CG + c) * H * W;
           for (int64_t kh = 0; kh < KH; kh++) {
-            int64_t ih = oh * stride[0] - pad[0] + kh * dil[0];
+            int64_t ih = oh * g.sh - g.pt + kh * g.dh;
             if (ih < 0 || ih >= H)
               continue;
             const uint8_t *row = xc + ih * W;
             for (int64_t kw = 0; kw < KW; kw++) {
-              int64_t off = kw * dil[1] - pad[1], lo, hi;
-              ref_tap_columns(OW, stride[1], off, W, &lo, &hi);
+              int64_t off = kw * g.dw - g.pl, lo, hi;
+              ir_window_taps(OW, W, g.sw, off, &lo, &hi);
               int64_t wv = wo[(c * KH + kh) * KW + kw];
               for (int64_t ow = lo; ow < hi; ow++)
-                acc[ow] += (int64_t)(row[ow * stride[1] + off] - z_x) * wv;
+                acc[ow] += (int64_t)(row[ow * g.sw + off] - z_x) * wv;
             }
           }
         }
@@ -150,7 +125,7 @@ int qref_qlinear(const Node *n, const void *const *in, void *const *out,
   int32_t z_x = qref_zero_point(xt->quant, 0);
   for (int64_t o = 0; o < M; o++) {
     float m = qm_multiplier((double)s_x * (double)qref_scale(wt->quant, o),
-                            (double)os.scale);
+                            (double)os.s.scale);
     for (int64_t r = 0; r < rows; r++) {
       int64_t acc = b ? b[o] : 0;
       for (int64_t k = 0; k < K; k++)

@@ -28,8 +28,8 @@ static int average(const Node *n, int64_t sum, int64_t count, int32_t z,
 
 int qref_maxpool2d_u8(const Node *n, const void *const *in, void *const *out,
                       Diag *d) {
-  PoolGeom p;
-  ref_pool_geom(n, &p);
+  WindowGeom p;
+  ir_window_geom(n, &p);
   for (int64_t nc = 0; nc < p.N * p.C; nc++) {
     const uint8_t *x = (const uint8_t *)in[0] + nc * p.H * p.W;
     uint8_t *y = (uint8_t *)out[0] + nc * p.OH * p.OW;
@@ -55,8 +55,8 @@ int qref_maxpool2d_u8(const Node *n, const void *const *in, void *const *out,
 
 int qref_avgpool2d_u8(const Node *n, const void *const *in, void *const *out,
                       Diag *d) {
-  PoolGeom p;
-  ref_pool_geom(n, &p);
+  WindowGeom p;
+  ir_window_geom(n, &p);
   bool include_pad = ir_attr_int(n, ATTR_COUNT_INCLUDE_PAD) != 0;
   int32_t z = qref_zero_point(n->inputs[0]->quant, 0);
   for (int64_t nc = 0; nc < p.N * p.C; nc++) {

@@ -13,6 +13,7 @@
 #define QCC_INTERP_REF_H
 
 #include "ir.h"
+#include "window.h"
 
 /* Evaluates node n: in[i] holds the elements of n->inputs[i], out[j] has
  * room for n->outputs[j]. 0, or -1 with the reason in d. */
@@ -67,28 +68,8 @@ typedef struct ResizePlan {
 int ref_resize_plan(const Node *n, ResizePlan *p, Diag *d);
 void ref_resize_plan_free(ResizePlan *p);
 
-/* Pooling geometry (maxpool2d, avgpool2d), shared by the float and u8
- * kernels: shapes, kernel, stride and padding [top, left, bottom, right]. */
-typedef struct PoolGeom {
-  int64_t N, C, H, W, OH, OW;
-  int64_t kh, kw, sh, sw, pt, pl, pb, pr;
-} PoolGeom;
-
-void ref_pool_geom(const Node *n, PoolGeom *p);
 /* The error for a window that sees only padding (inference forbids it). */
 int ref_pool_empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d);
-
-/* The output columns [*lo, *hi) whose tap at kernel column kw (offset
- * off = kw * dilation - pad_left) lands inside a row of width w:
- * 0 <= ow * stride + off < w. */
-static inline void ref_tap_columns(int64_t ow_count, int64_t stride,
-                                   int64_t off, int64_t w, int64_t *lo,
-                                   int64_t *hi) {
-  int64_t a = off >= 0 ? 0 : (-off + stride - 1) / stride;
-  int64_t b = w - off <= 0 ? 0 : (w - off - 1) / stride + 1;
-  *lo = a;
-  *hi = b < ow_count ? b : ow_count;
-}
 
 static inline int64_t ref_max64(int64_t a, int64_t b) { return a > b ? a : b; }
 static inline int64_t ref_min64(int64_t a, int64_t b) { return a < b ? a : b; }

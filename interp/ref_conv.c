@@ -19,49 +19,38 @@
 int ref_conv2d(const Node *n, const float *const *in, float *const *out,
                Diag *d) {
   (void)d;
-  const Tensor *xt = n->inputs[0], *wt = n->inputs[1], *yt = n->outputs[0];
   const float *x = in[0], *w = in[1];
   const float *b = n->num_inputs > 2 ? in[2] : NULL;
   float *y = out[0];
 
-  int cnt;
-  const int64_t *stride = ir_attr_ints(n, ATTR_STRIDE, &cnt);
-  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, &cnt);
-  if (cnt != 4)
-    QCC_DIE("conv2d '%s': padding has %d values after completion", n->name,
-            cnt);
-  const int64_t *dil = ir_attr_ints(n, ATTR_DILATION, &cnt);
-  int64_t groups = ir_attr_int(n, ATTR_GROUPS);
-
-  int64_t N = xt->dims[0], C = xt->dims[1], H = xt->dims[2], W = xt->dims[3];
-  int64_t O = wt->dims[0], CG = wt->dims[1], KH = wt->dims[2],
-          KW = wt->dims[3];
-  int64_t OH = yt->dims[2], OW = yt->dims[3];
-  int64_t OG = O / groups; /* output channels per group */
+  WindowGeom g;
+  ir_window_geom(n, &g);
+  int64_t N = g.N, C = g.C, H = g.H, W = g.W, O = g.O, CG = g.CG, KH = g.kh,
+          KW = g.kw, OH = g.OH, OW = g.OW, OG = g.OG;
 
   double *acc = malloc(sizeof(double) * (size_t)(OW ? OW : 1));
   if (!acc)
     QCC_DIE("out of memory");
   for (int64_t bi = 0; bi < N; bi++)
     for (int64_t o = 0; o < O; o++) {
-      int64_t g = o / OG;
+      int64_t grp = o / OG;
       const float *wo = w + o * CG * KH * KW;
       for (int64_t oh = 0; oh < OH; oh++) {
         for (int64_t ow = 0; ow < OW; ow++)
           acc[ow] = b ? (double)b[o] : 0.0;
         for (int64_t c = 0; c < CG; c++) {
-          const float *xc = x + ((bi * C) + g * CG + c) * H * W;
+          const float *xc = x + ((bi * C) + grp * CG + c) * H * W;
           for (int64_t kh = 0; kh < KH; kh++) {
-            int64_t ih = oh * stride[0] - pad[0] + kh * dil[0];
+            int64_t ih = oh * g.sh - g.pt + kh * g.dh;
             if (ih < 0 || ih >= H)
               continue;
             const float *row = xc + ih * W;
             for (int64_t kw = 0; kw < KW; kw++) {
-              int64_t off = kw * dil[1] - pad[1], lo, hi;
-              ref_tap_columns(OW, stride[1], off, W, &lo, &hi);
+              int64_t off = kw * g.dw - g.pl, lo, hi;
+              ir_window_taps(OW, W, g.sw, off, &lo, &hi);
               double wv = (double)wo[(c * KH + kh) * KW + kw];
               for (int64_t ow = lo; ow < hi; ow++)
-                acc[ow] += (double)row[ow * stride[1] + off] * wv;
+                acc[ow] += (double)row[ow * g.sw + off] * wv;
             }
           }
         }

@@ -17,23 +17,6 @@
 
 #include "ref.h"
 
-void ref_pool_geom(const Node *n, PoolGeom *p) {
-  const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
-  int cnt;
-  const int64_t *k = ir_attr_ints(n, ATTR_KERNEL, &cnt);
-  const int64_t *s = ir_attr_ints(n, ATTR_STRIDE, &cnt);
-  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, &cnt);
-  if (cnt != 4)
-    QCC_DIE("%s '%s': padding has %d values after completion",
-            op_info(n->op)->name, n->name, cnt);
-  *p = (PoolGeom){
-      .N = xt->dims[0], .C = xt->dims[1], .H = xt->dims[2], .W = xt->dims[3],
-      .OH = yt->dims[2], .OW = yt->dims[3],
-      .kh = k[0], .kw = k[1], .sh = s[0], .sw = s[1],
-      .pt = pad[0], .pl = pad[1], .pb = pad[2], .pr = pad[3],
-  };
-}
-
 int ref_pool_empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d) {
   return diag_error(d, n->loc, "%s '%s': pooling window at output (%lld, "
                     "%lld) covers only padding", op_info(n->op)->name,
@@ -42,8 +25,8 @@ int ref_pool_empty_window(const Node *n, int64_t oh, int64_t ow, Diag *d) {
 
 int ref_maxpool2d(const Node *n, const float *const *in, float *const *out,
                   Diag *d) {
-  PoolGeom p;
-  ref_pool_geom(n, &p);
+  WindowGeom p;
+  ir_window_geom(n, &p);
   for (int64_t nc = 0; nc < p.N * p.C; nc++) {
     const float *x = in[0] + nc * p.H * p.W;
     float *y = out[0] + nc * p.OH * p.OW;
@@ -72,8 +55,8 @@ int ref_maxpool2d(const Node *n, const float *const *in, float *const *out,
 
 int ref_avgpool2d(const Node *n, const float *const *in, float *const *out,
                   Diag *d) {
-  PoolGeom p;
-  ref_pool_geom(n, &p);
+  WindowGeom p;
+  ir_window_geom(n, &p);
   bool include_pad = ir_attr_int(n, ATTR_COUNT_INCLUDE_PAD) != 0;
   for (int64_t nc = 0; nc < p.N * p.C; nc++) {
     const float *x = in[0] + nc * p.H * p.W;

@@ -83,3 +83,13 @@ _Noreturn void qcc_die(const char *file, int line, const char *fmt, ...) {
   va_end(ap);
   abort();
 }
+
+int ir_node_error(Diag *d, const Node *n, const char *fmt, ...) {
+  char msg[QCC_DIAG_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  return diag_error(d, n->loc, "%s '%s': %s", op_info(n->op)->name, n->name,
+                    msg);
+}

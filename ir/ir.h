@@ -295,6 +295,11 @@ int ir_graph_infer(Graph *g, Diag *d);
  * constant data present, quant params well formed. */
 int ir_verify(Graph *g, Diag *d);
 
+/* Records an error at n's location as "<op> '<name>': <message>" and
+ * returns -1 (diag_error's convention). */
+int ir_node_error(Diag *d, const Node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Number of nodes that read tensor t (linear scan). */
 int ir_count_uses(const Graph *g, const Tensor *t);
 bool ir_is_graph_output(const Graph *g, const Tensor *t);

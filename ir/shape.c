@@ -5,24 +5,13 @@
  * Negative axes are normalized in place, so later stages see 0..rank-1.
  * All shape arithmetic is overflow-checked. */
 #include "ir.h"
+#include "window.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#define NODE_ERR(d, n, ...) node_error(d, n, __VA_ARGS__)
-
-static int node_error(Diag *d, const Node *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int node_error(Diag *d, const Node *n, const char *fmt, ...) {
-  char msg[QCC_DIAG_MSG_MAX];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  return diag_error(d, n->loc, "%s '%s': %s", op_info(n->op)->name, n->name,
-                    msg);
-}
+#define NODE_ERR(d, n, ...) ir_node_error(d, n, __VA_ARGS__)
 
 /* Records output i's shape; its dtype is set by ir_infer_node. */
 static int set_output(const Node *n, int i, int rank, const int64_t *dims,
@@ -60,41 +49,6 @@ static int normalize_axis(Node *n, AttrKey key, int rank, bool allow_rank,
   return 0;
 }
 
-/* Checks stride/dilation/padding and computes one spatial output size.
- * ceil_mode follows PyTorch/ONNX: the last window must start inside the
- * input or the left padding. */
-static int window_out(const Node *n, const char *dim, int64_t in,
-                      int64_t kernel, int64_t stride, int64_t dil,
-                      int64_t pad_lo, int64_t pad_hi, bool ceil_mode,
-                      int64_t *out, Diag *d) {
-  if (kernel <= 0)
-    return NODE_ERR(d, n, "kernel %s is %lld, must be positive", dim,
-                    (long long)kernel);
-  if (stride <= 0)
-    return NODE_ERR(d, n, "stride %s is %lld, must be positive", dim,
-                    (long long)stride);
-  if (dil <= 0)
-    return NODE_ERR(d, n, "dilation %s is %lld, must be positive", dim,
-                    (long long)dil);
-  if (pad_lo < 0 || pad_hi < 0)
-    return NODE_ERR(d, n, "padding must not be negative");
-  if (kernel > (1 << 20) || stride > (1 << 20) || dil > (1 << 20) ||
-      pad_lo > (1 << 20) || pad_hi > (1 << 20))
-    return NODE_ERR(d, n, "window attributes are too large");
-  int64_t eff = dil * (kernel - 1) + 1;
-  int64_t padded = in + pad_lo + pad_hi;
-  if (eff > padded)
-    return NODE_ERR(d, n,
-                    "kernel %s %lld is larger than the padded input (%lld)",
-                    dim, (long long)eff, (long long)padded);
-  int64_t span = padded - eff;
-  int64_t o = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
-  if (ceil_mode && (o - 1) * stride >= in + pad_lo)
-    o--;
-  *out = o;
-  return 0;
-}
-
 static int infer_conv2d(Node *n, Diag *d) {
   const Tensor *x = n->inputs[0], *w = n->inputs[1];
   if (expect_rank(n, 0, "input", 4, d) || expect_rank(n, 1, "weight", 4, d))
@@ -123,14 +77,8 @@ static int infer_conv2d(Node *n, Diag *d) {
                       (long long)O);
     }
   }
-  const int64_t *st = ir_attr_ints(n, ATTR_STRIDE, NULL);
-  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, NULL);
-  const int64_t *dil = ir_attr_ints(n, ATTR_DILATION, NULL);
   int64_t oh, ow;
-  if (window_out(n, "height", x->dims[2], w->dims[2], st[0], dil[0], pad[0],
-                 pad[2], false, &oh, d) ||
-      window_out(n, "width", x->dims[3], w->dims[3], st[1], dil[1], pad[1],
-                 pad[3], false, &ow, d))
+  if (ir_window_infer(n, &oh, &ow, d))
     return -1;
   int64_t dims[4] = {x->dims[0], O, oh, ow};
   return set_output(n, 0, 4, dims, d);
@@ -271,19 +219,9 @@ static int infer_pool(Node *n, Diag *d) {
   const Tensor *x = n->inputs[0];
   if (expect_rank(n, 0, "input", 4, d))
     return -1;
-  const int64_t *k = ir_attr_ints(n, ATTR_KERNEL, NULL);
-  const int64_t *st = ir_attr_ints(n, ATTR_STRIDE, NULL);
-  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, NULL);
-  bool ceil_mode = ir_attr_int(n, ATTR_CEIL_MODE) != 0;
   int64_t oh, ow;
-  if (window_out(n, "height", x->dims[2], k[0], st[0], 1, pad[0], pad[2],
-                 ceil_mode, &oh, d) ||
-      window_out(n, "width", x->dims[3], k[1], st[1], 1, pad[1], pad[3],
-                 ceil_mode, &ow, d))
+  if (ir_window_infer(n, &oh, &ow, d))
     return -1;
-  /* A window that sees only padding has no defined max or average. */
-  if (pad[0] >= k[0] || pad[1] >= k[1] || pad[2] >= k[0] || pad[3] >= k[1])
-    return NODE_ERR(d, n, "padding must be smaller than the kernel");
   int64_t dims[4] = {x->dims[0], x->dims[1], oh, ow};
   return set_output(n, 0, 4, dims, d);
 }
