@@ -96,6 +96,20 @@ void em_if(Emit *e, If *f, LLVMValueRef cond) {
   LLVMPositionBuilderAtEnd(e->b, f->then);
 }
 
+void em_if_rare(Emit *e, If *f, LLVMValueRef cond) {
+  LLVMBasicBlockRef from = LLVMGetInsertBlock(e->b);
+  em_if(e, f, cond);
+  /* !prof branch_weights, taken about once in 2^20: without them LLVM
+   * speculates the then-block's work above the branch when it thinks it
+   * cheap (it did so with a vdivps, which then ran for every vector). */
+  LLVMValueRef br = LLVMGetBasicBlockTerminator(from);
+  LLVMMetadataRef ops[3] = {LLVMMDStringInContext2(e->ctx, "branch_weights", 14),
+                            LLVMValueAsMetadata(em_i32(e, 1)),
+                            LLVMValueAsMetadata(em_i32(e, 1 << 20))};
+  LLVMSetMetadata(br, LLVMGetMDKindIDInContext(e->ctx, "prof", 4),
+                  LLVMMetadataAsValue(e->ctx, LLVMMDNodeInContext2(e->ctx, ops, 3)));
+}
+
 void em_if_end(Emit *e, If *f) {
   LLVMBuildBr(e->b, f->done);
   LLVMPositionBuilderAtEnd(e->b, f->done);
@@ -280,7 +294,7 @@ LLVMValueRef em_quantize_vector(Emit *e, LLVMValueRef xv, float s, int32_t z, in
   LLVMValueRef near = em_intrinsic(e, "llvm.vector.reduce.or", LLVMTypeOf(close), &close, 1);
   LLVMValueRef res = em_var(e, vf, em_rne(e, m), "q");
   If f;
-  em_if(e, &f, near);
+  em_if_rare(e, &f, near);
   LLVMBuildStore(e->b, em_rne(e, LLVMBuildFDiv(e->b, xv, em_splat_const(em_f32(e, s), n), "")), res);
   em_if_end(e, &f);
   return em_finish(e, LLVMBuildLoad2(e->b, vf, res, ""), z, lo, hi);

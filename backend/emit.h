@@ -58,6 +58,9 @@ typedef struct If {
   LLVMBasicBlockRef then, done;
 } If;
 void em_if(Emit *e, If *f, LLVMValueRef cond);
+/* The same for a branch taken rarely (a slow path): the code of the
+ * then-block stays behind the branch. */
+void em_if_rare(Emit *e, If *f, LLVMValueRef cond);
 void em_if_end(Emit *e, If *f);
 
 /* i64 arithmetic (constants fold as LLVM builds them). */
