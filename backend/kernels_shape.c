@@ -111,8 +111,16 @@ static int emit_copy(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-/* y[i] = x[src(i)]: i decomposed by the output's dims, each coordinate
- * weighted by the input stride of the axis it came from. */
+/* y[i] = x[src(i)], one output row (the last output axis) per parallel
+ * index: the row's coordinates are decomposed once, weighted by the
+ * input strides of the axes they came from, and the row is read at the
+ * input stride of its own axis (nanodet_g's head moves channels last:
+ * 3.9% of its time when every element paid three divisions). */
+static int64_t transpose_rows(const Node *n) {
+  const Tensor *y = n->outputs[0];
+  return y->rank == 0 || y->dims[y->rank - 1] == 0 ? 1 : ir_tensor_numel(y) / y->dims[y->rank - 1];
+}
+
 static int emit_transpose(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
@@ -126,17 +134,28 @@ static int emit_transpose(KernelCtx *k, Diag *d) {
     xstride[r] = s;
     s *= x->dims[r];
   }
+  int last = y->rank - 1;
+  if (last < 0) { /* a scalar: one element */
+    em_store_at(e, em_load_at(e, elt(k), kc_tensor(k, x), em_i64(e, 0)), elt(k), kc_tensor(k, y),
+                em_i64(e, 0));
+    return 0;
+  }
+  int64_t len = y->dims[last];
   LLVMValueRef px = kc_tensor(k, x), py = kc_tensor(k, y);
   Loop l;
-  LLVMValueRef i = kernel_range(k, &l);
-  LLVMValueRef rest = i, src = em_i64(e, 0);
-  for (int r = y->rank - 1; r >= 0; r--) {
+  LLVMValueRef row = kernel_range(k, &l);
+  LLVMValueRef rest = row, src = em_i64(e, 0);
+  for (int r = last - 1; r >= 0; r--) {
     LLVMValueRef dim = em_i64(e, y->dims[r]);
     LLVMValueRef c = LLVMBuildURem(e->b, rest, dim, "");
     rest = LLVMBuildUDiv(e->b, rest, dim, "");
     src = em_add(e, src, em_mulc(e, c, xstride[perm[r]]));
   }
-  em_store_at(e, em_load_at(e, elt(k), px, src), elt(k), py, i);
+  Loop li;
+  LLVMValueRef j = em_loop_n(e, &li, len, "col");
+  em_store_at(e, em_load_at(e, elt(k), px, em_add(e, src, em_mulc(e, j, xstride[perm[last]]))),
+              elt(k), py, em_madc(e, row, len, j));
+  em_loop_end(e, &li);
   em_loop_end(e, &l);
   return 0;
 }
@@ -161,4 +180,4 @@ const KernelSpec kernel_copy = {
 const KernelSpec kernel_transpose = {
     .name = "transpose_ukernel", .takes = takes_transpose,
     .forms = {{"transpose_ukernel__<isa>", "transpose", NULL}},
-    .extent = kernel_extent_numel, .emit = emit_transpose};
+    .extent = transpose_rows, .emit = emit_transpose};
