@@ -78,6 +78,7 @@ typedef struct BackendOutput {
   int64_t workspace_size; /* bytes, a multiple of 64 */
   int64_t workspace_naive; /* bytes if no buffer were shared */
   int num_in_place;        /* results written over their input */
+  int num_sliced;          /* conv results stored in their concat's output */
   int num_kernels;        /* node functions emitted */
   int num_fused;          /* quantizes done by their conv's pack (no kernel) */
 } BackendOutput;

@@ -94,6 +94,13 @@ typedef struct KernelSpec {
  * whether node n is such a quantize (it gets no kernel). */
 const Node *kernel_fused_quantize(const Graph *g, const Node *conv);
 bool kernel_fused_away(const Graph *g, const Node *n);
+/* The concat whose output slice a blocked conv's result t is stored in
+ * (from channel *channel on, at the concat's pixel stride), or NULL; the
+ * memory plan places t there and the concat skips it. */
+const Node *kernel_concat_slice(const Graph *g, const Tensor *t, int64_t *channel);
+/* Whether concat n has every operand stored in its slice already: it then
+ * gets no kernel, while its output keeps its buffer. */
+bool kernel_concat_copies_nothing(const Graph *g, const Node *n);
 
 /* Helpers shared by the kernel files. */
 int64_t kernel_extent_numel(const Node *n); /* elements of output 0 */

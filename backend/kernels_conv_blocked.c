@@ -61,6 +61,9 @@ typedef struct Geom {
   int64_t PH, PW, Cp, NB, steps;
   bool linear; /* (q)linear: input [rows][K] read channels-last, output [rows][O] */
   bool nhwc_in, nhwc_out; /* conv: the input / output stored NHWC */
+  int64_t ys; /* channels-last output: elements from one pixel (row) to the
+                 next; O, or the concat's channels when the result is
+                 stored in its slice of a concat (kernel_concat_slice) */
 } Geom;
 
 typedef struct Tile {
@@ -72,14 +75,14 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
   if (n->op == OP_QLINEAR || n->op == OP_LINEAR) {
     int64_t rows = x->dims[0];
     *g = (Geom){1, x->dims[1], 1, rows, w->dims[0], 1, 1, 1, rows,
-                1, 1, 1, 1, 0, 0, 0, 0, 1, rows, 0, 0, 0, true, false, false};
+                1, 1, 1, 1, 0, 0, 0, 0, 1, rows, 0, 0, 0, true, false, false, w->dims[0]};
   } else {
     WindowGeom wg;
     ir_window_geom(n, &wg);
     *g = (Geom){wg.N, wg.C, wg.H, wg.W, wg.O, wg.kh, wg.kw, wg.OH, wg.OW,
                 wg.sh, wg.sw, wg.dh, wg.dw, wg.pt, wg.pl, wg.pb, wg.pr,
                 wg.PH, wg.PW, 0, 0, 0, false,
-                x->layout == LAYOUT_NHWC, y->layout == LAYOUT_NHWC};
+                x->layout == LAYOUT_NHWC, y->layout == LAYOUT_NHWC, wg.O};
   }
   g->Cp = (g->C + s->k - 1) / s->k * s->k;
   g->steps = g->Cp / s->k;
@@ -175,7 +178,11 @@ static int emit_pack(KernelCtx *k, Diag *d) {
   DotStep s = step_of(k);
   Geom g;
   geom(k->n, &s, &g);
-  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.Cp, g.pt, g.pl, g.linear || g.nhwc_in, NULL};
+  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.Cp, g.pt, g.pl, g.linear || g.nhwc_in, g.C, NULL};
+  int64_t channel;
+  const Node *cat = kernel_concat_slice(k->g, k->n->inputs[0], &channel);
+  if (cat) /* the input is a slice of the concat's output */
+    pg.xs = cat->outputs[0]->dims[1];
   if (s.kind == STEP_F32) {
     pack_nhwc_emit(k, &pg, k->e->f32, k->e->f32, em_f32(k->e, 0));
     return 0;
@@ -290,7 +297,7 @@ static void store_row(Body *t, LLVMValueRef codes, LLVMValueRef ob, LLVMValueRef
   const Geom *g = &t->g;
   unsigned L = (unsigned)t->s.lanes, rest = (unsigned)(g->O % L);
   LLVMTypeRef et = requant_out_type(e, &t->os);
-  LLVMValueRef at = em_madc(e, row, g->O, em_mulc(e, ob, L));
+  LLVMValueRef at = em_madc(e, row, g->ys, em_mulc(e, ob, L));
   If whole, last;
   LLVMValueRef is_last = LLVMBuildICmp(e->b, LLVMIntEQ, ob, em_i64(e, g->NB - 1), "");
   if (rest)
@@ -446,7 +453,7 @@ static void store_rows_wide(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
   LLVMValueRef row0 = em_madc(e, t->b, g->OH * g->OW, pix0);
   bool whole = g->O % L == 0;
   bool in_pixel = whole && tl.nbt % 4 == 0;
-  bool across = whole && tl.nbt * (int64_t)L == g->O; /* then ob[0] is 0 */
+  bool across = whole && tl.nbt * (int64_t)L == g->O && g->ys == g->O; /* then ob[0] is 0 */
   int total = tl.mr * tl.nbt;
   for (int i = 0; i < total;) {
     int m = i / tl.nbt, j = i % tl.nbt;
@@ -456,7 +463,7 @@ static void store_rows_wide(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
       for (int q = 0; q < 4; q++)
         four[q] = wide[(i + q) / tl.nbt][(i + q) % tl.nbt];
       LLVMValueRef codes = requant_narrow(e, &t->os, four, 4, L);
-      LLVMValueRef at = em_madc(e, row, g->O, em_mulc(e, ob[j], L));
+      LLVMValueRef at = em_madc(e, row, g->ys, em_mulc(e, ob[j], L));
       LLVMValueRef st = LLVMBuildStore(e->b, codes, em_elem(e, e->i8, t->y, at));
       LLVMSetAlignment(st, 1);
       i += 4;
@@ -577,7 +584,11 @@ static int emit_main(KernelCtx *k, Diag *d) {
   } else {
     pack_constants(k, &t.s, &t.g, &t.wp, &t.bp, &t.mp, &t.os);
   }
-  t.y = kc_tensor(k, k->n->outputs[0]);
+  t.y = kc_tensor(k, k->n->outputs[0]); /* a slice: the plan's offset is the channel's */
+  int64_t channel;
+  const Node *cat = kernel_concat_slice(k->g, k->n->outputs[0], &channel);
+  if (cat)
+    t.g.ys = cat->outputs[0]->dims[1];
   Tile tl = tile_for(&t.s, &t.g);
   t.in_rows = row_groups(&t.g) || (t.g.OW % tl.mr == 0 && group_pixels(&t.g) % tl.mr == 0);
   int64_t NG = groups_per_image(&t.g);
@@ -688,6 +699,41 @@ const Node *kernel_fused_quantize(const Graph *g, const Node *n) {
       x->dims[1] > FUSE_MAX_CHANNELS)
     return NULL;
   return q;
+}
+
+/* A conv's u8 NHWC result read by a channel concat (NHWC, not a graph
+ * output), and otherwise only as the input of blocked convs, is stored
+ * straight into its slice of the concat's output: each pixel's channels
+ * at the concat's pixel stride, from *channel on. The concat copies the
+ * other operands only; the convs' packs read the slice at that stride. */
+const Node *kernel_concat_slice(const Graph *g, const Tensor *t, int64_t *channel) {
+  const Node *p = t->producer, *cat = NULL;
+  if (!p || p->op != OP_QCONV2D || !kernel_conv_blocked.takes(p) || p->outputs[0] != t ||
+      t->dtype != DT_U8 || t->rank != 4 || t->layout != LAYOUT_NHWC || ir_is_graph_output(g, t))
+    return NULL;
+  for (int i = 0; i < g->num_nodes; i++) {
+    const Node *r = g->nodes[i];
+    for (int j = 0; j < r->num_inputs; j++) {
+      if (r->inputs[j] != t)
+        continue;
+      if (r->op == OP_CONCAT && !cat)
+        cat = r;
+      else if (j != 0 || r->op != OP_QCONV2D || !kernel_conv_blocked.takes(r))
+        return NULL; /* read twice by the concat, or by a kernel without strides */
+    }
+  }
+  if (!cat)
+    return NULL;
+  const Tensor *y = cat->outputs[0];
+  int64_t axis = ir_attr_int(cat, ATTR_AXIS);
+  if ((axis != 1 && axis != -3) || y->rank != 4 || y->dtype != DT_U8 ||
+      y->layout != LAYOUT_NHWC || ir_is_graph_output(g, y))
+    return NULL;
+  int64_t at = 0;
+  for (int j = 0; j < cat->num_inputs && cat->inputs[j] != t; j++)
+    at += cat->inputs[j]->dims[1];
+  *channel = at;
+  return cat;
 }
 
 bool kernel_fused_away(const Graph *g, const Node *n) {

@@ -223,7 +223,7 @@ static int emit_dw_nhwc_pack(KernelCtx *k, Diag *d) {
   (void)d;
   WindowGeom g;
   ir_window_geom(k->n, &g);
-  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl, true, NULL};
+  PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl, true, g.C, NULL};
   int32_t z = k->n->inputs[0]->quant->zero_point[0];
   pack_nhwc_emit(k, &pg, k->e->i8, k->e->i8, LLVMConstInt(k->e->i8, (unsigned long long)z, 0));
   return 0;

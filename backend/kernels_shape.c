@@ -4,7 +4,9 @@
  * parameters). Concat and split copy one contiguous run per (outer index,
  * operand); the outer index is the parallel one. On NHWC operands (all
  * of them, the layout pass's rule) the runs follow the stored order: a
- * channel concat copies each pixel's channels of each operand. */
+ * channel concat copies each pixel's channels of each operand, but for
+ * the operands a blocked conv already stored in their slice
+ * (kernel_concat_slice). */
 #include "kernel.h"
 
 static LLVMTypeRef elt(const KernelCtx *k) {
@@ -69,9 +71,10 @@ static int emit_concat(KernelCtx *k, Diag *d) {
   LLVMValueRef o = kernel_range(k, &l);
   for (int j = 0; j < n->num_inputs; j++) {
     const Tensor *x = n->inputs[j];
-    int64_t len = x->dims[axis] * inner;
-    copy_run(e, elt(k), py, em_addc(e, em_mulc(e, o, row), at), kc_tensor(k, x),
-             em_mulc(e, o, len), len);
+    int64_t len = x->dims[axis] * inner, channel;
+    if (kernel_concat_slice(k->g, x, &channel) != n) /* else its conv stored it */
+      copy_run(e, elt(k), py, em_addc(e, em_mulc(e, o, row), at), kc_tensor(k, x),
+               em_mulc(e, o, len), len);
     at += len;
   }
   em_loop_end(e, &l);
@@ -158,6 +161,14 @@ static int emit_transpose(KernelCtx *k, Diag *d) {
   em_loop_end(e, &li);
   em_loop_end(e, &l);
   return 0;
+}
+
+bool kernel_concat_copies_nothing(const Graph *g, const Node *n) {
+  int64_t channel;
+  for (int j = 0; j < n->num_inputs; j++)
+    if (kernel_concat_slice(g, n->inputs[j], &channel) != n)
+      return false;
+  return n->op == OP_CONCAT;
 }
 
 static bool takes_concat(const Node *n) { return n->op == OP_CONCAT; }

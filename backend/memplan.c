@@ -28,7 +28,8 @@ static int by_offset(const void *a, const void *b) {
 
 int memplan_build(const Graph *g, const int64_t *scratch,
                   const Tensor *const *keep, int num_keep,
-                  const bool *in_place, const bool *not_run, MemPlan *p) {
+                  const bool *in_place, const bool *not_run,
+                  const MemSlice *slices, MemPlan *p) {
   int nt = g->num_tensors, nn = g->num_nodes;
   p->tensor_offset = malloc(sizeof(int64_t) * ((size_t)nt + 1));
   p->scratch_offset = malloc(sizeof(int64_t) * ((size_t)nn + 1));
@@ -68,8 +69,26 @@ int memplan_build(const Graph *g, const int64_t *scratch,
   int *alias = malloc(sizeof(int) * ((size_t)nt + 1));
   if (!alias)
     QCC_DIE("out of memory");
+  int64_t *alias_offset = calloc((size_t)nt + 1, sizeof(int64_t));
+  if (!alias_offset)
+    QCC_DIE("out of memory");
   for (int i = 0; i < nt; i++)
     alias[i] = i;
+  /* Slices first: the containing buffer lives from its first part's
+   * producer on (its own producer, the concat, comes after them all). */
+  p->num_sliced = 0;
+  for (int i = 0; slices && i < nt; i++) {
+    int into = slices[i].into;
+    if (into < 0)
+      continue;
+    if (external[i] || external[into] || first[i] < 0 || first[into] < 0)
+      QCC_DIE("slice of tensor %d into %d cannot be planned", i, into);
+    alias[i] = into;
+    alias_offset[i] = slices[i].offset;
+    first[into] = first[i] < first[into] ? first[i] : first[into];
+    last[into] = last[i] > last[into] ? last[i] : last[into];
+    p->num_sliced++;
+  }
   p->num_in_place = 0;
   for (int i = 0; in_place && i < nn; i++) {
     const Node *n = g->nodes[i];
@@ -133,12 +152,18 @@ int memplan_build(const Graph *g, const int64_t *scratch,
     else
       p->scratch_offset[-1 - b->tensor] = at;
   }
-  for (int i = 0; i < nt; i++)
-    if (alias[i] != i)
-      p->tensor_offset[i] = p->tensor_offset[alias[i]];
+  for (int i = 0; i < nt; i++) {
+    int64_t off = 0;
+    int r = i;
+    for (; alias[r] != r; r = alias[r])
+      off += alias_offset[r];
+    if (r != i)
+      p->tensor_offset[i] = p->tensor_offset[r] + off;
+  }
   p->size = size;
   p->naive_size = naive;
   free(alias);
+  free(alias_offset);
   free(external);
   free(bufs);
   free(live);

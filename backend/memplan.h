@@ -13,12 +13,21 @@
 
 #include "ir.h"
 
+/* A tensor stored inside another one's buffer (a conv's result in its
+ * slice of a concat's output): into is that tensor's id, or -1 for none;
+ * offset in bytes from its start. */
+typedef struct MemSlice {
+  int into;
+  int64_t offset;
+} MemSlice;
+
 typedef struct MemPlan {
   int64_t *tensor_offset;  /* per tensor id; -1: not in the workspace */
   int64_t *scratch_offset; /* per node index; -1: no scratch */
   int64_t size;            /* bytes */
   int64_t naive_size;      /* bytes without reuse, for the report */
   int num_in_place;        /* results written over their input */
+  int num_sliced;          /* results stored in a slice of another */
 } MemPlan;
 
 /* Plans g (sorted). scratch[i] is node i's scratch need in bytes (0 for
@@ -27,10 +36,14 @@ typedef struct MemPlan {
  * straight into the caller's buffers): those count as live to the end and
  * keep tensor_offset -1. Nodes with not_run[i] (may be NULL) get no
  * kernel (a quantize its reader's pack does): their results are never
- * stored and get no buffer. Returns 0, or -1 if the total overflows. */
+ * stored and get no buffer. slices (per tensor id, may be NULL) places a
+ * tensor inside another, whose buffer then lives from the first of them
+ * to be written; neither may be in keep. Returns 0, or -1 if the total
+ * overflows. */
 int memplan_build(const Graph *g, const int64_t *scratch,
                   const Tensor *const *keep, int num_keep,
-                  const bool *in_place, const bool *not_run, MemPlan *p);
+                  const bool *in_place, const bool *not_run,
+                  const MemSlice *slices, MemPlan *p);
 void memplan_free(MemPlan *p);
 
 #endif

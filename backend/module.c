@@ -543,10 +543,24 @@ int module_build(const Graph *g, const BackendOptions *opts,
     QCC_DIE("out of memory");
   for (int i = 0; i < nn; i++)
     in_place[i] = spec[i] && spec[i]->in_place;
+  MemSlice *slices = malloc(sizeof(MemSlice) * ((size_t)g->num_tensors + 1));
+  if (!slices)
+    QCC_DIE("out of memory");
+  for (int i = 0; i < g->num_tensors; i++) {
+    int64_t channel;
+    const Tensor *t = g->tensors[i];
+    const Node *cat = t->kind == TK_VALUE ? kernel_concat_slice(g, t, &channel) : NULL;
+    slices[i].into = cat ? cat->outputs[0]->id : -1;
+    slices[i].offset = cat ? channel : 0; /* u8: a byte per channel */
+  }
   if (!rc && memplan_build(g, scratch, (const Tensor *const *)m.outs, m.num_outs,
-                           in_place, fused, &m.plan))
+                           in_place, fused, slices, &m.plan))
     rc = diag_error(d, srcloc(g->source_path, 0, 0), "workspace too large");
   free(in_place);
+  free(slices);
+  for (int i = 0; i < nn; i++) /* planned with its buffer; nothing to run */
+    if (spec[i] && g->nodes[i]->op == OP_CONCAT && kernel_concat_copies_nothing(g, g->nodes[i]))
+      spec[i] = NULL;
   if (rc) {
     free(spec);
     free(scratch);
@@ -593,7 +607,7 @@ int module_build(const Graph *g, const BackendOptions *opts,
       const Node *n = g->nodes[i];
       m.nodes[i] = m.pre[i] = NULL;
       if (!spec[i])
-        continue; /* an observe node of a calibration build */
+        continue; /* an observe node of a calibration build, a concat with nothing to copy */
       for (int phase = spec[i]->emit_pre ? 0 : 1; phase < 2 && !rc; phase++) {
         char name[300], kname[96];
         kernel_symbol(spec[i], n, variants[v], kname, sizeof kname);
@@ -674,6 +688,7 @@ int module_build(const Graph *g, const BackendOptions *opts,
     if (facts) {
       facts->workspace_naive = m.plan.naive_size;
       facts->num_in_place = m.plan.num_in_place;
+      facts->num_sliced = m.plan.num_sliced;
       facts->num_kernels = kernels;
       facts->num_fused = 0;
       for (int i = 0; i < nn; i++)

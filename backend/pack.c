@@ -119,17 +119,17 @@ static void pack_nchw_blocks(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_el
 }
 
 /* A channels-last row (NHWC, or a linear's [rows][C]): its W pixels of
- * C contiguous elements copied, zero-extended where dst_elt is wider, by
+ * C contiguous elements (xs apart) copied, zero-extended where dst_elt is wider, by
  * loops LLVM vectorizes (one loop, or a memcpy, when C = Cp); the
  * channels past C filled per pixel. */
 static void pack_channels_last(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
                                LLVMTypeRef dst_elt, LLVMValueRef fill, LLVMValueRef x,
                                LLVMValueRef b, LLVMValueRef ih, LLVMValueRef dst) {
   Emit *e = k->e;
-  LLVMValueRef src = em_elem(e, src_elt, x, em_mulc(e, em_madc(e, b, g->H, ih), g->W * g->C));
+  LLVMValueRef src = em_elem(e, src_elt, x, em_mulc(e, em_madc(e, b, g->H, ih), g->W * g->xs));
   LLVMValueRef inner = em_elem(e, dst_elt, dst, em_i64(e, g->pl * g->Cp));
   Loop lw, lc, lf;
-  if (g->C == g->Cp) {
+  if (g->C == g->Cp && g->xs == g->C) {
     LLVMValueRef i = em_loop_n(e, &lc, g->W * g->C, "i");
     LLVMValueRef v = em_load_at(e, src_elt, src, i);
     em_store_at(e, dst_elt != src_elt ? LLVMBuildZExt(e->b, v, dst_elt, "") : v, dst_elt, inner, i);
@@ -137,7 +137,7 @@ static void pack_channels_last(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_
     return;
   }
   LLVMValueRef w = em_loop_n(e, &lw, g->W, "w");
-  LLVMValueRef from = em_elem(e, src_elt, src, em_mulc(e, w, g->C));
+  LLVMValueRef from = em_elem(e, src_elt, src, em_mulc(e, w, g->xs));
   LLVMValueRef to = em_elem(e, dst_elt, inner, em_mulc(e, w, g->Cp));
   LLVMValueRef c = em_loop_n(e, &lc, g->C, "c");
   LLVMValueRef v = em_load_at(e, src_elt, from, c);

@@ -19,6 +19,8 @@
 typedef struct PackGeom {
   int64_t C, H, W, PH, PW, Cp, pt, pl;
   bool channels_last;
+  int64_t xs; /* channels last: elements from one input pixel to the next
+                 (C, or a concat's channels when the input is its slice) */
   /* A quantize fused into the pack: src (f32 NCHW) is read instead of
    * the node's input 0 and quantized on the way, as the quantize kernel
    * would (em_quantize_vector / em_quantize), its non-finite test
