@@ -94,12 +94,23 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
  * 1x1 stride-1 unpadded one, nor a linear's rows). */
 static bool wraps_cost(const Geom *g) { return g->sh * g->PW != g->OW * g->sw; }
 
-/* Groups of one output row: where crossing a row costs and OW has no
- * factor 4, no tile height a budget gives (24, 16, 12, 8, 6, 4, all
- * dividing 48) both divides OW and keeps 48-pixel groups aligned (a
- * 414-wide first layer, a 26- or 13-wide head), so tiles would wrap rows;
- * one row per group never lets them. */
-static bool row_groups(const Geom *g) { return wraps_cost(g) && g->OW % 4 != 0; }
+/* An NHWC result's rows where crossing a row costs are cut into tiles of
+ * two heights one apart, the widest the budget allows first: a 26-wide
+ * row as 6 + 5 + 5 + 5 + 5 pixels, 52 as 7 x 6 + 2 x 5, where one
+ * height that divides the row took 6, 6, 6, 6, 2 (the last tile with a
+ * third of the chains) or 4-pixel tiles throughout (16 of 24
+ * accumulators). NCHW results keep one height and a short last tile:
+ * their transposing store prefers the heights it was tuned for. */
+static bool balanced_rows(const Geom *g) { return wraps_cost(g) && g->nhwc_out; }
+
+/* Groups of one output row: for balanced rows, and where crossing a row
+ * costs and OW has no factor 4, no tile height a budget gives (24, 16,
+ * 12, 8, 6, 4, all dividing 48) both divides OW and keeps 48-pixel groups
+ * aligned (a 414-wide first layer, a 26- or 13-wide head), so tiles would
+ * wrap rows; one row per group never lets them. */
+static bool row_groups(const Geom *g) {
+  return balanced_rows(g) || (wraps_cost(g) && g->OW % 4 != 0);
+}
 
 /* Output pixels of one image per parallel index: one row (row_groups),
  * else 48, a multiple of every MR a budget gives (24 / NBT for NBT =
@@ -127,7 +138,10 @@ static Tile tile_for(const DotStep *s, const Geom *g) {
    * accumulators (the VNNI chains the peak needs) keeps every tile in its
    * row: 16 x 16 for a 160-wide first layer instead of 24 x 16, 23 x 16
    * for a 414-wide one (a row per group there). */
-  if (wraps_cost(g) && g->OW % mr != 0)
+  if (balanced_rows(g) && g->OW % mr != 0) {
+    int64_t tiles = (g->OW + mr - 1) / mr;
+    mr = (g->OW + tiles - 1) / tiles; /* the taller of the two heights */
+  } else if (wraps_cost(g) && g->OW % mr != 0)
     for (int64_t m = mr - 1; m >= 1 && m * nbt >= 16; m--)
       if (group_pixels(g) % m == 0 && g->OW % m == 0) {
         mr = m;
@@ -550,6 +564,21 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
 static void emit_group(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef p0,
                        LLVMValueRef last) {
   Emit *e = t->k->e;
+  if (balanced_rows(&t->g)) { /* a row: `tall` tiles of base + 1 pixels, then of base */
+    int64_t OW = t->g.OW, tiles = (OW + tl.mr - 1) / tl.mr;
+    int64_t base = OW / tiles, tall = OW % tiles;
+    Loop la, lb;
+    if (tall) {
+      LLVMValueRef i = em_loop_n(e, &la, tall, "tall");
+      emit_tile(t, (Tile){(int)base + 1, tl.nbt}, ob0, em_madc(e, i, base + 1, p0));
+      em_loop_end_rolled(e, &la);
+    }
+    LLVMValueRef i = em_loop_n(e, &lb, tiles - tall, "tile");
+    emit_tile(t, (Tile){(int)base, tl.nbt}, ob0,
+              em_madc(e, i, base, em_addc(e, p0, tall * (base + 1))));
+    em_loop_end_rolled(e, &lb);
+    return;
+  }
   int64_t P = t->g.OH * t->g.OW, NG = groups_per_image(&t->g), GP = group_pixels(&t->g);
   int64_t last_pixels = P - (NG - 1) * GP;
   int64_t full = GP / tl.mr, last_full = last_pixels / tl.mr;
