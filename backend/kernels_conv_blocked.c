@@ -436,6 +436,13 @@ static void emit_k_loop(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
     for (int64_t kw = 0; kw < g->KW; kw++)
       for (int64_t q = 0; q < g->steps; q++)
         emit_steps(t, tl, acc, ob, xbase, kh, em_i64(e, kw), em_i64(e, q));
+  } else if (g->steps <= UNROLL_MAX_STEPS / 2) {
+    /* The steps of one tap read other channels of the same pixels, so
+     * unrolled they share nothing (AVX2's first layers: 2 steps a tap). */
+    LLVMValueRef kw = em_loop_n(e, &lkw, g->KW, "kw");
+    for (int64_t q = 0; q < g->steps; q++)
+      emit_steps(t, tl, acc, ob, xbase, kh, kw, em_i64(e, q));
+    em_loop_end_rolled(e, &lkw);
   } else {
     LLVMValueRef kw = em_loop_n(e, &lkw, g->KW, "kw");
     LLVMValueRef q = em_loop_n(e, &lq, g->steps, "step");
