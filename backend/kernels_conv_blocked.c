@@ -180,11 +180,24 @@ static int64_t groups_per_image(const Geom *g) {
   return (g->OH * g->OW + group_pixels(g) - 1) / group_pixels(g);
 }
 
+/* Where a layer has few pixel groups (a 20 x 20 or 13 x 13 map: 9 or 13),
+ * each is also cut into pieces of 64 output channels, so that 2 threads
+ * split it evenly (9 groups give one thread 5 of them). 64 is a multiple
+ * of every channel tile a target takes where O exceeds it (NBT x NR: 64,
+ * 16 or 8 on VNNI, 16 on AVX2, 8 generic), so the extent does not depend
+ * on the target. */
+enum { CHANNEL_PIECE = 64, FEW_GROUPS = 32 };
+static int64_t channel_pieces(const Geom *g) {
+  if (g->N * groups_per_image(g) >= FEW_GROUPS)
+    return 1;
+  return (g->O + CHANNEL_PIECE - 1) / CHANNEL_PIECE;
+}
+
 static int64_t main_extent(const Node *n) {
   DotStep s = target_info(TARGET_GENERIC)->i8;
   Geom g;
   geom(n, &s, &g);
-  return g.N * groups_per_image(&g);
+  return g.N * groups_per_image(&g) * channel_pieces(&g);
 }
 
 static int emit_pack(KernelCtx *k, Diag *d) {
@@ -627,22 +640,36 @@ static int emit_main(KernelCtx *k, Diag *d) {
     t.g.ys = cat->outputs[0]->dims[1];
   Tile tl = tile_for(&t.s, &t.g);
   t.in_rows = row_groups(&t.g) || (t.g.OW % tl.mr == 0 && group_pixels(&t.g) % tl.mr == 0);
-  int64_t NG = groups_per_image(&t.g);
+  int64_t NG = groups_per_image(&t.g), NCP = channel_pieces(&t.g);
+  /* Blocks per channel piece; the last piece has the rest. */
+  int64_t bpp = NCP > 1 ? CHANNEL_PIECE / t.s.lanes : t.g.NB;
+  if (NCP > 1 && bpp % tl.nbt != 0)
+    QCC_DIE("channel tile of %d blocks does not divide a %lld-block piece", tl.nbt, (long long)bpp);
+  int64_t last_blocks = t.g.NB - (NCP - 1) * bpp;
+  int64_t full_ct = bpp / tl.nbt, last_ct = last_blocks / tl.nbt, crest = last_blocks % tl.nbt;
   Loop l;
-  LLVMValueRef r = kernel_range(k, &l); /* b * NG + group */
-  t.b = LLVMBuildUDiv(e->b, r, em_i64(e, NG), "");
-  LLVMValueRef grp = LLVMBuildURem(e->b, r, em_i64(e, NG), "");
+  LLVMValueRef r = kernel_range(k, &l); /* (b * NG + group) * NCP + piece */
+  LLVMValueRef piece = LLVMBuildURem(e->b, r, em_i64(e, NCP), "");
+  LLVMValueRef rg = LLVMBuildUDiv(e->b, r, em_i64(e, NCP), "");
+  t.b = LLVMBuildUDiv(e->b, rg, em_i64(e, NG), "");
+  LLVMValueRef grp = LLVMBuildURem(e->b, rg, em_i64(e, NG), "");
   LLVMValueRef p0 = em_mulc(e, grp, group_pixels(&t.g));
   LLVMValueRef last = LLVMBuildICmp(e->b, LLVMIntEQ, grp, em_i64(e, NG - 1), "last");
-  int64_t ctiles = t.g.NB / tl.nbt, crest = t.g.NB % tl.nbt;
-  if (ctiles > 0) {
+  LLVMValueRef last_piece = LLVMBuildICmp(e->b, LLVMIntEQ, piece, em_i64(e, NCP - 1), "");
+  LLVMValueRef ob0 = em_mulc(e, piece, bpp);
+  if (full_ct > 0 || last_ct > 0) {
     Loop lc;
-    LLVMValueRef c = em_loop_n(e, &lc, ctiles, "ctile");
-    emit_group(&t, tl, em_mulc(e, c, tl.nbt), p0, last);
+    LLVMValueRef n_ct = LLVMBuildSelect(e->b, last_piece, em_i64(e, last_ct), em_i64(e, full_ct), "");
+    LLVMValueRef c = em_loop(e, &lc, em_i64(e, 0), n_ct, "ctile");
+    emit_group(&t, tl, em_add(e, ob0, em_mulc(e, c, tl.nbt)), p0, last);
     em_loop_end_rolled(e, &lc);
   }
-  if (crest)
-    emit_group(&t, (Tile){tl.mr, (int)crest}, em_i64(e, ctiles * tl.nbt), p0, last);
+  if (crest) {
+    If f;
+    em_if(e, &f, last_piece);
+    emit_group(&t, (Tile){tl.mr, (int)crest}, em_addc(e, ob0, last_ct * tl.nbt), p0, last);
+    em_if_end(e, &f);
+  }
   em_loop_end_rolled(e, &l);
   return 0;
 }

@@ -200,6 +200,13 @@ CASES = [
     ("dw4_c16_sigmoid_w13", dict(N=1, C=3, H=4, W=13, nhwc=2, layers=[
         conv(16, p=(1, 1, 1, 1), relu=True), conv(16, p=(1, 1, 1, 1), relu="sigmoid", g=16),
         conv(5, k=(1, 1))])),
+    # few pixel groups (under 32 per call): each also cut into pieces of
+    # 64 output channels, the last one partial (kernels_conv_blocked.c),
+    # NHWC (balanced rows) and NCHW results, batch 2, a linear
+    ("pieces_o100_relu_w5_o9", dict(N=1, C=8, H=4, W=5, nhwc=1, layers=[
+        conv(100, p=(1, 1, 1, 1), relu=True), conv(9, k=(1, 1))])),
+    ("pieces_o130_n2_w7", dict(N=2, C=5, H=3, W=7, nhwc=0, layers=[
+        conv(130, p=(1, 1, 1, 1), relu="leaky_relu")])),
     ("nchw_dw_m2_pool_last", dict(N=1, C=8, H=6, W=12, nhwc=0, layers=[
         conv(8, p=(1, 1, 1, 1), relu=True), conv(16, p=(1, 1, 1, 1), g=8), pool((2, 2))])),
     # linear on [rows, K]
@@ -213,6 +220,7 @@ CASES = [
     ("lin_r25_k16_o7", dict(rows=25, K=16, O=7, relu=False)),
     ("lin_r29_k17_o33_relu", dict(rows=29, K=17, O=33, relu=True)),
     ("lin_r13_k33_o17_leaky", dict(rows=13, K=33, O=17, relu="leaky_relu")),
+    ("lin_r3_k20_o100_relu", dict(rows=3, K=20, O=100, relu=True)),
 ]
 
 
@@ -239,10 +247,15 @@ def tile(target, L):
         nbt = 1  # short K into NCHW: the tallest tile
     nbt = min(nbt, nb)
     mr = budget // nbt
-    # groups of one output row where crossing a row costs and 4 does not
-    # divide OW, else of 48 pixels
-    rows = L["wraps_cost"] and L["OW"] % 4 != 0
-    if L["wraps_cost"] and L["OW"] % mr:
+    # groups of one output row where crossing a row costs and the result
+    # is NHWC or 4 does not divide OW, else of 48 pixels; NHWC rows in
+    # tiles of two heights one apart, the taller first (MR)
+    balanced = L["wraps_cost"] and L["nhwc_out"]
+    rows = L["wraps_cost"] and (L["OW"] % 4 != 0 or L["nhwc_out"])
+    if balanced and L["OW"] % mr:
+        tiles = -(-L["OW"] // mr)
+        mr = -(-L["OW"] // tiles)
+    elif L["wraps_cost"] and L["OW"] % mr:
         # a narrower MR (dividing the group, >= 16 accumulators) that divides OW
         mr = next((m for m in range(mr - 1, 0, -1)
                    if m * nbt >= 16 and (rows or 48 % m == 0) and L["OW"] % m == 0), mr)
