@@ -34,6 +34,9 @@ typedef struct KernelCtx {
 
 /* Where tensor t's elements are, inside the node function. */
 LLVMValueRef kc_tensor(KernelCtx *k, const Tensor *t);
+/* The tensor whose buffer holds t (the concat output t is a slice of,
+ * channels innermost), or NULL. */
+const Tensor *kc_slice_into(const KernelCtx *k, const Tensor *t);
 LLVMTypeRef kc_elt(const KernelCtx *k, DType dt);
 /* Where the i1 `flag` is true, sets the run's status word to `code` (a
  * QCC_STATUS_* of qcc_runtime.h), which the entry point returns. */
@@ -94,13 +97,11 @@ typedef struct KernelSpec {
  * whether node n is such a quantize (it gets no kernel). */
 const Node *kernel_fused_quantize(const Graph *g, const Node *conv);
 bool kernel_fused_away(const Graph *g, const Node *n);
-/* The concat whose output slice a blocked conv's result t is stored in
- * (from channel *channel on, at the concat's pixel stride), or NULL; the
- * memory plan places t there and the concat skips it. */
+/* The concat whose output slice a blocked conv's result t is to be
+ * stored in (from channel *channel on, at the concat's pixel stride), or
+ * NULL: the module's decision, which the memory plan records
+ * (kc_slice_into) and the kernels follow. */
 const Node *kernel_concat_slice(const Graph *g, const Tensor *t, int64_t *channel);
-/* Whether concat n has every operand stored in its slice already: it then
- * gets no kernel, while its output keeps its buffer. */
-bool kernel_concat_copies_nothing(const Graph *g, const Node *n);
 
 /* Helpers shared by the kernel files. */
 int64_t kernel_extent_numel(const Node *n); /* elements of output 0 */

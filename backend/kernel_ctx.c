@@ -57,6 +57,11 @@ LLVMValueRef kc_tensor(KernelCtx *k, const Tensor *t) {
   return em_elem(e, e->i8, ws, em_i64(e, off));
 }
 
+const Tensor *kc_slice_into(const KernelCtx *k, const Tensor *t) {
+  int into = k->plan->slice_into[t->id];
+  return into < 0 ? NULL : k->g->tensors[into];
+}
+
 void kc_flag_status(KernelCtx *k, LLVMValueRef flag, int code) {
   Emit *e = k->e;
   If f;

@@ -206,10 +206,9 @@ static int emit_pack(KernelCtx *k, Diag *d) {
   Geom g;
   geom(k->n, &s, &g);
   PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.Cp, g.pt, g.pl, g.linear || g.nhwc_in, g.C, NULL};
-  int64_t channel;
-  const Node *cat = kernel_concat_slice(k->g, k->n->inputs[0], &channel);
-  if (cat) /* the input is a slice of the concat's output */
-    pg.xs = cat->outputs[0]->dims[1];
+  const Tensor *into = kc_slice_into(k, k->n->inputs[0]);
+  if (into) /* the input is a slice of a concat's output */
+    pg.xs = into->dims[1];
   if (s.kind == STEP_F32) {
     pack_nhwc_emit(k, &pg, k->e->f32, k->e->f32, em_f32(k->e, 0));
     return 0;
@@ -634,10 +633,9 @@ static int emit_main(KernelCtx *k, Diag *d) {
     pack_constants(k, &t.s, &t.g, &t.wp, &t.bp, &t.mp, &t.os);
   }
   t.y = kc_tensor(k, k->n->outputs[0]); /* a slice: the plan's offset is the channel's */
-  int64_t channel;
-  const Node *cat = kernel_concat_slice(k->g, k->n->outputs[0], &channel);
-  if (cat)
-    t.g.ys = cat->outputs[0]->dims[1];
+  const Tensor *into = kc_slice_into(k, k->n->outputs[0]);
+  if (into)
+    t.g.ys = into->dims[1];
   Tile tl = tile_for(&t.s, &t.g);
   t.in_rows = row_groups(&t.g) || (t.g.OW % tl.mr == 0 && group_pixels(&t.g) % tl.mr == 0);
   int64_t NG = groups_per_image(&t.g), NCP = channel_pieces(&t.g);

@@ -71,8 +71,8 @@ static int emit_concat(KernelCtx *k, Diag *d) {
   LLVMValueRef o = kernel_range(k, &l);
   for (int j = 0; j < n->num_inputs; j++) {
     const Tensor *x = n->inputs[j];
-    int64_t len = x->dims[axis] * inner, channel;
-    if (kernel_concat_slice(k->g, x, &channel) != n) /* else its conv stored it */
+    int64_t len = x->dims[axis] * inner;
+    if (kc_slice_into(k, x) != y) /* else its conv stored it */
       copy_run(e, elt(k), py, em_addc(e, em_mulc(e, o, row), at), kc_tensor(k, x),
                em_mulc(e, o, len), len);
     at += len;
@@ -161,14 +161,6 @@ static int emit_transpose(KernelCtx *k, Diag *d) {
   em_loop_end(e, &li);
   em_loop_end(e, &l);
   return 0;
-}
-
-bool kernel_concat_copies_nothing(const Graph *g, const Node *n) {
-  int64_t channel;
-  for (int j = 0; j < n->num_inputs; j++)
-    if (kernel_concat_slice(g, n->inputs[j], &channel) != n)
-      return false;
-  return n->op == OP_CONCAT;
 }
 
 static bool takes_concat(const Node *n) { return n->op == OP_CONCAT; }

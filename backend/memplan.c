@@ -33,9 +33,10 @@ int memplan_build(const Graph *g, const int64_t *scratch,
   int nt = g->num_tensors, nn = g->num_nodes;
   p->tensor_offset = malloc(sizeof(int64_t) * ((size_t)nt + 1));
   p->scratch_offset = malloc(sizeof(int64_t) * ((size_t)nn + 1));
+  p->slice_into = malloc(sizeof(int) * ((size_t)nt + 1));
   Buf *bufs = calloc((size_t)(nt + nn) + 1, sizeof(Buf));
   const Buf **live = calloc((size_t)(nt + nn) + 1, sizeof(Buf *));
-  if (!p->tensor_offset || !p->scratch_offset || !bufs || !live)
+  if (!p->tensor_offset || !p->scratch_offset || !p->slice_into || !bufs || !live)
     QCC_DIE("out of memory");
   int64_t *first = malloc(sizeof(int64_t) * ((size_t)nt + 1));
   int64_t *last = malloc(sizeof(int64_t) * ((size_t)nt + 1));
@@ -72,8 +73,10 @@ int memplan_build(const Graph *g, const int64_t *scratch,
   int64_t *alias_offset = calloc((size_t)nt + 1, sizeof(int64_t));
   if (!alias_offset)
     QCC_DIE("out of memory");
-  for (int i = 0; i < nt; i++)
+  for (int i = 0; i < nt; i++) {
     alias[i] = i;
+    p->slice_into[i] = -1;
+  }
   /* Slices first: the containing buffer lives from its first part's
    * producer on (its own producer, the concat, comes after them all). */
   p->num_sliced = 0;
@@ -85,6 +88,7 @@ int memplan_build(const Graph *g, const int64_t *scratch,
       QCC_DIE("slice of tensor %d into %d cannot be planned", i, into);
     alias[i] = into;
     alias_offset[i] = slices[i].offset;
+    p->slice_into[i] = into;
     first[into] = first[i] < first[into] ? first[i] : first[into];
     last[into] = last[i] > last[into] ? last[i] : last[into];
     p->num_sliced++;
@@ -175,5 +179,7 @@ int memplan_build(const Graph *g, const int64_t *scratch,
 void memplan_free(MemPlan *p) {
   free(p->tensor_offset);
   free(p->scratch_offset);
+  free(p->slice_into);
   p->tensor_offset = p->scratch_offset = NULL;
+  p->slice_into = NULL;
 }

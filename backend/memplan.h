@@ -24,6 +24,8 @@ typedef struct MemSlice {
 typedef struct MemPlan {
   int64_t *tensor_offset;  /* per tensor id; -1: not in the workspace */
   int64_t *scratch_offset; /* per node index; -1: no scratch */
+  int *slice_into;         /* per tensor id: the tensor whose buffer holds it
+                              (its slice of a concat's output), or -1 */
   int64_t size;            /* bytes */
   int64_t naive_size;      /* bytes without reuse, for the report */
   int num_in_place;        /* results written over their input */

@@ -481,6 +481,17 @@ static Tensor **entry_outputs(const Graph *g, const BackendOptions *opts,
   return outs;
 }
 
+/* A concat whose every operand a conv stored in its slice (memplan's
+ * slice_into) gets no kernel; its output keeps its buffer. */
+static bool concat_copies_nothing(const MemPlan *p, const Node *n) {
+  if (n->op != OP_CONCAT)
+    return false;
+  for (int j = 0; j < n->num_inputs; j++)
+    if (p->slice_into[n->inputs[j]->id] != n->outputs[0]->id)
+      return false;
+  return true;
+}
+
 /* Builds, verifies and optimizes the module of g in ctx for tm. On success
  * *mod holds it and *m the facts the callers report. */
 int module_build(const Graph *g, const BackendOptions *opts,
@@ -558,8 +569,8 @@ int module_build(const Graph *g, const BackendOptions *opts,
     rc = diag_error(d, srcloc(g->source_path, 0, 0), "workspace too large");
   free(in_place);
   free(slices);
-  for (int i = 0; i < nn; i++) /* planned with its buffer; nothing to run */
-    if (spec[i] && g->nodes[i]->op == OP_CONCAT && kernel_concat_copies_nothing(g, g->nodes[i]))
+  for (int i = 0; !rc && i < nn; i++) /* planned with its buffer; nothing to run */
+    if (spec[i] && concat_copies_nothing(&m.plan, g->nodes[i]))
       spec[i] = NULL;
   if (rc) {
     free(spec);
