@@ -71,11 +71,16 @@ async function main() {
       for (let r = -warmup; r < runs; r++) {
         for (let k = 0; k < cons.length; k++) {
           const c = cons[(k + r + warmup) % cons.length];
-          settle(th);
-          const c0 = process.cpuUsage(), w0 = process.hrtime.bigint();
-          await c.session.run(c.feeds);
-          const w1 = process.hrtime.bigint(), c1 = process.cpuUsage(c0);
-          if (r >= 0) out.push(`T\t${round}\t${cs.case}\t${c.name}\t${th}\t${(c1.user + c1.system) * 1000}\t${w1 - w0}`);
+          // as peers.c: 2 threads get the pause, one call timed apart (C),
+          // then the timed call (T) in steady state
+          const kinds = th > 1 ? ['C', 'T'] : ['T'];
+          if (th > 1) settle(th);
+          for (const kind of kinds) {
+            const c0 = process.cpuUsage(), w0 = process.hrtime.bigint();
+            await c.session.run(c.feeds);
+            const w1 = process.hrtime.bigint(), c1 = process.cpuUsage(c0);
+            if (r >= 0) out.push(`${kind}\t${round}\t${cs.case}\t${c.name}\t${th}\t${(c1.user + c1.system) * 1000}\t${w1 - w0}`);
+          }
         }
       }
       for (const c of cons) await c.session.release();

@@ -29,7 +29,10 @@
  *   qcc  CASE LABEL LIB.so PREFIX INPUT.bin   (raw f32 input, C order)
  *   dnnl CASE N C H W O KH KW SH SW PH PW     (int8 and f32 both)
  * Output, one record per line, tab-separated:
- *   T round case contender threads cpu_ns wall_ns
+ *   T round case contender threads cpu_ns wall_ns  (a timed call; 2 threads:
+ *                                              the second after the pause)
+ *   C round case contender threads cpu_ns wall_ns  (2 threads: the first call
+ *                                              after the 2 ms pause)
  *   I key value...                             (information)
  *   P round peak-name threads MACs-per-s       or  P round name threads n/a reason
  *
@@ -390,6 +393,16 @@ static void run_peaks(int round, const int *threads, int nthreads) {
 
 /* ---- main ------------------------------------------------------------- */
 
+/* One call of c; with a record type, prints its CPU and wall time. */
+static void time_call(Contender *c, const char *record, int round) {
+  int64_t c0 = ns(CLOCK_THREAD_CPUTIME_ID), w0 = ns(CLOCK_MONOTONIC);
+  run_one(c);
+  int64_t w1 = ns(CLOCK_MONOTONIC), c1 = ns(CLOCK_THREAD_CPUTIME_ID);
+  if (record)
+    printf("%s\t%d\t%s\t%s\t%d\t%lld\t%lld\n", record, round, c->case_name, c->name, c->threads,
+           (long long)(c1 - c0), (long long)(w1 - w0));
+}
+
 static void settle(int threads) {
   /* After a multithreaded call the previous contender's workers (OpenMP's
    * or qcc's pool) spin for a while; let them go to sleep first so they do
@@ -484,12 +497,15 @@ int main(int argc, char **argv) {
       for (int r = -warmup; r < runs; r++)
         for (int k = 0; k < n; k++) {
           Contender *c = &cont[idx[(k + (r + warmup)) % n]];
-          settle(c->threads);
-          int64_t c0 = ns(CLOCK_THREAD_CPUTIME_ID), w0 = ns(CLOCK_MONOTONIC);
-          run_one(c);
-          int64_t w1 = ns(CLOCK_MONOTONIC), c1 = ns(CLOCK_THREAD_CPUTIME_ID);
-          if (r >= 0) printf("T\t%d\t%s\t%s\t%d\t%lld\t%lld\n", round, c->case_name, c->name, c->threads,
-                             (long long)(c1 - c0), (long long)(w1 - w0));
+          if (c->threads > 1) {
+            /* The pause, then one call timed apart (C: the first call
+             * after 2 ms idle, when sleeping threads wake and a halted
+             * vCPU restarts), then the timed call (T): steady state, as
+             * the 1-thread contenders, which run back to back. */
+            settle(c->threads);
+            time_call(c, r >= 0 ? "C" : NULL, round);
+          }
+          time_call(c, r >= 0 ? "T" : NULL, round);
         }
       fflush(stdout);
       i = j;

@@ -18,6 +18,10 @@ and prints one table per section and thread count: CPU-time median (1
 thread: over every timed run of the 3 rounds) or the minimum over rounds
 of the per-round wall-time median (2 threads), the spread of the round
 medians, G MAC/s, % of the measured peak and qcc's time over each peer's.
+A 2-thread repetition pauses 2 ms (so the previous contender's spinning
+threads fall asleep), calls the contender once, timed apart as its first
+call after idling, then times the call that follows: the steady state
+that the 1-thread contenders, called back to back, are measured in.
 
 usage: bench/peers.sh [--rounds 3] [--runs 20] [--warmup 5] [--quick] [--fresh]
                       [--work DIR] [--raw FILE] [--report-only]
@@ -274,11 +278,13 @@ def run_rounds(work, exe, flags, args, raw):
 # ---- report -------------------------------------------------------------
 
 def load(raw_path):
+    """Timed calls (T), 2-thread first calls after the pause (C, kept under
+    the key's 4th element "cold"), peaks and information records."""
     t, peaks, info = {}, {}, []
     for line in open(raw_path):
         f = line.rstrip("\n").split("\t")
-        if f[0] == "T":
-            key = (f[2], f[3], int(f[4]))
+        if f[0] in ("T", "C"):
+            key = (f[2], f[3], int(f[4])) + (("cold",) if f[0] == "C" else ())
             t.setdefault(key, {}).setdefault(int(f[1]), []).append((int(f[5]), int(f[6])))
         elif f[0] == "P":
             if f[4] != "n/a":
@@ -452,7 +458,9 @@ def report(raw_path, plan, flags, args, out=sys.stdout):
                 "the six YOLO-style conv layers (batch 1)" if section == "layers" else "whole models (batch 1)",
                 th, "s" if th > 1 else "",
                 "CPU-time median over all runs (CLOCK_THREAD_CPUTIME_ID; ORT: process CPU time)" if th == 1
-                else "lowest per-round median of wall time (CLOCK_MONOTONIC)", args.rounds, runs, args.warmup))
+                else "lowest per-round median of wall time (CLOCK_MONOTONIC); each timed call follows a 2 ms\n"
+                "   pause and one call of the same contender (steady state; the first calls are in the last table)",
+                args.rounds, runs, args.warmup))
             w("   spread: (max - min) / median of the %d round medians; qcc/x: qcc's time over x's (> 1: qcc slower)\n"
               % args.rounds)
             p8, _ = peak_of(peaks, "int8", th)
@@ -512,7 +520,8 @@ def summary(t, plan, args, out):
                                                             "qcc f32", "fastest", "(f32 peer)", "ratio"))
         rows = []
         for c in plan["layers"] + plan["models"]:
-            rows.append((c["case"], {k[1]: stat(v, th)[0] for k, v in t.items() if k[0] == c["case"] and k[2] == th}))
+            rows.append((c["case"], {k[1]: stat(v, th)[0] for k, v in t.items()
+                                     if k[0] == c["case"] and k[2] == th and len(k) == 3}))
         if len(plan["layers"]) > 1:
             names = [c["case"] for c in plan["layers"]]
             sums = {}
@@ -531,6 +540,35 @@ def summary(t, plan, args, out):
                 best = min(peers)
                 cells.append("%9.3f %9.3f %-22s %6.2f" % (d[qk], best[0], "(%s)" % best[1], d[qk] / best[0]))
             w("%-20s %s   %s\n" % (name, cells[0], cells[1]))
+    cold_table(t, plan, out)
+
+
+def cold_table(t, plan, out):
+    """2 threads: the steady-state figure (the timed call, made right after
+    a call of the same contender) next to the first call after the 2 ms
+    pause, when the pool's sleeping threads wake and an idle vCPU restarts."""
+    w = out.write
+    q = plan["targets"][-1]
+    keys = ["qcc-int8-%s" % q, "qcc-f32-%s" % q]
+    w("\n== 2 threads, steady state (the timed call) and the first call after the 2 ms idle pause\n"
+      "   (lowest round median of wall time, ms); 1-thread CPU-time median for reference\n")
+    w("   1T/2T: the 1-thread time over the 2-thread one (steady state, cold)\n")
+    w("%-20s" % "case" + "".join(" %9s %8s %8s %11s" % (k.split("-")[1] + " 1T", "2T", "2T cold", "1T/2T")
+                                 for k in keys) + "   fastest int8 peer 2T / 2T cold\n")
+    for c in plan["layers"] + plan["models"]:
+        line = "%-20s" % c["case"]
+        for k in keys:
+            v = [t.get((c["case"], k, th) + x) for th, x in ((1, ()), (2, ()), (2, ("cold",)))]
+            ms = [stat(r, th)[0] if r else None for r, th in zip(v, (1, 2, 2))]
+            line += " %9s %8s %8s" % tuple("%.3f" % x if x else "-" for x in ms)
+            line += " %11s" % ("%.2f, %.2f" % (ms[0] / ms[1], ms[0] / ms[2]) if all(ms) else "-")
+        peers = [(stat(v, 2)[0], k[1]) for k, v in t.items() if k[0] == c["case"] and k[2] == 2 and len(k) == 3
+                 and not k[1].startswith("qcc") and ("int8" in k[1] or "qdq" in k[1] or "qlinear" in k[1])]
+        if peers:
+            best = min(peers)
+            cold = t.get((c["case"], best[1], 2, "cold"))
+            line += "   %s %.3f / %s" % (best[1], best[0], "%.3f" % stat(cold, 2)[0] if cold else "-")
+        w(line + "\n")
 
 
 def main():
