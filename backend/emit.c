@@ -238,12 +238,15 @@ LLVMValueRef em_like(LLVMValueRef v, LLVMValueRef c) {
   return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? em_splat_const(c, LLVMGetVectorSize(t)) : c;
 }
 
-LLVMValueRef em_finish(Emit *e, LLVMValueRef v, int32_t z, int32_t lo,
-                       int32_t hi) {
+/* em_finish without the NaN test when v holds no NaN. */
+static LLVMValueRef clamp_convert(Emit *e, LLVMValueRef v, int32_t z, int32_t lo, int32_t hi,
+                                  bool may_be_nan) {
   LLVMValueRef flo = em_like(v, em_f32(e, (float)(lo - z))), fhi = em_like(v, em_f32(e, (float)(hi - z)));
   /* qm_finish: NaN -> 0; v < flo ? flo : v; v > fhi ? fhi : v. */
-  LLVMValueRef nan = LLVMBuildFCmp(e->b, LLVMRealUNO, v, v, "");
-  v = LLVMBuildSelect(e->b, nan, em_like(v, em_f32(e, 0.0f)), v, "");
+  if (may_be_nan) {
+    LLVMValueRef nan = LLVMBuildFCmp(e->b, LLVMRealUNO, v, v, "");
+    v = LLVMBuildSelect(e->b, nan, em_like(v, em_f32(e, 0.0f)), v, "");
+  }
   v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOLT, v, flo, ""), flo,
                       v, "");
   v = LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, LLVMRealOGT, v, fhi, ""), fhi,
@@ -254,6 +257,11 @@ LLVMValueRef em_finish(Emit *e, LLVMValueRef v, int32_t z, int32_t lo,
                        : e->i32;
   LLVMValueRef q = LLVMBuildFPToSI(e->b, v, it, "");
   return z ? LLVMBuildAdd(e->b, q, em_like(q, em_i32(e, z)), "") : q;
+}
+
+LLVMValueRef em_finish(Emit *e, LLVMValueRef v, int32_t z, int32_t lo,
+                       int32_t hi) {
+  return clamp_convert(e, v, z, lo, hi, true);
 }
 
 LLVMValueRef em_requantize(Emit *e, LLVMValueRef acc, float m, int32_t z,
@@ -281,23 +289,43 @@ void em_note_nonfinite(Emit *e, LLVMValueRef x, LLVMValueRef seen) {
                                    LLVMBuildZExt(e->b, bad, e->i8, ""), ""), seen);
 }
 
+void em_quantize_vectors(Emit *e, const LLVMValueRef *xv, unsigned count, float s, int32_t z,
+                         int32_t lo, int32_t hi, LLVMValueRef seen, LLVMValueRef *q) {
+  LLVMTypeRef vf = LLVMTypeOf(xv[0]);
+  unsigned n = LLVMGetVectorSize(vf);
+  LLVMTypeRef vi = LLVMVectorType(e->i32, n);
+  /* |m - rint(m)| is exact; a lane is near a tie when it exceeds
+   * 0.5 - 2^-10, and NaN (x NaN or infinite, or m overflowing) fails
+   * the ordered test too, so non-finite lanes also take the division. */
+  LLVMValueRef limit = em_splat_const(em_f32(e, 0.5f - 0x1p-10f), n), any = NULL;
+  LLVMValueRef res[64];
+  for (unsigned i = 0; i < count; i++) {
+    LLVMValueRef m = LLVMBuildFMul(e->b, xv[i], em_splat_const(em_f32(e, 1.0f / s), n), "");
+    LLVMValueRef r = em_rne(e, m);
+    LLVMValueRef off = LLVMBuildFSub(e->b, m, r, "");
+    LLVMValueRef d = em_intrinsic(e, "llvm.fabs", vf, &off, 1);
+    LLVMValueRef near = LLVMBuildFCmp(e->b, LLVMRealUGT, d, limit, "");
+    any = any ? LLVMBuildOr(e->b, any, near, "") : near;
+    res[i] = em_var(e, vi, clamp_convert(e, r, z, lo, hi, false), "q");
+  }
+  any = em_intrinsic(e, "llvm.vector.reduce.or", LLVMTypeOf(any), &any, 1);
+  If f;
+  em_if_rare(e, &f, any);
+  for (unsigned i = 0; i < count; i++) {
+    em_note_nonfinite(e, xv[i], seen);
+    LLVMValueRef v = em_rne(e, LLVMBuildFDiv(e->b, xv[i], em_splat_const(em_f32(e, s), n), ""));
+    LLVMBuildStore(e->b, em_finish(e, v, z, lo, hi), res[i]);
+  }
+  em_if_end(e, &f);
+  for (unsigned i = 0; i < count; i++)
+    q[i] = LLVMBuildLoad2(e->b, vi, res[i], "");
+}
+
 LLVMValueRef em_quantize_vector(Emit *e, LLVMValueRef xv, float s, int32_t z, int32_t lo,
                                 int32_t hi, LLVMValueRef seen) {
-  LLVMTypeRef vf = LLVMTypeOf(xv);
-  unsigned n = LLVMGetVectorSize(vf);
-  em_note_nonfinite(e, xv, seen);
-  LLVMValueRef m = LLVMBuildFMul(e->b, xv, em_splat_const(em_f32(e, 1.0f / s), n), "");
-  LLVMValueRef frac = LLVMBuildFSub(e->b, m, em_intrinsic(e, "llvm.floor", vf, &m, 1), "");
-  LLVMValueRef off = LLVMBuildFSub(e->b, frac, em_splat_const(em_f32(e, 0.5f), n), "");
-  LLVMValueRef dist = em_intrinsic(e, "llvm.fabs", vf, &off, 1);
-  LLVMValueRef close = LLVMBuildFCmp(e->b, LLVMRealOLT, dist, em_splat_const(em_f32(e, 0x1p-10f), n), "");
-  LLVMValueRef near = em_intrinsic(e, "llvm.vector.reduce.or", LLVMTypeOf(close), &close, 1);
-  LLVMValueRef res = em_var(e, vf, em_rne(e, m), "q");
-  If f;
-  em_if_rare(e, &f, near);
-  LLVMBuildStore(e->b, em_rne(e, LLVMBuildFDiv(e->b, xv, em_splat_const(em_f32(e, s), n), "")), res);
-  em_if_end(e, &f);
-  return em_finish(e, LLVMBuildLoad2(e->b, vf, res, ""), z, lo, hi);
+  LLVMValueRef q;
+  em_quantize_vectors(e, &xv, 1, s, z, lo, hi, seen, &q);
+  return q;
 }
 
 LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z) {

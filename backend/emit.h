@@ -119,13 +119,20 @@ LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
  * a half-integer; below |x/s| = 2^12 the distance is under 2^-10, and
  * above it both clamp alike (|lo - z|, |hi - z| <= 511), as do NaN and the
  * infinities. So the vector takes m, unless a lane lies within 2^-10 of a
- * half-integer (about one in 2^9 lanes; a NaN does not): then it divides,
+ * half-integer (about one in 2^9 lanes) or is not finite: then it divides,
  * as the contract (and ONNX) says (a division costs 5-10x a multiply).
+ * The test, |m - rint(m)| > 0.5 - 2^-10 or unordered, reuses the rounding
+ * the result needs, and leaves the fast path free of NaN and infinities.
  * Only for a scale whose reciprocal is a normal float (else em_quantize
  * lane by lane). A lane that is NaN or infinite sets the i8 variable
  * `seen` to 1 (the run's non-finite status). */
 LLVMValueRef em_quantize_vector(Emit *e, LLVMValueRef x, float s, int32_t z, int32_t lo,
                                 int32_t hi, LLVMValueRef seen);
+/* em_quantize_vector of count (<= 64) vectors of one type into q[], with
+ * one branch for all: the division runs for every one of them when any
+ * lane is near a tie or not finite. */
+void em_quantize_vectors(Emit *e, const LLVMValueRef *x, unsigned count, float s, int32_t z,
+                         int32_t lo, int32_t hi, LLVMValueRef seen, LLVMValueRef *q);
 /* seen (an i8 variable) |= whether x (f32, scalar or vector) holds a NaN
  * or an infinity: the quantize's non-finite test. */
 void em_note_nonfinite(Emit *e, LLVMValueRef x, LLVMValueRef seen);

@@ -169,27 +169,39 @@ static int emit_binary_u8(KernelCtx *k, Diag *d) {
 
 /* ---- conversions and tables ------------------------------------------------- */
 
-enum { QUANT_V = 16 };
+enum { QUANT_V = 16, QUANT_GROUP = 4 };
 
-/* Vectors of QUANT_V: em_quantize_vector (emit.h) says why it is exact. */
+/* Vectors of QUANT_V: em_quantize_vector (emit.h) says why it is exact.
+ * Groups of QUANT_GROUP share one tie test and branch, then single
+ * vectors, then (*tail on) the scalar loop. */
 static void quantize_vectors(KernelCtx *k, LLVMValueRef px, LLVMValueRef py, float s,
                              int32_t z, int32_t lo, int32_t hi, LLVMValueRef seen,
                              LLVMValueRef *tail) {
   Emit *e = k->e;
   LLVMTypeRef vf = LLVMVectorType(e->f32, QUANT_V);
-  LLVMValueRef nvec = LLVMBuildUDiv(e->b, LLVMBuildSub(e->b, k->end, k->begin, ""),
-                                    em_i64(e, QUANT_V), "");
-  Loop l;
-  LLVMValueRef j = em_loop(e, &l, em_i64(e, 0), nvec, "vec");
-  LLVMValueRef i0 = em_madc(e, j, QUANT_V, k->begin);
-  LLVMValueRef xv = LLVMBuildLoad2(e->b, vf, em_elem(e, e->f32, px, i0), "");
-  LLVMSetAlignment(xv, 4);
-  LLVMValueRef q = em_quantize_vector(e, xv, s, z, lo, hi, seen);
-  LLVMValueRef st = LLVMBuildStore(e->b, LLVMBuildTrunc(e->b, q, LLVMVectorType(e->i8, QUANT_V), ""),
-                                   em_elem(e, e->i8, py, i0));
-  LLVMSetAlignment(st, 1);
-  em_loop_end_rolled(e, &l);
-  *tail = em_madc(e, nvec, QUANT_V, k->begin);
+  LLVMValueRef from = k->begin;
+  for (int group = QUANT_GROUP; group >= 1; group /= QUANT_GROUP) {
+    int64_t step = (int64_t)group * QUANT_V;
+    LLVMValueRef count = LLVMBuildUDiv(e->b, LLVMBuildSub(e->b, k->end, from, ""),
+                                       em_i64(e, step), "");
+    Loop l;
+    LLVMValueRef j = em_loop(e, &l, em_i64(e, 0), count, "vec");
+    LLVMValueRef i0 = em_madc(e, j, step, from);
+    LLVMValueRef xv[QUANT_GROUP], q[QUANT_GROUP];
+    for (int g = 0; g < group; g++) {
+      xv[g] = LLVMBuildLoad2(e->b, vf, em_elem(e, e->f32, px, em_addc(e, i0, g * QUANT_V)), "");
+      LLVMSetAlignment(xv[g], 4);
+    }
+    em_quantize_vectors(e, xv, (unsigned)group, s, z, lo, hi, seen, q);
+    for (int g = 0; g < group; g++) {
+      LLVMValueRef st = LLVMBuildStore(e->b, LLVMBuildTrunc(e->b, q[g], LLVMVectorType(e->i8, QUANT_V), ""),
+                                       em_elem(e, e->i8, py, em_addc(e, i0, g * QUANT_V)));
+      LLVMSetAlignment(st, 1);
+    }
+    em_loop_end_rolled(e, &l);
+    from = em_madc(e, count, step, from);
+  }
+  *tail = from;
 }
 
 static int emit_quantize(KernelCtx *k, Diag *d) {

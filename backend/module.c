@@ -60,11 +60,19 @@ static LLVMValueRef operand_ptr_in_entry(Module *m, LLVMValueRef *in_args,
 }
 
 /* Writes <prefix>_run or <prefix>_run_parallel. */
-/* Below this many multiply-adds (or elements moved) a phase is not worth
- * handing to other threads: on the order of 10 us of work. */
+/* Below this much work (in multiply-adds, work_of) a phase runs on the
+ * caller: 131072 is about 1 us of a VNNI conv (~150 per ns). */
 enum { PARALLEL_MIN_WORK = 1 << 17 };
 
-/* Rough work of a node: output elements times the reduction length. */
+/* Elements converted or moved (quantize, pack, add, ...) count as
+ * ELEMENT_WORK multiply-adds each, so such a phase goes to the pool from
+ * 16384 elements, 2-3 us of the quantize kernel (~7 elements per ns).
+ * Counted as 1, layer f of bench/peers quantized its 102400-element input
+ * on the caller alone: 17 us of its 95 on 2 threads. */
+enum { ELEMENT_WORK = 8 };
+
+/* Rough work of a node in multiply-adds: output elements times the
+ * reduction length, or ELEMENT_WORK per output element. */
 static int64_t work_of(const Node *n) {
   if (n->num_outputs == 0)
     return 0;
@@ -72,7 +80,7 @@ static int64_t work_of(const Node *n) {
   if (n->op == OP_CONV2D || n->op == OP_QCONV2D || n->op == OP_LINEAR ||
       n->op == OP_QLINEAR || n->op == OP_DQLINEAR)
     return out * (ir_tensor_numel(n->inputs[1]) / n->inputs[1]->dims[0]);
-  return out;
+  return out * ELEMENT_WORK;
 }
 
 static LLVMValueRef entry_point(Module *m, bool parallel,

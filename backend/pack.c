@@ -14,24 +14,31 @@ static void quant_params(const PackGeom *g, float *s, int32_t *z) {
   *z = q->zero_point[0];
 }
 
-/* A loaded f32 value or vector quantized to u8 codes (i8), when the pack
- * has a fused quantize; `seen` gathers its non-finite test. */
+/* A loaded f32 value quantized to a u8 code (i8), when the pack has a
+ * fused quantize; `seen` gathers its non-finite test. */
 static LLVMValueRef quantized(Emit *e, const PackGeom *g, LLVMValueRef v, LLVMValueRef seen) {
   if (!g->quantize)
     return v;
   float s;
   int32_t z;
   quant_params(g, &s, &z);
-  LLVMTypeRef vt = LLVMTypeOf(v);
-  bool vec = LLVMGetTypeKind(vt) == LLVMVectorTypeKind;
-  LLVMValueRef q;
-  if (vec) {
-    q = em_quantize_vector(e, v, s, z, 0, 255, seen);
-  } else {
-    em_note_nonfinite(e, v, seen);
-    q = em_quantize(e, v, s, z, 0, 255);
-  }
-  return LLVMBuildTrunc(e->b, q, vec ? LLVMVectorType(e->i8, LLVMGetVectorSize(vt)) : e->i8, "");
+  em_note_nonfinite(e, v, seen);
+  return LLVMBuildTrunc(e->b, em_quantize(e, v, s, z, 0, 255), e->i8, "");
+}
+
+/* The n loaded f32 vectors of rows[] quantized in place to u8 codes
+ * (i8), sharing one tie test, when the pack has a fused quantize. */
+static void quantized_rows(Emit *e, const PackGeom *g, LLVMValueRef *rows, unsigned n,
+                           LLVMValueRef seen) {
+  if (!g->quantize || n == 0)
+    return;
+  float s;
+  int32_t z;
+  quant_params(g, &s, &z);
+  LLVMValueRef q[16];
+  em_quantize_vectors(e, rows, n, s, z, 0, 255, seen, q);
+  for (unsigned i = 0; i < n; i++)
+    rows[i] = LLVMBuildTrunc(e->b, q[i], LLVMVectorType(e->i8, LLVMGetVectorSize(LLVMTypeOf(q[i]))), "");
 }
 
 /* Channels [c0, c0 + L) of L pixels from w0: L loads of L contiguous
@@ -47,21 +54,25 @@ static void pack_block(KernelCtx *k, const PackGeom *g, LLVMTypeRef src_elt,
   unsigned L = block_side(e, g, src_elt);
   LLVMTypeRef vin = LLVMVectorType(src_elt, L), vout = LLVMVectorType(dst_elt, L);
   LLVMValueRef rows[16], fill_row = NULL;
+  unsigned loaded = (unsigned)(nc_in < L ? nc_in : L);
+  for (unsigned i = 0; i < loaded; i++) {
+    LLVMValueRef plane = em_madc(e, em_madc(e, b, g->C, em_addc(e, c0, i)), g->H, ih);
+    rows[i] = LLVMBuildLoad2(e->b, vin, em_elem(e, src_elt, x, em_madc(e, plane, g->W, w0)), "");
+    LLVMSetAlignment(rows[i], 1);
+  }
+  quantized_rows(e, g, rows, loaded, seen);
   for (unsigned i = 0; i < L; i++) {
-    if ((int64_t)i >= nc_in) {
-      if (!fill_row) {
-        fill_row = LLVMGetUndef(vout);
-        for (unsigned j = 0; j < L; j++)
-          fill_row = LLVMBuildInsertElement(e->b, fill_row, fill, em_i32(e, j), "");
-      }
-      rows[i] = i < nc_out ? fill_row : LLVMGetUndef(vout);
+    if (i < loaded) {
+      if (LLVMTypeOf(rows[i]) != vout)
+        rows[i] = LLVMBuildZExt(e->b, rows[i], vout, "");
       continue;
     }
-    LLVMValueRef plane = em_madc(e, em_madc(e, b, g->C, em_addc(e, c0, i)), g->H, ih);
-    LLVMValueRef v = LLVMBuildLoad2(e->b, vin, em_elem(e, src_elt, x, em_madc(e, plane, g->W, w0)), "");
-    LLVMSetAlignment(v, 1);
-    v = quantized(e, g, v, seen);
-    rows[i] = LLVMTypeOf(v) != vout ? LLVMBuildZExt(e->b, v, vout, "") : v;
+    if (!fill_row) {
+      fill_row = LLVMGetUndef(vout);
+      for (unsigned j = 0; j < L; j++)
+        fill_row = LLVMBuildInsertElement(e->b, fill_row, fill, em_i32(e, j), "");
+    }
+    rows[i] = i < nc_out ? fill_row : LLVMGetUndef(vout);
   }
   if (g->Cp == (int64_t)nc_out && (nc_out == 2 || nc_out == 4)) {
     /* Few channels (a first layer's 3, padded to 4): the L pixels' codes
