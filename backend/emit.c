@@ -321,13 +321,6 @@ void em_quantize_vectors(Emit *e, const LLVMValueRef *xv, unsigned count, float 
     q[i] = LLVMBuildLoad2(e->b, vi, res[i], "");
 }
 
-LLVMValueRef em_quantize_vector(Emit *e, LLVMValueRef xv, float s, int32_t z, int32_t lo,
-                                int32_t hi, LLVMValueRef seen) {
-  LLVMValueRef q;
-  em_quantize_vectors(e, &xv, 1, s, z, lo, hi, seen, &q);
-  return q;
-}
-
 LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z) {
   LLVMValueRef d = z ? LLVMBuildSub(e->b, q, em_i32(e, z), "") : q;
   return LLVMBuildFMul(e->b, LLVMBuildSIToFP(e->b, d, e->f32, ""),

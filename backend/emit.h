@@ -113,8 +113,8 @@ LLVMValueRef em_requantize(Emit *e, LLVMValueRef acc, float m, int32_t z,
 /* qm_quantize(x (f32), s, z, lo, hi) -> i32. */
 LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
                          int32_t lo, int32_t hi);
-/* qm_quantize of a vector x (<N x float>) -> <N x i32>, bit-exact, mostly
- * by a multiply: m = x * fl(1/s) is within 3 * 2^-24 |x/s| of fl(x / s),
+/* qm_quantize of count (<= 64) vectors x[] (<N x float>) into q[]
+ * (<N x i32>), bit-exact, mostly by a multiply: m = x * fl(1/s) is within 3 * 2^-24 |x/s| of fl(x / s),
  * so both round to the same integer unless m lies within that distance of
  * a half-integer; below |x/s| = 2^12 the distance is under 2^-10, and
  * above it both clamp alike (|lo - z|, |hi - z| <= 511), as do NaN and the
@@ -125,18 +125,14 @@ LLVMValueRef em_quantize(Emit *e, LLVMValueRef x, float s, int32_t z,
  * the result needs, and leaves the fast path free of NaN and infinities.
  * Only for a scale whose reciprocal is a normal float (else em_quantize
  * lane by lane). A lane that is NaN or infinite sets the i8 variable
- * `seen` to 1 (the run's non-finite status). */
-LLVMValueRef em_quantize_vector(Emit *e, LLVMValueRef x, float s, int32_t z, int32_t lo,
-                                int32_t hi, LLVMValueRef seen);
-/* em_quantize_vector of count (<= 64) vectors of one type into q[], with
- * one branch for all: the division runs for every one of them when any
- * lane is near a tie or not finite. */
+ * `seen` to 1 (the run's non-finite status). The vectors share one test
+ * and branch: the division runs for all of them when any lane needs it. */
 void em_quantize_vectors(Emit *e, const LLVMValueRef *x, unsigned count, float s, int32_t z,
                          int32_t lo, int32_t hi, LLVMValueRef seen, LLVMValueRef *q);
 /* seen (an i8 variable) |= whether x (f32, scalar or vector) holds a NaN
  * or an infinity: the quantize's non-finite test. */
 void em_note_nonfinite(Emit *e, LLVMValueRef x, LLVMValueRef seen);
-/* Whether em_quantize_vector may be used with scale s. */
+/* Whether em_quantize_vectors may be used with scale s. */
 bool em_quantize_vector_ok(float s);
 /* qm_dequantize(q (i32), s, z) -> f32. */
 LLVMValueRef em_dequantize(Emit *e, LLVMValueRef q, float s, int32_t z);

@@ -171,7 +171,7 @@ static int emit_binary_u8(KernelCtx *k, Diag *d) {
 
 enum { QUANT_V = 16, QUANT_GROUP = 4 };
 
-/* Vectors of QUANT_V: em_quantize_vector (emit.h) says why it is exact.
+/* Vectors of QUANT_V: em_quantize_vectors (emit.h) says why it is exact.
  * Groups of QUANT_GROUP share one tie test and branch, then single
  * vectors, then (*tail on) the scalar loop. */
 static void quantize_vectors(KernelCtx *k, LLVMValueRef px, LLVMValueRef py, float s,
@@ -180,7 +180,9 @@ static void quantize_vectors(KernelCtx *k, LLVMValueRef px, LLVMValueRef py, flo
   Emit *e = k->e;
   LLVMTypeRef vf = LLVMVectorType(e->f32, QUANT_V);
   LLVMValueRef from = k->begin;
-  for (int group = QUANT_GROUP; group >= 1; group /= QUANT_GROUP) {
+  static const int groups[] = {QUANT_GROUP, 1};
+  for (size_t gi = 0; gi < sizeof groups / sizeof groups[0]; gi++) {
+    int group = groups[gi];
     int64_t step = (int64_t)group * QUANT_V;
     LLVMValueRef count = LLVMBuildUDiv(e->b, LLVMBuildSub(e->b, k->end, from, ""),
                                        em_i64(e, step), "");

@@ -59,7 +59,6 @@ static LLVMValueRef operand_ptr_in_entry(Module *m, LLVMValueRef *in_args,
   QCC_DIE("output '%s' is neither computed, a graph input nor a constant", t->name);
 }
 
-/* Writes <prefix>_run or <prefix>_run_parallel. */
 /* Below this much work (in multiply-adds, work_of) a phase runs on the
  * caller: 131072 is about 1 us of a VNNI conv (~150 per ns). */
 enum { PARALLEL_MIN_WORK = 1 << 17 };
@@ -83,6 +82,7 @@ static int64_t work_of(const Node *n) {
   return out * ELEMENT_WORK;
 }
 
+/* Writes <prefix>_run or <prefix>_run_parallel. */
 static LLVMValueRef entry_point(Module *m, bool parallel,
                                 LLVMValueRef *const_globals, const char *name) {
   Emit *e = &m->e;

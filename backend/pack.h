@@ -23,7 +23,7 @@ typedef struct PackGeom {
                  (C, or a concat's channels when the input is its slice) */
   /* A quantize fused into the pack: src (f32 NCHW) is read instead of
    * the node's input 0 and quantized on the way, as the quantize kernel
-   * would (em_quantize_vector / em_quantize), its non-finite test
+   * would (em_quantize_vectors / em_quantize), its non-finite test
    * included; src_elt is then the f32 it reads. NULL: no quantize. */
   const Node *quantize;
 } PackGeom;

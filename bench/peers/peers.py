@@ -506,12 +506,17 @@ def report(raw_path, plan, flags, args, out=sys.stdout):
     summary(t, plan, args, out)
 
 
+def is_int8(contender):
+    """Whether a contender label (qcc-int8-..., dnnl-int8@..., ort-qdq,
+    ort-qlinearconv) runs int8."""
+    return "int8" in contender or "qdq" in contender or "qlinear" in contender
+
+
 def summary(t, plan, args, out):
     """One line per case: qcc against the fastest peer of each precision
     (layers: also their sum)."""
     w = out.write
     q = plan["targets"][-1]
-    is8 = lambda k: k.startswith("qcc-int8") or "int8" in k or "qdq" in k or "qlinear" in k
     for th in (1, 2):
         w("\n== summary, %d thread%s (%s, ms): qcc %s against the fastest peer; ratio = qcc / fastest\n" % (
             th, "s" if th > 1 else "", "CPU-time medians" if th == 1 else "lowest round median of wall time", q))
@@ -533,7 +538,7 @@ def summary(t, plan, args, out):
             cells = []
             for prec in ("int8", "f32"):
                 qk = "qcc-%s-%s" % (prec, q)
-                peers = [(v, k) for k, v in d.items() if not k.startswith("qcc") and is8(k) == (prec == "int8")]
+                peers = [(v, k) for k, v in d.items() if not k.startswith("qcc") and is_int8(k) == (prec == "int8")]
                 if qk not in d or not peers:
                     cells.append("%9s %9s %-22s %6s" % ("-", "-", "", ""))
                     continue
@@ -563,7 +568,7 @@ def cold_table(t, plan, out):
             line += " %9s %8s %8s" % tuple("%.3f" % x if x else "-" for x in ms)
             line += " %11s" % ("%.2f, %.2f" % (ms[0] / ms[1], ms[0] / ms[2]) if all(ms) else "-")
         peers = [(stat(v, 2)[0], k[1]) for k, v in t.items() if k[0] == c["case"] and k[2] == 2 and len(k) == 3
-                 and not k[1].startswith("qcc") and ("int8" in k[1] or "qdq" in k[1] or "qlinear" in k[1])]
+                 and not k[1].startswith("qcc") and is_int8(k[1])]
         if peers:
             best = min(peers)
             cold = t.get((c["case"], best[1], 2, "cold"))
