@@ -79,6 +79,8 @@ typedef struct BackendOutput {
   int64_t workspace_naive; /* bytes if no buffer were shared */
   int num_in_place;        /* results written over their input */
   int num_sliced;          /* conv results stored in their concat's output */
+  int num_padded;          /* conv results stored as their reader convs' padded
+                              input (kernel_stored_padded): those convs pack nothing */
   int num_kernels;        /* node functions emitted */
   int num_fused;          /* quantizes done by their conv's pack (no kernel) */
 } BackendOutput;

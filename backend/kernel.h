@@ -30,6 +30,10 @@ typedef struct KernelCtx {
   LLVMValueRef scratch;    /* ptr into the workspace, or NULL */
   LLVMValueRef *const_globals; /* per tensor id, created on demand */
   const char *prefix;
+  /* Set by an emit_pre that has nothing to do on this target (a blocked
+   * conv reading its input where its producer stored it padded): the
+   * module drops the phase. */
+  bool no_code;
 } KernelCtx;
 
 /* Where tensor t's elements are, inside the node function. */
@@ -74,7 +78,7 @@ typedef struct KernelSpec {
   bool (*takes)(const Node *n);
   KernelForm forms[2];             /* forms[0] required; describe picks */
   int64_t (*extent)(const Node *n); /* the parallel extent, >= 1 */
-  int64_t (*scratch)(const Node *n, TargetKind t); /* bytes, may be NULL */
+  int64_t (*scratch)(const Graph *g, const Node *n, TargetKind t); /* bytes, may be NULL */
   int (*emit)(KernelCtx *k, Diag *d);
   /* Optional phase run before emit (e.g. packing the input), with its own
    * parallel extent; it sees the same scratch. */
@@ -97,6 +101,18 @@ typedef struct KernelSpec {
  * whether node n is such a quantize (it gets no kernel). */
 const Node *kernel_fused_quantize(const Graph *g, const Node *conv);
 bool kernel_fused_away(const Graph *g, const Node *n);
+/* A conv's u8 NHWC result t stored as its readers' packed input
+ * (padded_storage.c): every reader a blocked conv or an NHWC depthwise
+ * conv taking it as input 0, all with one padding, which t's buffer then
+ * includes ([N][H + pt + pb][W + pl + pr][C], the border holding t's zero
+ * point, written by the producer: a blocked conv, or an NHWC depthwise
+ * conv where the padding is none). True and the padding in *pads, or
+ * false: t stored as it is. C must be a multiple of 4, so that every
+ * step's packed channels are C. */
+typedef struct StoredPads {
+  int64_t pt, pl, pb, pr;
+} StoredPads;
+bool kernel_stored_padded(const Graph *g, const Tensor *t, StoredPads *pads);
 /* The concat whose output slice a blocked conv's result t is to be
  * stored in (from channel *channel on, at the concat's pixel stride), or
  * NULL: the module's decision, which the memory plan records

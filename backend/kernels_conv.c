@@ -27,7 +27,8 @@ static int64_t conv_extent(const Node *n) {
   return g.N * g.O;
 }
 
-static int64_t qconv_scratch(const Node *n, TargetKind t) {
+static int64_t qconv_scratch(const Graph *g, const Node *n, TargetKind t) {
+  (void)g;
   (void)t;
   return ir_tensor_numel(n->outputs[0]) * 4;
 }
@@ -193,7 +194,8 @@ static int64_t one(const Node *n) {
   return 1;
 }
 
-static int64_t dqlinear_scratch(const Node *n, TargetKind t) {
+static int64_t dqlinear_scratch(const Graph *g, const Node *n, TargetKind t) {
+  (void)g;
   (void)t;
   return ir_tensor_numel(n->inputs[0]);
 }

@@ -161,8 +161,18 @@ static DotStep step_for(const Node *n, TargetKind t) {
 /* The step of the kernel's target; the context carries it. */
 static DotStep step_of(const KernelCtx *k) { return step_for(k->n, k->target); }
 
-static int64_t packed_bytes(const Node *n, TargetKind t) {
+/* Whether the conv's step reads its input where the producer stored it
+ * (kernel_stored_padded): its packed form, bytes of u8 codes with C = Cp
+ * channels. The AVX2 step's i16 codes are still packed from there. */
+static bool reads_stored(const Graph *gr, const Node *n, const DotStep *s) {
+  StoredPads sp;
+  return n->op == OP_QCONV2D && s->x_bytes == 1 && kernel_stored_padded(gr, n->inputs[0], &sp);
+}
+
+static int64_t packed_bytes(const Graph *gr, const Node *n, TargetKind t) {
   DotStep s = step_for(n, t);
+  if (reads_stored(gr, n, &s))
+    return 0;
   Geom g;
   geom(n, &s, &g);
   return g.N * g.PH * g.PW * g.Cp * s.x_bytes;
@@ -206,6 +216,16 @@ static int emit_pack(KernelCtx *k, Diag *d) {
   Geom g;
   geom(k->n, &s, &g);
   PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.Cp, g.pt, g.pl, g.linear || g.nhwc_in, g.C, NULL};
+  StoredPads sp;
+  if (!g.linear && kernel_stored_padded(k->g, k->n->inputs[0], &sp)) {
+    if (reads_stored(k->g, k->n, &s)) {
+      k->no_code = true; /* the producer wrote it packed, border included */
+      return 0;
+    }
+    /* Wider codes: the stored rows, border and all, widened as the rows
+     * of an unpadded image PH x PW. */
+    pg = (PackGeom){g.C, g.PH, g.PW, g.PH, g.PW, g.Cp, 0, 0, true, g.C, NULL};
+  }
   const Tensor *into = kc_slice_into(k, k->n->inputs[0]);
   if (into) /* the input is a slice of a concat's output */
     pg.xs = into->dims[1];
@@ -302,6 +322,12 @@ typedef struct Body {
   DotStep s;
   Geom g;
   LLVMValueRef wp, bp, mp, y;
+  LLVMValueRef x; /* the packed input: the scratch, or the input itself (reads_stored) */
+  /* The result stored with its readers' padding (kernel_stored_padded):
+   * pixel (oh, ow) of image b at ((b * OPH + pt + oh) * OPW + pl + ow) * O. */
+  bool padded_out;
+  StoredPads op;
+  int64_t OPH, OPW;
   OutStage os;
   LLVMValueRef b; /* the image being computed (i64) */
   /* No tile crosses an output row: a group is one row, or MR divides OW
@@ -314,16 +340,37 @@ typedef struct Body {
 
 enum { MAX_MR = 24, MAX_NBT = 4 };
 
+/* Channels-last results: where the first channel of output pixel pix
+ * (i64, flattened over OH x OW, of image t->b) is stored, in elements. */
+static LLVMValueRef out_pixel_at(Body *t, LLVMValueRef pix) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  if (!t->padded_out)
+    return em_mulc(e, em_madc(e, t->b, g->OH * g->OW, pix), g->ys);
+  LLVMValueRef oh = LLVMBuildUDiv(e->b, pix, em_i64(e, g->OW), "");
+  LLVMValueRef ow = LLVMBuildURem(e->b, pix, em_i64(e, g->OW), "");
+  LLVMValueRef row = em_add(e, em_mulc(e, t->b, t->OPH), em_addc(e, oh, t->op.pt));
+  return em_mulc(e, em_madc(e, row, t->OPW, em_addc(e, ow, t->op.pl)), g->ys);
+}
+
+/* The same for pixel pix0 + m of a tile, from pix0's (at0): m pixels on,
+ * unless a padded result's tile may wrap a row. */
+static LLVMValueRef tile_pixel_at(Body *t, LLVMValueRef pix0, LLVMValueRef at0, int m) {
+  if (t->padded_out && !t->in_rows)
+    return out_pixel_at(t, em_addc(t->k->e, pix0, m));
+  return em_addc(t->k->e, at0, m * t->g.ys);
+}
+
 /* Channels-last results (a linear's rows, an NHWC conv's pixels): the NR
- * codes of block ob for row `row` (i64: the pixel over all images) as one
- * store, or, in the last block of an O that is not a multiple of NR, as
- * a few power-of-two pieces that end at O. */
-static void store_row(Body *t, LLVMValueRef codes, LLVMValueRef ob, LLVMValueRef row) {
+ * codes of block ob for the pixel (row) whose first channel is at px as
+ * one store, or, in the last block of an O that is not a multiple of NR,
+ * as a few power-of-two pieces that end at O. */
+static void store_row(Body *t, LLVMValueRef codes, LLVMValueRef ob, LLVMValueRef px) {
   Emit *e = t->k->e;
   const Geom *g = &t->g;
   unsigned L = (unsigned)t->s.lanes, rest = (unsigned)(g->O % L);
   LLVMTypeRef et = requant_out_type(e, &t->os);
-  LLVMValueRef at = em_madc(e, row, g->ys, em_mulc(e, ob, L));
+  LLVMValueRef at = em_add(e, px, em_mulc(e, ob, L));
   If whole, last;
   LLVMValueRef is_last = LLVMBuildICmp(e->b, LLVMIntEQ, ob, em_i64(e, g->NB - 1), "");
   if (rest)
@@ -430,7 +477,7 @@ static LLVMValueRef pixel_window(Body *t, LLVMValueRef pix) {
   LLVMValueRef ow = LLVMBuildURem(e->b, pix, em_i64(e, g->OW), "");
   LLVMValueRef ih = em_madc(e, t->b, g->PH, em_mulc(e, oh, g->sh));
   LLVMValueRef at = em_mulc(e, em_madc(e, ih, g->PW, em_mulc(e, ow, g->sw)), g->Cp * t->s.x_bytes);
-  return em_elem(e, e->i8, t->k->scratch, at);
+  return em_elem(e, e->i8, t->x, at);
 }
 
 /* The K loop of one tile: every tap and step into the accumulators,
@@ -483,20 +530,22 @@ static void store_rows_wide(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
     for (int m = 0; m < tl.mr; m++)
       wide[m][j] = requant_out_wide(e, &t->os, LLVMBuildLoad2(e->b, vt, acc[m][j], ""), mv, L);
   }
-  LLVMValueRef row0 = em_madc(e, t->b, g->OH * g->OW, pix0);
+  LLVMValueRef at0 = out_pixel_at(t, pix0);
   bool whole = g->O % L == 0;
   bool in_pixel = whole && tl.nbt % 4 == 0;
-  bool across = whole && tl.nbt * (int64_t)L == g->O && g->ys == g->O; /* then ob[0] is 0 */
+  /* then ob[0] is 0, and the tile's pixels lie end to end */
+  bool across = whole && tl.nbt * (int64_t)L == g->O && g->ys == g->O &&
+                (!t->padded_out || t->in_rows);
   int total = tl.mr * tl.nbt;
   for (int i = 0; i < total;) {
     int m = i / tl.nbt, j = i % tl.nbt;
-    LLVMValueRef row = em_addc(e, row0, m);
+    LLVMValueRef row = tile_pixel_at(t, pix0, at0, m);
     if ((in_pixel && j % 4 == 0) || (across && i + 4 <= total)) {
       LLVMValueRef four[4];
       for (int q = 0; q < 4; q++)
         four[q] = wide[(i + q) / tl.nbt][(i + q) % tl.nbt];
       LLVMValueRef codes = requant_narrow(e, &t->os, four, 4, L);
-      LLVMValueRef at = em_madc(e, row, g->ys, em_mulc(e, ob[j], L));
+      LLVMValueRef at = em_add(e, row, em_mulc(e, ob[j], L));
       LLVMValueRef st = LLVMBuildStore(e->b, codes, em_elem(e, e->i8, t->y, at));
       LLVMSetAlignment(st, 1);
       i += 4;
@@ -568,9 +617,9 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
         codes[m] = requant_out_vector(e, &t->os, LLVMBuildLoad2(e->b, vt, acc[m][j], ""), mv, nl);
     }
     if (t->g.linear || t->g.nhwc_out) {
-      LLVMValueRef row0 = em_madc(e, t->b, g->OH * g->OW, pix0);
+      LLVMValueRef at0 = out_pixel_at(t, pix0);
       for (int m = 0; m < tl.mr; m++)
-        store_row(t, codes[m], ob[j], em_addc(e, row0, m));
+        store_row(t, codes[m], ob[j], tile_pixel_at(t, pix0, at0, m));
     } else
       store_nchw(t, codes, tl.mr, ob[j], pix0);
   }
@@ -621,6 +670,41 @@ static void emit_group(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef p0,
   }
 }
 
+/* A padded result's border (kernel_stored_padded), written with the
+ * zero point by the pieces that hold channel 0 (one per group): the left
+ * and right columns of the rows whose first pixel is in group grp (first
+ * pixel p0), the top rows by the image's first group, the bottom rows by
+ * its last. Each border byte has one writer. */
+static void fill_out_border(Body *t, LLVMValueRef grp, LLVMValueRef p0) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  const StoredPads *sp = &t->op;
+  int64_t C = g->ys, row_bytes = t->OPW * C;
+  LLVMValueRef z = LLVMConstInt(e->i8, (unsigned long long)t->k->n->outputs[0]->quant->zero_point[0], 0);
+  LLVMValueRef img = em_elem(e, e->i8, t->y, em_mulc(e, t->b, t->OPH * row_bytes));
+  If top, bottom;
+  em_if(e, &top, LLVMBuildICmp(e->b, LLVMIntEQ, grp, em_i64(e, 0), ""));
+  em_fill_span(e, e->i8, img, z, 0, sp->pt * row_bytes);
+  em_if_end(e, &top);
+  em_if(e, &bottom, LLVMBuildICmp(e->b, LLVMIntEQ, grp, em_i64(e, groups_per_image(g) - 1), ""));
+  em_fill_span(e, e->i8, img, z, (sp->pt + g->OH) * row_bytes, t->OPH * row_bytes);
+  em_if_end(e, &bottom);
+  if (sp->pl + sp->pr == 0)
+    return;
+  int64_t GP = group_pixels(g);
+  LLVMValueRef lo = LLVMBuildUDiv(e->b, em_addc(e, p0, g->OW - 1), em_i64(e, g->OW), "");
+  LLVMValueRef hi = LLVMBuildUDiv(e->b, em_addc(e, p0, GP - 1), em_i64(e, g->OW), "");
+  hi = em_addc(e, hi, 1);
+  hi = LLVMBuildSelect(e->b, LLVMBuildICmp(e->b, LLVMIntUGT, hi, em_i64(e, g->OH), ""),
+                       em_i64(e, g->OH), hi, "");
+  Loop l;
+  LLVMValueRef oh = em_loop(e, &l, lo, hi, "border_row");
+  LLVMValueRef row = em_elem(e, e->i8, img, em_mulc(e, em_addc(e, oh, sp->pt), row_bytes));
+  em_fill_span(e, e->i8, row, z, 0, sp->pl * C);
+  em_fill_span(e, e->i8, row, z, (sp->pl + g->OW) * C, row_bytes);
+  em_loop_end(e, &l);
+}
+
 static int emit_main(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
@@ -636,6 +720,12 @@ static int emit_main(KernelCtx *k, Diag *d) {
   const Tensor *into = kc_slice_into(k, k->n->outputs[0]);
   if (into)
     t.g.ys = into->dims[1];
+  t.x = reads_stored(k->g, k->n, &t.s) ? kc_tensor(k, k->n->inputs[0]) : k->scratch;
+  if (t.g.Cp != t.g.C && t.x != k->scratch)
+    QCC_DIE("stored input of %lld channels read as %lld", (long long)t.g.C, (long long)t.g.Cp);
+  t.padded_out = !t.g.linear && kernel_stored_padded(k->g, k->n->outputs[0], &t.op);
+  t.OPH = t.g.OH + t.op.pt + t.op.pb;
+  t.OPW = t.g.OW + t.op.pl + t.op.pr;
   Tile tl = tile_for(&t.s, &t.g);
   t.in_rows = row_groups(&t.g) || (t.g.OW % tl.mr == 0 && group_pixels(&t.g) % tl.mr == 0);
   int64_t NG = groups_per_image(&t.g), NCP = channel_pieces(&t.g);
@@ -655,6 +745,12 @@ static int emit_main(KernelCtx *k, Diag *d) {
   LLVMValueRef last = LLVMBuildICmp(e->b, LLVMIntEQ, grp, em_i64(e, NG - 1), "last");
   LLVMValueRef last_piece = LLVMBuildICmp(e->b, LLVMIntEQ, piece, em_i64(e, NCP - 1), "");
   LLVMValueRef ob0 = em_mulc(e, piece, bpp);
+  if (t.padded_out) {
+    If f;
+    em_if(e, &f, LLVMBuildICmp(e->b, LLVMIntEQ, piece, em_i64(e, 0), ""));
+    fill_out_border(&t, grp, p0);
+    em_if_end(e, &f);
+  }
   if (full_ct > 0 || last_ct > 0) {
     Loop lc;
     LLVMValueRef n_ct = LLVMBuildSelect(e->b, last_piece, em_i64(e, last_ct), em_i64(e, full_ct), "");

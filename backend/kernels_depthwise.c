@@ -29,8 +29,17 @@
 #include "requant.h"
 #include "target.h"
 
-static int64_t dw_scratch(const Node *n, TargetKind t) {
+/* Whether the NHWC kernel's input is stored already padded
+ * (kernel_stored_padded): then it reads it there and packs nothing. */
+static bool input_stored_padded(const Graph *gr, const Node *n) {
+  StoredPads sp;
+  return kernel_stored_padded(gr, n->inputs[0], &sp);
+}
+
+static int64_t dw_scratch(const Graph *gr, const Node *n, TargetKind t) {
   (void)t;
+  if (input_stored_padded(gr, n))
+    return 0;
   WindowGeom g;
   ir_window_geom(n, &g);
   return g.N * g.C * g.PH * g.PW;
@@ -221,6 +230,10 @@ static int64_t dw_nhwc_extent(const Node *n) {
 /* pre: the input to padded NHWC [N][H + pads][W + pads][C], z_x around. */
 static int emit_dw_nhwc_pack(KernelCtx *k, Diag *d) {
   (void)d;
+  if (input_stored_padded(k->g, k->n)) {
+    k->no_code = true; /* its producer stored it so, border included */
+    return 0;
+  }
   WindowGeom g;
   ir_window_geom(k->n, &g);
   PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.C, g.pt, g.pl, true, g.C, NULL};
@@ -416,15 +429,15 @@ static void dw4_piece(KernelCtx *k, const WindowGeom *g, const Dw4 *c, LLVMValue
 
 /* Output row r (= b * OH + oh, whose padded input rows start at ih) in
  * 64-byte pieces. */
-static void emit_dw4_row(KernelCtx *k, const WindowGeom *g, const Dw4 *c, LLVMValueRef y,
-                         LLVMValueRef r, LLVMValueRef ih) {
+static void emit_dw4_row(KernelCtx *k, const WindowGeom *g, const Dw4 *c, LLVMValueRef x,
+                         LLVMValueRef y, LLVMValueRef r, LLVMValueRef ih) {
   Emit *e = k->e;
   Loop lw, lc;
   if (g->C >= DW4_PIECE) {
     LLVMValueRef ow = em_loop_n(e, &lw, g->OW, "ow");
     LLVMValueRef nc = em_loop_n(e, &lc, c->NC, "piece");
     LLVMValueRef c0 = em_mulc(e, nc, DW4_PIECE);
-    LLVMValueRef win = em_elem(e, e->i8, k->scratch,
+    LLVMValueRef win = em_elem(e, e->i8, x,
                                em_madc(e, em_madc(e, ih, g->PW, em_mulc(e, ow, g->sw)), g->C, c0));
     LLVMValueRef yp = em_elem(e, e->i8, y, em_madc(e, em_madc(e, r, g->OW, ow), g->C, c0));
     dw4_piece(k, g, c, win, yp, nc);
@@ -433,7 +446,7 @@ static void emit_dw4_row(KernelCtx *k, const WindowGeom *g, const Dw4 *c, LLVMVa
     return;
   }
   int64_t P = DW4_PIECE / g->C; /* stride 1 */
-  LLVMValueRef row_in = em_elem(e, e->i8, k->scratch, em_mulc(e, ih, g->PW * g->C));
+  LLVMValueRef row_in = em_elem(e, e->i8, x, em_mulc(e, ih, g->PW * g->C));
   LLVMValueRef row_out = em_elem(e, e->i8, y, em_mulc(e, r, g->OW * g->C));
   LLVMValueRef i = em_loop_n(e, &lw, g->OW / P, "piece");
   LLVMValueRef at = em_mulc(e, i, DW4_PIECE);
@@ -462,16 +475,18 @@ static int emit_dw_nhwc(KernelCtx *k, Diag *d) {
     dc = dw_constants(k, &g, true);
   unsigned V = kernel_channel_vector((unsigned)target_info(k->target)->i8.lanes, g.C);
   LLVMValueRef y = kc_tensor(k, k->n->outputs[0]);
+  /* the padded input: packed into the scratch, or stored so */
+  LLVMValueRef x = input_stored_padded(k->g, k->n) ? kc_tensor(k, k->n->inputs[0]) : k->scratch;
   Loop l, lw, lc;
   LLVMValueRef r = kernel_range(k, &l); /* b * OH + oh */
   LLVMValueRef b = LLVMBuildUDiv(e->b, r, em_i64(e, g.OH), "");
   LLVMValueRef oh = LLVMBuildURem(e->b, r, em_i64(e, g.OH), "");
   LLVMValueRef ih = em_madc(e, b, g.PH, em_mulc(e, oh, g.sh));
   if (four_taps) {
-    emit_dw4_row(k, &g, &c4, y, r, ih);
+    emit_dw4_row(k, &g, &c4, x, y, r, ih);
   } else {
     LLVMValueRef ow = em_loop_n(e, &lw, g.OW, "ow");
-    LLVMValueRef win = em_elem(e, e->i8, k->scratch,
+    LLVMValueRef win = em_elem(e, e->i8, x,
                                em_mulc(e, em_madc(e, ih, g.PW, em_mulc(e, ow, g.sw)), g.C));
     LLVMValueRef yp = em_elem(e, requant_out_type(e, &dc.os), y, em_mulc(e, em_madc(e, r, g.OW, ow), g.C));
     LLVMValueRef cv = em_loop_n(e, &lc, g.C / V, "cv");

@@ -29,7 +29,7 @@ static int by_offset(const void *a, const void *b) {
 int memplan_build(const Graph *g, const int64_t *scratch,
                   const Tensor *const *keep, int num_keep,
                   const bool *in_place, const bool *not_run,
-                  const MemSlice *slices, MemPlan *p) {
+                  const MemSlice *slices, const int64_t *stored_bytes, MemPlan *p) {
   int nt = g->num_tensors, nn = g->num_nodes;
   p->tensor_offset = malloc(sizeof(int64_t) * ((size_t)nt + 1));
   p->scratch_offset = malloc(sizeof(int64_t) * ((size_t)nn + 1));
@@ -116,9 +116,12 @@ int memplan_build(const Graph *g, const int64_t *scratch,
   int64_t naive = 0;
   for (int i = 0; i < nt; i++) {
     const Tensor *t = g->tensors[i];
+    int64_t stored = stored_bytes && stored_bytes[i] > 0 ? stored_bytes[i] : ir_tensor_nbytes(t);
+    if (stored != ir_tensor_nbytes(t) && (external[i] || alias[i] != i))
+      QCC_DIE("tensor %d stored in %lld bytes cannot be planned", i, (long long)stored);
     if (t->kind != TK_VALUE || first[i] < 0 || external[i])
       continue;
-    int64_t bytes = (ir_tensor_nbytes(t) + ALIGN - 1) / ALIGN * ALIGN;
+    int64_t bytes = (stored + ALIGN - 1) / ALIGN * ALIGN;
     naive += bytes;
     if (alias[i] != i)
       continue;

@@ -40,12 +40,15 @@ typedef struct MemPlan {
  * kernel (a quantize its reader's pack does): their results are never
  * stored and get no buffer. slices (per tensor id, may be NULL) places a
  * tensor inside another, whose buffer then lives from the first of them
- * to be written; neither may be in keep. Returns 0, or -1 if the total
+ * to be written; neither may be in keep. stored_bytes (per tensor id, may
+ * be NULL; 0: its elements' bytes) sizes a buffer that holds more than
+ * the tensor's elements (a conv result stored with its readers' padding);
+ * such a tensor may not be in keep. Returns 0, or -1 if the total
  * overflows. */
 int memplan_build(const Graph *g, const int64_t *scratch,
                   const Tensor *const *keep, int num_keep,
                   const bool *in_place, const bool *not_run,
-                  const MemSlice *slices, MemPlan *p);
+                  const MemSlice *slices, const int64_t *stored_bytes, MemPlan *p);
 void memplan_free(MemPlan *p);
 
 #endif

@@ -546,7 +546,7 @@ int module_build(const Graph *g, const BackendOptions *opts,
                       op_info(n->op)->name, n->name, spec[i]->name);
     else if (spec[i]->scratch)
       for (int v = 0; v < nv; v++) { /* the variants share the workspace */
-        int64_t bytes = spec[i]->scratch(n, variants[v]);
+        int64_t bytes = spec[i]->scratch(g, n, variants[v]);
         if (bytes > scratch[i])
           scratch[i] = bytes;
       }
@@ -572,11 +572,26 @@ int module_build(const Graph *g, const BackendOptions *opts,
     slices[i].into = cat ? cat->outputs[0]->id : -1;
     slices[i].offset = cat ? channel : 0; /* u8: a byte per channel */
   }
+  /* Conv results stored as their reader convs' padded input, border
+   * included (kernel_stored_padded). */
+  int64_t *stored = calloc((size_t)g->num_tensors + 1, sizeof(int64_t));
+  if (!stored)
+    QCC_DIE("out of memory");
+  int num_padded = 0;
+  for (int i = 0; i < g->num_tensors; i++) {
+    StoredPads sp;
+    const Tensor *t = g->tensors[i];
+    if (t->kind != TK_VALUE || !kernel_stored_padded(g, t, &sp))
+      continue;
+    stored[i] = t->dims[0] * (t->dims[2] + sp.pt + sp.pb) * (t->dims[3] + sp.pl + sp.pr) * t->dims[1];
+    num_padded++;
+  }
   if (!rc && memplan_build(g, scratch, (const Tensor *const *)m.outs, m.num_outs,
-                           in_place, fused, slices, &m.plan))
+                           in_place, fused, slices, stored, &m.plan))
     rc = diag_error(d, srcloc(g->source_path, 0, 0), "workspace too large");
   free(in_place);
   free(slices);
+  free(stored);
   for (int i = 0; !rc && i < nn; i++) /* planned with its buffer; nothing to run */
     if (spec[i] && concat_copies_nothing(&m.plan, g->nodes[i]))
       spec[i] = NULL;
@@ -667,6 +682,13 @@ int module_build(const Graph *g, const BackendOptions *opts,
         }
         rc = phase ? spec[i]->emit(&k, d) : spec[i]->emit_pre(&k, d);
         LLVMBuildRetVoid(e->b);
+        if (k.no_code) { /* nothing for this phase to do on this variant */
+          LLVMDeleteFunction(fn);
+          if (phase)
+            m.nodes[i] = NULL;
+          else
+            m.pre[i] = NULL;
+        }
       }
     }
     if (rc)
@@ -708,6 +730,7 @@ int module_build(const Graph *g, const BackendOptions *opts,
       facts->workspace_naive = m.plan.naive_size;
       facts->num_in_place = m.plan.num_in_place;
       facts->num_sliced = m.plan.num_sliced;
+      facts->num_padded = num_padded;
       facts->num_kernels = kernels;
       facts->num_fused = 0;
       for (int i = 0; i < nn; i++)

@@ -274,7 +274,7 @@ int cmd_compile(int argc, char **argv) {
   int num_nhwc = 0;
   for (int i = 0; i < g->num_tensors; i++)
     num_nhwc += g->tensors[i]->layout == LAYOUT_NHWC;
-  char fused[128] = "";
+  char fused[256] = "";
   if (out.num_fused)
     snprintf(fused, sizeof fused, "; %d quantize%s done by a conv's pack", out.num_fused,
              out.num_fused > 1 ? "s" : "");
@@ -282,6 +282,10 @@ int cmd_compile(int argc, char **argv) {
     snprintf(fused + strlen(fused), sizeof fused - strlen(fused),
              "; %d conv result%s stored in %s concat's output", out.num_sliced,
              out.num_sliced > 1 ? "s" : "", out.num_sliced > 1 ? "their" : "its");
+  if (out.num_padded)
+    snprintf(fused + strlen(fused), sizeof fused - strlen(fused),
+             "; %d conv result%s stored as %s readers' padded input", out.num_padded,
+             out.num_padded > 1 ? "s" : "", out.num_padded > 1 ? "their" : "its");
   fprintf(stderr, "qcc compile: %s: %d kernels for %s%s; %d activations NHWC%s; "
           "workspace %lld bytes (%lld without reuse, %d results in place); "
           "wrote %s, %s, %s\n",
