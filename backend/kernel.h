@@ -30,9 +30,9 @@ typedef struct KernelCtx {
   LLVMValueRef scratch;    /* ptr into the workspace, or NULL */
   LLVMValueRef *const_globals; /* per tensor id, created on demand */
   const char *prefix;
-  /* Set by an emit_pre that has nothing to do on this target (a blocked
-   * conv reading its input where its producer stored it padded): the
-   * module drops the phase. */
+  /* Set by an emit_pre that has nothing to do on this target (a conv
+   * reading its input where its producer stored it padded,
+   * kernel_stored_padded): the module drops the phase. */
   bool no_code;
 } KernelCtx;
 

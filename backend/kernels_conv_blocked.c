@@ -161,12 +161,15 @@ static DotStep step_for(const Node *n, TargetKind t) {
 /* The step of the kernel's target; the context carries it. */
 static DotStep step_of(const KernelCtx *k) { return step_for(k->n, k->target); }
 
-/* Whether the conv's step reads its input where the producer stored it
- * (kernel_stored_padded): its packed form, bytes of u8 codes with C = Cp
- * channels. The AVX2 step's i16 codes are still packed from there. */
-static bool reads_stored(const Graph *gr, const Node *n, const DotStep *s) {
+/* Whether the conv's input is stored as its packed form
+ * (kernel_stored_padded: u8 codes, C = Cp channels), and whether its
+ * step reads it there: u8 steps do, AVX2's i16 codes are packed from it. */
+static bool input_stored(const Graph *gr, const Node *n) {
   StoredPads sp;
-  return n->op == OP_QCONV2D && s->x_bytes == 1 && kernel_stored_padded(gr, n->inputs[0], &sp);
+  return kernel_stored_padded(gr, n->inputs[0], &sp);
+}
+static bool reads_stored(const Graph *gr, const Node *n, const DotStep *s) {
+  return s->x_bytes == 1 && input_stored(gr, n);
 }
 
 static int64_t packed_bytes(const Graph *gr, const Node *n, TargetKind t) {
@@ -216,16 +219,13 @@ static int emit_pack(KernelCtx *k, Diag *d) {
   Geom g;
   geom(k->n, &s, &g);
   PackGeom pg = {g.C, g.H, g.W, g.PH, g.PW, g.Cp, g.pt, g.pl, g.linear || g.nhwc_in, g.C, NULL};
-  StoredPads sp;
-  if (!g.linear && kernel_stored_padded(k->g, k->n->inputs[0], &sp)) {
-    if (reads_stored(k->g, k->n, &s)) {
-      k->no_code = true; /* the producer wrote it packed, border included */
-      return 0;
-    }
-    /* Wider codes: the stored rows, border and all, widened as the rows
-     * of an unpadded image PH x PW. */
-    pg = (PackGeom){g.C, g.PH, g.PW, g.PH, g.PW, g.Cp, 0, 0, true, g.C, NULL};
+  if (reads_stored(k->g, k->n, &s)) {
+    k->no_code = true; /* the producer wrote it packed, border included */
+    return 0;
   }
+  if (input_stored(k->g, k->n)) /* wider codes: the stored rows, border and
+                                   all, widened as an unpadded PH x PW image */
+    pg = (PackGeom){g.C, g.PH, g.PW, g.PH, g.PW, g.Cp, 0, 0, true, g.C, NULL};
   const Tensor *into = kc_slice_into(k, k->n->inputs[0]);
   if (into) /* the input is a slice of a concat's output */
     pg.xs = into->dims[1];
@@ -723,7 +723,7 @@ static int emit_main(KernelCtx *k, Diag *d) {
   t.x = reads_stored(k->g, k->n, &t.s) ? kc_tensor(k, k->n->inputs[0]) : k->scratch;
   if (t.g.Cp != t.g.C && t.x != k->scratch)
     QCC_DIE("stored input of %lld channels read as %lld", (long long)t.g.C, (long long)t.g.Cp);
-  t.padded_out = !t.g.linear && kernel_stored_padded(k->g, k->n->outputs[0], &t.op);
+  t.padded_out = kernel_stored_padded(k->g, k->n->outputs[0], &t.op);
   t.OPH = t.g.OH + t.op.pt + t.op.pb;
   t.OPW = t.g.OW + t.op.pl + t.op.pr;
   Tile tl = tile_for(&t.s, &t.g);

@@ -682,12 +682,9 @@ int module_build(const Graph *g, const BackendOptions *opts,
         }
         rc = phase ? spec[i]->emit(&k, d) : spec[i]->emit_pre(&k, d);
         LLVMBuildRetVoid(e->b);
-        if (k.no_code) { /* nothing for this phase to do on this variant */
+        if (k.no_code && !phase) { /* no packing to do on this variant */
           LLVMDeleteFunction(fn);
-          if (phase)
-            m.nodes[i] = NULL;
-          else
-            m.pre[i] = NULL;
+          m.pre[i] = NULL;
         }
       }
     }
