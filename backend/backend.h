@@ -27,20 +27,26 @@ typedef enum TargetKind {
   TARGET_AVX2,                /* Haswell+: AVX2, FMA (exact int8 route) */
   TARGET_AVX512VNNI,          /* Cascade Lake+: vpdpbusd on zmm */
   TARGET_AVX512VNNI_EMULATED, /* the VNNI schedule, its dot step in plain IR */
+  TARGET_AVX512AMX,           /* Sapphire Rapids+: AMX-INT8 tiles where a layer
+                                 fills them, VNNI elsewhere; the library also
+                                 holds the avx512vnni variant, run where the
+                                 OS refuses the tile state */
+  TARGET_AVX512AMX_EMULATED,  /* the AMX schedule, tiles in plain IR */
   TARGET_NATIVE,              /* whatever the host has */
-  TARGET_MULTI,               /* avx512vnni + avx2 + generic in one library,
-                                 chosen per call by cpuid */
+  TARGET_MULTI,               /* avx512amx + avx512vnni + avx2 + generic in
+                                 one library, chosen per call by cpuid */
   TARGET_COUNT
 } TargetKind;
 
-/* "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native",
- * "multi". */
+/* "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "avx512amx",
+ * "avx512amx-emulated", "native", "multi". */
 const char *backend_target_name(TargetKind t);
 /* Returns 0 and sets *t, or -1 for an unknown name. */
 int backend_target_parse(const char *name, TargetKind *t);
-/* The best fixed target the compiling CPU runs: avx512vnni (with AVX-512
- * BW and VNNI, zmm state enabled by the OS), else avx2 (with FMA), else
- * generic. qcc compile's default, so a library built on an AVX512-VNNI
+/* The best fixed target the compiling CPU runs: avx512amx (with AMX-TILE
+ * and AMX-INT8 and their state enabled by the OS), else avx512vnni (with
+ * AVX-512 BW and VNNI, zmm state enabled by the OS), else avx2 (with
+ * FMA), else generic. qcc compile's default, so a library built on an AVX512-VNNI
  * machine gets its VNNI code without asking, and still runs on any CPU
  * with those features. */
 TargetKind backend_target_host(void);
@@ -55,6 +61,12 @@ TargetKind backend_target_host(void);
 typedef void (*BackendKernelVisit)(void *ctx, const char *kernel, const char *grammar,
                                    const char *computes, const char *params);
 void backend_kernel_list(TargetKind t, BackendKernelVisit visit, void *ctx);
+
+/* Where node n runs on t when t has AMX tiles (avx512amx, its emulated
+ * form, or multi/native with an AMX variant): 1 on tiles (the int8 convs
+ * and linears that fill one), 0 on the VNNI step (the others of the
+ * blocked conv kernel), -1 neither (another kernel, or no tiles on t). */
+int backend_tile_choice(const Node *n, TargetKind t);
 
 typedef struct BackendOptions {
   TargetKind target;
@@ -81,6 +93,10 @@ typedef struct BackendOutput {
   int num_sliced;          /* conv results stored in their concat's output */
   int num_padded;          /* conv results stored as their reader convs' padded
                               input (kernel_stored_padded): those convs pack nothing */
+  /* On a target with AMX tiles (its best variant): the int8 convs and
+   * linears on tiles, and those kept on the VNNI step (too few channels,
+   * pixels or K to fill a tile). 0 and 0 elsewhere. */
+  int num_on_tiles, num_off_tiles;
   int num_kernels;        /* node functions emitted */
   int num_fused;          /* quantizes done by their conv's pack (no kernel) */
 } BackendOutput;

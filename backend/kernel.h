@@ -76,7 +76,7 @@ typedef struct KernelSpec {
   /* Dispatch: whether this kernel computes n (the kernel list asks its
    * kernels in order; the first that takes a node computes it). */
   bool (*takes)(const Node *n);
-  KernelForm forms[2];             /* forms[0] required; describe picks */
+  KernelForm forms[3];             /* forms[0] required; describe picks */
   int64_t (*extent)(const Node *n); /* the parallel extent, >= 1 */
   int64_t (*scratch)(const Graph *g, const Node *n, TargetKind t); /* bytes, may be NULL */
   int (*emit)(KernelCtx *k, Diag *d);
@@ -96,6 +96,9 @@ typedef struct KernelSpec {
   bool (*takes_layouts)(const Node *n);
 } KernelSpec;
 
+/* Whether the blocked conv computes n on AMX tiles on target t (the
+ * layers that fill them, on avx512amx and avx512amx-emulated). */
+bool kernel_on_tiles(const Node *n, TargetKind t);
 /* Fusion: the quantize a blocked conv's pack does itself (its input's
  * producer, when that quantize has no other reader), or NULL; and
  * whether node n is such a quantize (it gets no kernel). */

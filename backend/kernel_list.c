@@ -53,7 +53,7 @@ static void fill_isa(const char *grammar, const TargetInfo *ti, char *buf, size_
 void backend_kernel_list(TargetKind t, BackendKernelVisit visit, void *ctx) {
   const TargetInfo *ti = target_info(t);
   for (int i = 0; i < NUM_KERNELS; i++)
-    for (int f = 0; f < 2; f++) {
+    for (int f = 0; f < 3; f++) {
       const KernelForm *form = &kernel_list[i]->forms[f];
       if (!form->grammar)
         continue;
@@ -70,4 +70,13 @@ void kernel_symbol(const KernelSpec *s, const Node *n, TargetKind t, char *buf, 
     s->describe(n, t, buf, len);
   else
     snprintf(buf, len, "%s__%s", s->name, target_info(t)->isa);
+}
+
+int backend_tile_choice(const Node *n, TargetKind t) {
+  TargetKind v[MAX_VARIANTS];
+  target_variants(t, v);
+  if (target_info(v[0])->tiles == TILES_NONE || kernel_for(n) != &kernel_conv_blocked ||
+      (n->op != OP_QCONV2D && n->op != OP_QLINEAR))
+    return -1;
+  return kernel_on_tiles(n, v[0]);
 }

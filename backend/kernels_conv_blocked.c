@@ -37,6 +37,23 @@
  * interpreter's argument allows). Weights are packed at compile time in
  * the step's layout: [O/NR][KH][KW][Cp/k][step].
  *
+ * AMX (targets avx512amx and avx512amx-emulated, amx_tile.h): layers that
+ * fill a tile (on_tiles) run the same groups, pieces and epilogue, with
+ * the register tile's K loop done by AMX-INT8 tiles: MR = 32 pixels as
+ * two 16-row activation tiles, NBT = 2 blocks as two weight tiles, four
+ * 16 x 16 i32 accumulator tiles (all eight tmm registers). The weights
+ * are the VNNI step's packing, which is AMX's: the 4-byte groups of one
+ * kernel row (kw, channel) are the weight tile's rows, so each kernel
+ * row's KW * Cp bytes are K chunks of 64 and one shorter last chunk (its
+ * own tile shape, never a read past the row); each pixel's chunk is 64
+ * consecutive bytes of its window row, the pixels sw * Cp bytes apart,
+ * which is why a tile stays in one output row (or in a 1x1 stride-1
+ * unpadded conv, where rows wrap by nothing). The tiles start at zero;
+ * stored to the stack, each row adds the folded bias and goes through
+ * the VNNI epilogue. The other layers (the first, few channels or
+ * pixels, dilated kernels, tiles that would wrap rows) keep the VNNI
+ * step, chosen per layer and named in the kernel's symbol.
+ *
  * f32: the same tiles with acc = bias + sum x * w (llvm.fmuladd), stored
  * as they are. The sum runs in a different order, and fused, compared
  * with the float interpreter's double accumulation: results agree within
@@ -59,6 +76,10 @@ typedef struct Geom {
   int64_t N, C, H, W, O, KH, KW, OH, OW;
   int64_t sh, sw, dh, dw, pt, pl, pb, pr;
   int64_t PH, PW, Cp, NB, steps;
+  /* Weight steps (rows of the pack) per block and kernel row: KW * steps,
+   * rounded up to whole 16-row weight tiles for a layer on AMX tiles
+   * (with_tile_rows), the rows past KW * steps zero. */
+  int64_t wrow;
   bool linear; /* (q)linear: input [rows][K] read channels-last, output [rows][O] */
   bool nhwc_in, nhwc_out; /* conv: the input / output stored NHWC */
   int64_t ys; /* channels-last output: elements from one pixel (row) to the
@@ -75,19 +96,27 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
   if (n->op == OP_QLINEAR || n->op == OP_LINEAR) {
     int64_t rows = x->dims[0];
     *g = (Geom){1, x->dims[1], 1, rows, w->dims[0], 1, 1, 1, rows,
-                1, 1, 1, 1, 0, 0, 0, 0, 1, rows, 0, 0, 0, true, false, false, w->dims[0]};
+                1, 1, 1, 1, 0, 0, 0, 0, 1, rows, 0, 0, 0, 0, true, false, false, w->dims[0]};
   } else {
     WindowGeom wg;
     ir_window_geom(n, &wg);
     *g = (Geom){wg.N, wg.C, wg.H, wg.W, wg.O, wg.kh, wg.kw, wg.OH, wg.OW,
                 wg.sh, wg.sw, wg.dh, wg.dw, wg.pt, wg.pl, wg.pb, wg.pr,
-                wg.PH, wg.PW, 0, 0, 0, false,
+                wg.PH, wg.PW, 0, 0, 0, 0, false,
                 x->layout == LAYOUT_NHWC, y->layout == LAYOUT_NHWC, wg.O};
   }
   g->Cp = (g->C + s->k - 1) / s->k * s->k;
   g->steps = g->Cp / s->k;
   g->NB = (g->O + s->lanes - 1) / s->lanes;
+  g->wrow = g->KW * g->steps;
 }
+
+/* A layer on tiles reads each kernel row's bytes in whole 64-byte chunks:
+ * its weight rows padded to whole tiles with zeros, so the bytes an
+ * activation tile reads past the row (the next pixels' channels, or at
+ * most 60 bytes past the buffer: TILE_SLACK) are multiplied by zero. */
+enum { TILE_SLACK = TILE_BYTES };
+static void with_tile_rows(Geom *g) { g->wrow = (g->wrow + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS; }
 
 /* Whether a tile crossing an output row costs: its pixels' windows stop
  * being constant offsets apart (every 3x3 padded or strided conv; not a
@@ -119,7 +148,25 @@ static bool row_groups(const Geom *g) {
  * only: every target's code has the same parallel extent. */
 static int64_t group_pixels(const Geom *g) { return row_groups(g) ? g->OW : 48; }
 
-static Tile tile_for(const DotStep *s, const Geom *g) {
+/* Whether the layer's tiles, on a target with AMX, are AMX tiles: int8
+ * (u8 codes), a kernel row of contiguous bytes (dilation 1 across it) of
+ * at least one 64-byte chunk, at least one 16-channel block of outputs,
+ * groups of at least 16 pixels, and tiles that stay in an output row
+ * (row groups) or rows that wrap by nothing. */
+enum { TILE_MR = 2 * TILE_ROWS, TILE_NBT = 2 };
+static bool on_tiles(const DotStep *s, const Geom *g, TargetKind t) {
+  if (target_info(t)->tiles == TILES_NONE || s->kind == STEP_F32 || s->x_bytes != 1)
+    return false;
+  int64_t P = g->OH * g->OW, gp = group_pixels(g) < P ? group_pixels(g) : P;
+  return (g->dw == 1 || g->KW == 1) && g->KW * g->Cp >= TILE_BYTES && g->O >= 16 &&
+         gp >= TILE_ROWS && (row_groups(g) || !wraps_cost(g));
+}
+
+static Tile tile_for(const DotStep *s, const Geom *g, bool amx) {
+  if (amx) {
+    int64_t P = g->OH * g->OW;
+    return (Tile){P < TILE_MR ? (int)P : TILE_MR, g->NB < TILE_NBT ? (int)g->NB : TILE_NBT};
+  }
   int64_t nbt = s->max_acc / 6 < 1 ? 1 : s->max_acc / 6;
   /* A short K (1x1 convs up to 256 channels) leaves the tile's time to
    * its output stage, whose NCHW transposes cost the same for 6 pixels as
@@ -178,7 +225,7 @@ static int64_t packed_bytes(const Graph *gr, const Node *n, TargetKind t) {
     return 0;
   Geom g;
   geom(n, &s, &g);
-  return g.N * g.PH * g.PW * g.Cp * s.x_bytes;
+  return g.N * g.PH * g.PW * g.Cp * s.x_bytes + (on_tiles(&s, &g, t) ? TILE_SLACK : 0);
 }
 
 static int64_t pre_extent(const Node *n) {
@@ -277,7 +324,7 @@ static void pack_constants(KernelCtx *k, const DotStep *s, const Geom *g,
   const int32_t *bias = n->num_inputs > 2 ? n->inputs[2]->data : NULL;
   int32_t z = n->inputs[0]->quant->zero_point[0];
   int64_t lanes = s->lanes, kk = s->k;
-  size_t wbytes = (size_t)(g->NB * g->KH * g->KW * g->steps * s->w_bytes);
+  size_t wbytes = (size_t)(g->NB * g->KH * g->wrow * s->w_bytes);
   uint8_t *wpack = calloc(wbytes, 1);
   int32_t *bfold = calloc((size_t)(g->NB * lanes), sizeof(int32_t));
   int8_t *step_w = calloc((size_t)(lanes * kk), 1);
@@ -294,8 +341,7 @@ static void pack_constants(KernelCtx *k, const DotStep *s, const Geom *g,
                                        ? w[((o * g->C + c) * g->KH + kh) * g->KW + kw]
                                        : 0;
             }
-          size_t at = (size_t)((((ob * g->KH + kh) * g->KW + kw) * g->steps + q) *
-                               s->w_bytes);
+          size_t at = (size_t)(((ob * g->KH + kh) * g->wrow + kw * g->steps + q) * s->w_bytes);
           dot_step_pack(s, step_w, wpack + at);
         }
   for (int64_t o = 0; o < g->O; o++) {
@@ -329,6 +375,7 @@ typedef struct Body {
   StoredPads op;
   int64_t OPH, OPW;
   OutStage os;
+  TileKind tiles; /* AMX tiles for the K loop (on_tiles), or TILES_NONE */
   LLVMValueRef b; /* the image being computed (i64) */
   /* No tile crosses an output row: a group is one row, or MR divides OW
    * and the group, so every tile starts at a multiple of MR. Then the
@@ -338,7 +385,7 @@ typedef struct Body {
   bool in_rows;
 } Body;
 
-enum { MAX_MR = 24, MAX_NBT = 4 };
+enum { MAX_MR = 32, MAX_NBT = 4 };
 
 /* Channels-last results: where the first channel of output pixel pix
  * (i64, flattened over OH x OW, of image t->b) is stored, in elements. */
@@ -446,8 +493,8 @@ static void emit_steps(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
   LLVMTypeRef vt = LLVMVectorType(s->kind == STEP_F32 ? e->f32 : e->i32, (unsigned)s->lanes);
   LLVMValueRef wv[MAX_NBT];
   for (int j = 0; j < tl.nbt; j++) {
-    LLVMValueRef tap = em_madc(e, em_madc(e, ob[j], g->KH, kh), g->KW, kw);
-    LLVMValueRef at = em_mulc(e, em_madc(e, tap, g->steps, q), s->w_bytes);
+    LLVMValueRef row = em_mulc(e, em_madc(e, ob[j], g->KH, kh), g->wrow);
+    LLVMValueRef at = em_mulc(e, em_add(e, row, em_madc(e, kw, g->steps, q)), s->w_bytes);
     wv[j] = dot_step_w(e, s, em_elem(e, e->i8, t->wp, at));
   }
   LLVMValueRef tap_px = em_add(e, em_mulc(e, kh, g->dh * g->PW), em_mulc(e, kw, g->dw));
@@ -510,6 +557,75 @@ static void emit_k_loop(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
     em_loop_end_rolled(e, &lkw);
   }
   em_loop_end_rolled(e, &lkh);
+}
+
+/* One K chunk of 64 input bytes at x (pixel 0's; the pixels
+ * a_stride apart) and w (block ob[0]'s weight rows; block j's wstride
+ * bytes on): the weight tiles loaded once, each activation tile once, and
+ * every accumulator tile's tdpbusd. */
+static void tile_chunk(Body *t, Tile tl, TileAcc *c, LLVMValueRef x, int64_t a_stride,
+                       LLVMValueRef w, int64_t wstride) {
+  Emit *e = t->k->e;
+  TileOperand bt[MAX_NBT];
+  for (int j = 0; j < tl.nbt; j++)
+    bt[j] = tile_load_b(e, t->tiles, TILE_BYTES, em_elem(e, e->i8, w, em_i64(e, j * wstride)));
+  for (int mt = 0; mt * TILE_ROWS < tl.mr; mt++) {
+    TileOperand at = tile_load_a(e, t->tiles, TILE_ROWS, TILE_BYTES,
+                                 em_elem(e, e->i8, x, em_i64(e, mt * TILE_ROWS * a_stride)), a_stride);
+    for (int j = 0; j < tl.nbt; j++)
+      tile_dot(e, t->tiles, &c[mt * tl.nbt + j], &at, &bt[j]);
+  }
+}
+
+/* The K loop of a tile on AMX tiles (on_tiles; MR a multiple of 16):
+ * per kernel row kh, its KW * Cp contiguous bytes as 64-byte chunks (the
+ * weights past them zero: with_tile_rows); then the accumulator tiles,
+ * stored to the stack, plus the folded bias (already in acc) become the
+ * tile's accumulators. One tile shape throughout, 16 x 64 bytes: LLVM
+ * configures the tiles once per function, each tmm register with one
+ * shape, so a second shape would need registers of its own. x0: pixel
+ * 0's window. */
+static void emit_tile_k_loop(Body *t, Tile tl, LLVMValueRef acc[][MAX_NBT],
+                             const LLVMValueRef *ob, LLVMValueRef x0) {
+  Emit *e = t->k->e;
+  const Geom *g = &t->g;
+  LLVMTypeRef vt = LLVMVectorType(e->i32, 16);
+  /* row m, block j at (m * nbt + j) * 64 bytes */
+  LLVMValueRef buf = em_var(e, LLVMArrayType(vt, (unsigned)(tl.mr * tl.nbt)), NULL, "ctile");
+  LLVMSetAlignment(buf, 64);
+  int mts = tl.mr / TILE_ROWS, n = mts * tl.nbt;
+  if (tl.mr % TILE_ROWS)
+    QCC_DIE("a tile of %d pixels on AMX tiles", tl.mr);
+  int64_t cstride = tl.nbt * TILE_BYTES;
+  TileAcc c[2 * MAX_NBT];
+  for (int mt = 0; mt < mts; mt++)
+    for (int j = 0; j < tl.nbt; j++) {
+      LLVMValueRef at = em_elem(e, e->i8, buf, em_i64(e, (mt * TILE_ROWS * tl.nbt + j) * TILE_BYTES));
+      c[mt * tl.nbt + j] = tile_zero(e, t->tiles, TILE_ROWS, at, cstride);
+    }
+  int64_t chunks = g->wrow / TILE_ROWS; /* 64 bytes each, the last maybe past the row */
+  int64_t a_stride = g->sw * g->Cp;
+  int64_t wblock = g->KH * g->wrow * t->s.w_bytes; /* one block's weights */
+  TileLoop lkh, lq;
+  LLVMValueRef kh = tile_loop(e, t->tiles, &lkh, g->KH, c, n, "kh");
+  LLVMValueRef xkh = em_elem(e, e->i8, x0, em_mulc(e, kh, g->dh * g->PW * g->Cp));
+  LLVMValueRef wkh = em_elem(e, e->i8, t->wp,
+                             em_mulc(e, em_madc(e, ob[0], g->KH, kh), g->wrow * t->s.w_bytes));
+  LLVMValueRef q = tile_loop(e, t->tiles, &lq, chunks, c, n, "chunk");
+  tile_chunk(t, tl, c, em_elem(e, e->i8, xkh, em_mulc(e, q, TILE_BYTES)), a_stride,
+             em_elem(e, e->i8, wkh, em_mulc(e, q, TILE_ROWS * t->s.w_bytes)), wblock);
+  tile_loop_end(e, &lq, c);
+  tile_loop_end(e, &lkh, c);
+  for (int i = 0; i < n; i++)
+    tile_store(e, t->tiles, &c[i]);
+  for (int m = 0; m < tl.mr; m++)
+    for (int j = 0; j < tl.nbt; j++) {
+      LLVMValueRef row = LLVMBuildLoad2(
+          e->b, vt, em_elem(e, e->i8, buf, em_i64(e, (m * tl.nbt + j) * TILE_BYTES)), "");
+      LLVMSetAlignment(row, 64);
+      LLVMValueRef cur = LLVMBuildLoad2(e->b, vt, acc[m][j], "");
+      LLVMBuildStore(e->b, LLVMBuildAdd(e->b, cur, row, ""), acc[m][j]);
+    }
 }
 
 /* Channels-last results on the wide route (requant.h): the tile's codes
@@ -585,7 +701,9 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
   LLVMValueRef base0 = pixel_window(t, pix0);
   for (int m = 0; m < tl.mr; m++)
     xbase[m] = em_elem(e, e->i8, base0, em_i64(e, m * g->sw * px_bytes));
-  if (jump == 0 || tl.mr == 1 || t->in_rows) {
+  if (t->tiles) {
+    emit_tile_k_loop(t, tl, acc, ob, base0);
+  } else if (jump == 0 || tl.mr == 1 || t->in_rows) {
     emit_k_loop(t, tl, acc, ob, xbase, true);
   } else {
     If in_row, wraps;
@@ -625,6 +743,26 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
   }
 }
 
+/* A tile, on AMX tiles its whole 16-pixel part: the pixels past it (a
+ * row's or group's last few) on the VNNI step one block at a time, at
+ * most 15 accumulators (a shorter activation tile would be a second tile
+ * shape: emit_tile_k_loop). */
+static void emit_tile_any(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
+  if (!t->tiles || tl.mr % TILE_ROWS == 0) {
+    emit_tile(t, tl, ob0, pix0);
+    return;
+  }
+  Emit *e = t->k->e;
+  int whole = tl.mr / TILE_ROWS * TILE_ROWS;
+  if (whole)
+    emit_tile(t, (Tile){whole, tl.nbt}, ob0, pix0);
+  TileKind tiles = t->tiles;
+  t->tiles = TILES_NONE;
+  for (int j = 0; j < tl.nbt; j++)
+    emit_tile(t, (Tile){tl.mr - whole, 1}, em_addc(e, ob0, j), em_addc(e, pix0, whole));
+  t->tiles = tiles;
+}
+
 /* The pixel tiles of one group (first pixel p0, i64) for the channel tile
  * at ob0 of nbt blocks: full tiles, then the short tile that ends the
  * group where MR does not divide it (the image's last group has its own
@@ -632,7 +770,7 @@ static void emit_tile(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef pix0) {
 static void emit_group(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef p0,
                        LLVMValueRef last) {
   Emit *e = t->k->e;
-  if (balanced_rows(&t->g)) { /* a row: `tall` tiles of base + 1 pixels, then of base */
+  if (balanced_rows(&t->g) && !t->tiles) { /* tiles: 32 pixels, then the rest */ /* a row: `tall` tiles of base + 1 pixels, then of base */
     int64_t OW = t->g.OW, tiles = (OW + tl.mr - 1) / tl.mr;
     int64_t base = OW / tiles, tall = OW % tiles;
     Loop la, lb;
@@ -654,18 +792,18 @@ static void emit_group(Body *t, Tile tl, LLVMValueRef ob0, LLVMValueRef p0,
   Loop lt;
   LLVMValueRef n = LLVMBuildSelect(e->b, last, em_i64(e, last_full), em_i64(e, full), "");
   LLVMValueRef i = em_loop(e, &lt, em_i64(e, 0), n, "tile");
-  emit_tile(t, tl, ob0, em_madc(e, i, tl.mr, p0));
+  emit_tile_any(t, tl, ob0, em_madc(e, i, tl.mr, p0));
   em_loop_end_rolled(e, &lt);
   if (rest && NG > 1) {
     If f;
     em_if(e, &f, LLVMBuildNot(e->b, last, ""));
-    emit_tile(t, (Tile){(int)rest, tl.nbt}, ob0, em_addc(e, p0, full * tl.mr));
+    emit_tile_any(t, (Tile){(int)rest, tl.nbt}, ob0, em_addc(e, p0, full * tl.mr));
     em_if_end(e, &f);
   }
   if (last_rest) {
     If f;
     em_if(e, &f, last);
-    emit_tile(t, (Tile){(int)last_rest, tl.nbt}, ob0, em_addc(e, p0, last_full * tl.mr));
+    emit_tile_any(t, (Tile){(int)last_rest, tl.nbt}, ob0, em_addc(e, p0, last_full * tl.mr));
     em_if_end(e, &f);
   }
 }
@@ -710,6 +848,9 @@ static int emit_main(KernelCtx *k, Diag *d) {
   Emit *e = k->e;
   Body t = {.k = k, .s = step_of(k)};
   geom(k->n, &t.s, &t.g);
+  t.tiles = on_tiles(&t.s, &t.g, k->target) ? target_info(k->target)->tiles : TILES_NONE;
+  if (t.tiles)
+    with_tile_rows(&t.g);
   if (t.s.kind == STEP_F32) {
     pack_constants_f32(k, &t.s, &t.g, &t.wp, &t.bp);
     t.os = (OutStage){.scale = 1.0f, .f32 = true};
@@ -726,7 +867,7 @@ static int emit_main(KernelCtx *k, Diag *d) {
   t.padded_out = kernel_stored_padded(k->g, k->n->outputs[0], &t.op);
   t.OPH = t.g.OH + t.op.pt + t.op.pb;
   t.OPW = t.g.OW + t.op.pl + t.op.pr;
-  Tile tl = tile_for(&t.s, &t.g);
+  Tile tl = tile_for(&t.s, &t.g, t.tiles != TILES_NONE);
   t.in_rows = row_groups(&t.g) || (t.g.OW % tl.mr == 0 && group_pixels(&t.g) % tl.mr == 0);
   int64_t NG = groups_per_image(&t.g), NCP = channel_pieces(&t.g);
   /* Blocks per channel piece; the last piece has the rest. */
@@ -774,8 +915,12 @@ static void describe(const Node *n, TargetKind t, char *buf, size_t len) {
   DotStep s = step_for(n, t);
   Geom g;
   geom(n, &s, &g);
-  Tile tl = tile_for(&s, &g);
-  if (s.kind == STEP_F32)
+  bool tiles = on_tiles(&s, &g, t);
+  Tile tl = tile_for(&s, &g, tiles);
+  if (tiles)
+    snprintf(buf, len, "qu8_conv_minmax_fp32_tiles_%dx%dc%d__%s", tl.mr, tl.nbt * s.lanes,
+             TILE_BYTES, target_info(t)->isa);
+  else if (s.kind == STEP_F32)
     snprintf(buf, len, "f32_conv_ukernel_%dx%d__%s", tl.mr, tl.nbt * s.lanes, s.isa);
   else
     snprintf(buf, len, "qu8_conv_minmax_fp32_ukernel_%dx%dc%d__%s", tl.mr, tl.nbt * s.lanes,
@@ -811,6 +956,12 @@ static bool params_i8(TargetKind t, char *buf, size_t len) {
   snprintf(buf, len, "nr=%d k=%d acc=%d", s.lanes, s.k, s.max_acc);
   return true;
 }
+static bool params_tiles(TargetKind t, char *buf, size_t len) {
+  if (target_info(t)->tiles == TILES_NONE)
+    return false;
+  snprintf(buf, len, "tiles=2x%d rows=%d k=%d", TILE_NBT, TILE_ROWS, TILE_BYTES);
+  return true;
+}
 static bool params_f32(TargetKind t, char *buf, size_t len) {
   DotStep s = target_info(t)->f32;
   snprintf(buf, len, "nr=%d k=%d acc=%d", s.lanes, s.k, s.max_acc);
@@ -827,7 +978,11 @@ const KernelSpec kernel_conv_blocked = {
                params_i8},
               {"f32_conv_ukernel_<MR>x<NR>__<f32_isa>",
                "conv2d (groups 1) and linear with constant weights, f32, on the same schedule",
-               params_f32}},
+               params_f32},
+              {"qu8_conv_minmax_fp32_tiles_<MR>x<NR>c64__<isa>",
+               "the int8 form's layers that fill AMX tiles: 2 x 2 tdpbusd accumulator tiles "
+               "of 16 pixels x 16 channels, K in 64-byte chunks, the same epilogue",
+               params_tiles}},
     .extent = main_extent,
     .scratch = packed_bytes,
     .emit = emit_main,
@@ -835,6 +990,15 @@ const KernelSpec kernel_conv_blocked = {
     .emit_pre = emit_pack,
     .describe = describe,
     .takes_layouts = any_layouts};
+
+bool kernel_on_tiles(const Node *n, TargetKind t) {
+  if (!takes_blocked(n))
+    return false;
+  DotStep s = step_for(n, t);
+  Geom g;
+  geom(n, &s, &g);
+  return on_tiles(&s, &g, t);
+}
 
 /* A quantize (f32 NCHW -> u8) whose only reader is this blocked conv
  * and whose result is no graph output is done by the conv's pack: the

@@ -12,6 +12,7 @@
 #include <llvm-c/TargetMachine.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "cpu_level.h"
 #include "header.h"
 #include "kernel_list.h"
 #include "module.h"
@@ -41,7 +42,7 @@ typedef struct Module {
   int64_t *pre_extent;
   Tensor **outs;       /* the entry points' outputs */
   int num_outs;
-  TargetKind variants[3]; /* target_variants: multi's three, best first */
+  TargetKind variants[MAX_VARIANTS]; /* target_variants, best first */
   int num_variants;
   LLVMTypeRef node_fn_t;
 } Module;
@@ -199,82 +200,9 @@ static void set_target_attrs(Emit *e, LLVMValueRef fn, TargetKind t) {
     LLVMAddTargetDependentFunctionAttr(fn, "target-features", ti->features);
 }
 
-/* cpuid(leaf, subleaf) -> {eax, ebx, ecx, edx}. */
-static LLVMValueRef cpuid(Emit *e, int leaf, int sub) {
-  LLVMTypeRef f4[4] = {e->i32, e->i32, e->i32, e->i32};
-  LLVMTypeRef st = LLVMStructTypeInContext(e->ctx, f4, 4, 0);
-  LLVMTypeRef in[2] = {e->i32, e->i32};
-  LLVMTypeRef ft = LLVMFunctionType(st, in, 2, 0);
-  const char *asm_s = "cpuid", *cons = "={ax},={bx},={cx},={dx},0,2";
-  LLVMValueRef fn = LLVMGetInlineAsm(ft, asm_s, strlen(asm_s), cons, strlen(cons),
-                                     0, 0, LLVMInlineAsmDialectATT, 0);
-  LLVMValueRef args[2] = {em_i32(e, leaf), em_i32(e, sub)};
-  return LLVMBuildCall2(e->b, ft, fn, args, 2, "cpuid");
-}
-
-static LLVMValueRef bits(Emit *e, LLVMValueRef reg, uint32_t mask) {
-  return LLVMBuildICmp(e->b, LLVMIntEQ,
-                       LLVMBuildAnd(e->b, reg, em_i32(e, (int64_t)mask), ""),
-                       em_i32(e, (int64_t)mask), "");
-}
-
-/* qcc.cpu_level(): 2 when the AVX-512 VNNI variant can run (x86-64-v4 +
- * VNNI, with the OS saving zmm state), 1 for the AVX2 one (x86-64-v3 with
- * AVX state saved), else 0. No state is kept: cpuid runs on every call. */
-static LLVMValueRef cpu_level_fn(Emit *e) {
-  LLVMValueRef fn = LLVMGetNamedFunction(e->mod, "qcc.cpu_level");
-  if (fn)
-    return fn;
-  fn = LLVMAddFunction(e->mod, "qcc.cpu_level", LLVMFunctionType(e->i32, NULL, 0, 0));
-  LLVMSetLinkage(fn, LLVMInternalLinkage);
-  em_begin_function(e, fn);
-  LLVMBasicBlockRef b_xsave = LLVMAppendBasicBlockInContext(e->ctx, fn, "xsave");
-  LLVMBasicBlockRef b_zero = LLVMAppendBasicBlockInContext(e->ctx, fn, "generic");
-  LLVMValueRef l0 = cpuid(e, 0, 0);
-  LLVMValueRef max_leaf = LLVMBuildExtractValue(e->b, l0, 0, "");
-  LLVMValueRef l1 = cpuid(e, 1, 0);
-  LLVMValueRef ecx1 = LLVMBuildExtractValue(e->b, l1, 2, "");
-  /* OSXSAVE (27) and AVX (28), FMA (12), MOVBE (22), F16C (29) */
-  LLVMValueRef ok = LLVMBuildAnd(e->b, bits(e, ecx1, (1u << 27) | (1u << 28)),
-                                 LLVMBuildICmp(e->b, LLVMIntUGE, max_leaf, em_i32(e, 7), ""), "");
-  LLVMBuildCondBr(e->b, ok, b_xsave, b_zero);
-  LLVMPositionBuilderAtEnd(e->b, b_zero);
-  LLVMBuildRet(e->b, em_i32(e, 0));
-  LLVMPositionBuilderAtEnd(e->b, b_xsave);
-  LLVMTypeRef f2[2] = {e->i32, e->i32};
-  LLVMTypeRef st2 = LLVMStructTypeInContext(e->ctx, f2, 2, 0);
-  LLVMTypeRef xt = LLVMFunctionType(st2, &e->i32, 1, 0);
-  const char *xs = "xgetbv", *xc = "={ax},={dx},{cx}";
-  LLVMValueRef xg = LLVMGetInlineAsm(xt, xs, strlen(xs), xc, strlen(xc), 1, 0,
-                                     LLVMInlineAsmDialectATT, 0);
-  LLVMValueRef zero = em_i32(e, 0);
-  LLVMValueRef xcr0 = LLVMBuildExtractValue(e->b, LLVMBuildCall2(e->b, xt, xg, &zero, 1, ""), 0, "");
-  LLVMValueRef l7 = cpuid(e, 7, 0);
-  LLVMValueRef ebx7 = LLVMBuildExtractValue(e->b, l7, 1, "");
-  LLVMValueRef ecx7 = LLVMBuildExtractValue(e->b, l7, 2, "");
-  LLVMValueRef lx = cpuid(e, (int)0x80000001u, 0);
-  LLVMValueRef ecxx = LLVMBuildExtractValue(e->b, lx, 2, "");
-  /* v3: AVX2 (ebx7 5), BMI1 (3), BMI2 (8); FMA, MOVBE, F16C; LZCNT
-   * (0x80000001 ecx 5); XCR0 SSE|AVX state. */
-  LLVMValueRef v3 = bits(e, ebx7, (1u << 5) | (1u << 3) | (1u << 8));
-  v3 = LLVMBuildAnd(e->b, v3, bits(e, ecx1, (1u << 12) | (1u << 22) | (1u << 29)), "");
-  v3 = LLVMBuildAnd(e->b, v3, bits(e, ecxx, 1u << 5), "");
-  v3 = LLVMBuildAnd(e->b, v3, bits(e, xcr0, 0x6), "");
-  /* v4 + VNNI: AVX512 F (16) DQ (17) CD (28) BW (30) VL (31), VNNI (ecx7
-   * 11); XCR0 opmask|ZMM_Hi256|Hi16_ZMM. */
-  LLVMValueRef v4 = LLVMBuildAnd(
-      e->b, v3, bits(e, ebx7, (1u << 16) | (1u << 17) | (1u << 28) | (1u << 30) | (1u << 31)), "");
-  v4 = LLVMBuildAnd(e->b, v4, bits(e, ecx7, 1u << 11), "");
-  v4 = LLVMBuildAnd(e->b, v4, bits(e, xcr0, 0xE6), "");
-  LLVMValueRef level = LLVMBuildSelect(e->b, v4, em_i32(e, 2),
-                                       LLVMBuildSelect(e->b, v3, em_i32(e, 1), em_i32(e, 0), ""), "");
-  LLVMBuildRet(e->b, level);
-  return fn;
-}
-
 /* <prefix>_run[_parallel]: the variant the CPU can run (m->variants, best
  * first; the last one runs anywhere). */
-static void dispatcher(Module *m, int par, LLVMValueRef entries[3][2]) {
+static void dispatcher(Module *m, int par, LLVMValueRef entries[MAX_VARIANTS][2]) {
   Emit *e = &m->e;
   LLVMValueRef level_fn = cpu_level_fn(e);
   LLVMTypeRef ft = LLVMGlobalGetValueType(entries[0][par]);
@@ -289,7 +217,7 @@ static void dispatcher(Module *m, int par, LLVMValueRef entries[3][2]) {
   LLVMValueRef level = LLVMBuildCall2(e->b, LLVMGlobalGetValueType(level_fn),
                                       level_fn, NULL, 0, "level");
   int nv = m->num_variants;
-  LLVMBasicBlockRef bb[3];
+  LLVMBasicBlockRef bb[MAX_VARIANTS];
   for (int v = 0; v < nv; v++)
     bb[v] = LLVMAppendBasicBlockInContext(e->ctx, fn, backend_target_name(m->variants[v]));
   LLVMValueRef sw = LLVMBuildSwitch(e->b, level, bb[nv - 1], (unsigned)nv - 1);
@@ -312,7 +240,7 @@ static void target_query(Module *m) {
   const char *p = m->opts->symbol_prefix;
   char name[200];
   snprintf(name, sizeof name, "%s_target", p);
-  LLVMValueRef level_fn = m->opts->target == TARGET_MULTI ? cpu_level_fn(e) : NULL;
+  LLVMValueRef level_fn = m->num_variants > 1 ? cpu_level_fn(e) : NULL;
   LLVMValueRef fn = LLVMAddFunction(e->mod, name, LLVMFunctionType(e->ptr, NULL, 0, 0));
   em_begin_function(e, fn);
   if (!level_fn) {
@@ -523,7 +451,7 @@ int module_build(const Graph *g, const BackendOptions *opts,
   /* One set of node functions and entry points per variant; multi emits
    * three, each with its CPU and features as function attributes, and a
    * cpuid dispatcher in front. */
-  TargetKind variants[3];
+  TargetKind variants[MAX_VARIANTS];
   int nv = target_variants(opts->target, variants);
   int rc = 0;
   for (int i = 0; i < nn && !rc; i++) {
@@ -583,7 +511,10 @@ int module_build(const Graph *g, const BackendOptions *opts,
     const Tensor *t = g->tensors[i];
     if (t->kind != TK_VALUE || !kernel_stored_padded(g, t, &sp))
       continue;
-    stored[i] = t->dims[0] * (t->dims[2] + sp.pt + sp.pb) * (t->dims[3] + sp.pl + sp.pr) * t->dims[1];
+    /* and the bytes an AMX tile's last K chunk reads past the last row
+     * (kernels_conv_blocked.c, with_tile_rows) */
+    stored[i] = t->dims[0] * (t->dims[2] + sp.pt + sp.pb) * (t->dims[3] + sp.pl + sp.pr) * t->dims[1] +
+                TILE_BYTES;
     num_padded++;
   }
   if (!rc && memplan_build(g, scratch, (const Tensor *const *)m.outs, m.num_outs,
@@ -629,7 +560,7 @@ int module_build(const Graph *g, const BackendOptions *opts,
     }
     kernels += spec[i] != NULL;
   }
-  LLVMValueRef entries[3][2] = {{NULL}};
+  LLVMValueRef entries[MAX_VARIANTS][2] = {{NULL}};
   for (int v = 0; v < nv && !rc; v++) {
     char vprefix[160];
     if (nv > 1)
@@ -728,6 +659,12 @@ int module_build(const Graph *g, const BackendOptions *opts,
       facts->num_in_place = m.plan.num_in_place;
       facts->num_sliced = m.plan.num_sliced;
       facts->num_padded = num_padded;
+      facts->num_on_tiles = facts->num_off_tiles = 0;
+      for (int i = 0; i < nn; i++) {
+        int on = spec[i] ? backend_tile_choice(g->nodes[i], opts->target) : -1;
+        facts->num_on_tiles += on == 1;
+        facts->num_off_tiles += on == 0;
+      }
       facts->num_kernels = kernels;
       facts->num_fused = 0;
       for (int i = 0; i < nn; i++)

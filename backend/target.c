@@ -23,20 +23,30 @@
 static const TargetInfo rows[] = {
     {TARGET_GENERIC, "generic", "generic", "x86-64", "",
      STEP(STEP_GENERIC, 8, 4, 1, 4, "generic"), STEP(STEP_F32, 4, 1, 4, 12, "sse2"),
-     32, 8, 0},
+     32, 8, 0, TILES_NONE},
     {TARGET_AVX2, "avx2", "avx2", "x86-64-v3", "",
      STEP(STEP_AVX2, 8, 2, 2, 12, "avx2"), STEP(STEP_F32, 8, 1, 4, 12, "avx2"),
-     32, 8, 1},
+     32, 8, 1, TILES_NONE},
     {TARGET_AVX512VNNI, "avx512vnni", "avx512vnni", "x86-64-v4", "+avx512vnni",
      STEP(STEP_VNNI512, 16, 4, 1, 24, "avx512vnni"), STEP(STEP_F32, 16, 1, 4, 24, "avx512f"),
-     64, 16, 2},
+     64, 16, 2, TILES_NONE},
     {TARGET_AVX512VNNI_EMULATED, "avx512vnni-emulated", "avx512vnni_emulated", "x86-64-v3", "",
      STEP(STEP_EMUL512, 16, 4, 1, 24, "avx512vnni_emulated"),
-     STEP(STEP_F32, 8, 1, 4, 12, "avx2"), 32, 8, -1},
+     STEP(STEP_F32, 8, 1, 4, 12, "avx2"), 32, 8, -1, TILES_NONE},
+    /* AMX: the VNNI row plus tiles (amx_tile.h) for the layers that fill
+     * them; the others keep vnni512's step. */
+    {TARGET_AVX512AMX, "avx512amx", "avx512amx", "x86-64-v4",
+     "+avx512vnni,+amx-tile,+amx-int8",
+     STEP(STEP_VNNI512, 16, 4, 1, 24, "avx512vnni"), STEP(STEP_F32, 16, 1, 4, 24, "avx512f"),
+     64, 16, 3, TILES_AMX},
+    {TARGET_AVX512AMX_EMULATED, "avx512amx-emulated", "avx512amx_emulated", "x86-64-v3", "",
+     STEP(STEP_EMUL512, 16, 4, 1, 24, "avx512vnni_emulated"),
+     STEP(STEP_F32, 8, 1, 4, 12, "avx2"), 32, 8, -1, TILES_EMULATED},
 };
 
 static const char *const target_names[TARGET_COUNT] = {
-    "generic", "avx2", "avx512vnni", "avx512vnni-emulated", "native", "multi"};
+    "generic",   "avx2",       "avx512vnni", "avx512vnni-emulated", "avx512amx",
+    "avx512amx-emulated", "native", "multi"};
 
 const char *backend_target_name(TargetKind t) { return target_names[t]; }
 
@@ -51,9 +61,10 @@ int backend_target_parse(const char *name, TargetKind *t) {
 
 TargetKind backend_target_host(void) {
   char *f = LLVMGetHostCPUFeatures(); /* LLVM leaves out what the OS does not save */
-  TargetKind t = strstr(f, "+avx512vnni") && strstr(f, "+avx512bw") && strstr(f, "+avx512vl")
-                     ? TARGET_AVX512VNNI
-                 : strstr(f, "+avx2") && strstr(f, "+fma") ? TARGET_AVX2
+  bool vnni = strstr(f, "+avx512vnni") && strstr(f, "+avx512bw") && strstr(f, "+avx512vl");
+  TargetKind t = vnni && strstr(f, "+amx-tile") && strstr(f, "+amx-int8") ? TARGET_AVX512AMX
+                 : vnni                                                   ? TARGET_AVX512VNNI
+                 : strstr(f, "+avx2") && strstr(f, "+fma")                 ? TARGET_AVX2
                                                             : TARGET_GENERIC;
   LLVMDisposeMessage(f);
   return t;
@@ -68,13 +79,20 @@ const TargetInfo *target_info(TargetKind t) {
   QCC_DIE("target %s has no row of its own (target_variants)", backend_target_name(t));
 }
 
-int target_variants(TargetKind t, TargetKind out[3]) {
+int target_variants(TargetKind t, TargetKind out[MAX_VARIANTS]) {
+  if (t == TARGET_NATIVE && backend_target_host() == TARGET_AVX512AMX)
+    t = TARGET_AVX512AMX;
+  if (t == TARGET_AVX512AMX) {
+    out[0] = TARGET_AVX512AMX;
+    out[1] = TARGET_AVX512VNNI;
+    return 2;
+  }
   if (t != TARGET_MULTI) {
     out[0] = t;
     return 1;
   }
   int n = 0;
-  for (int level = 2; level >= 0; level--)
+  for (int level = 3; level >= 0; level--)
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
       if (rows[i].cpu_level == level)
         out[n++] = rows[i].kind;
@@ -101,6 +119,8 @@ LLVMTargetMachineRef target_machine(TargetKind t, int opt, Diag *d) {
   case TARGET_AVX2:
   case TARGET_AVX512VNNI_EMULATED:
   case TARGET_AVX512VNNI:
+  case TARGET_AVX512AMX:
+  case TARGET_AVX512AMX_EMULATED:
     cpu = strdup(target_info(t)->cpu);
     features = strdup(target_info(t)->features);
     break;

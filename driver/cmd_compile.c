@@ -26,12 +26,15 @@ enum { ID_OUTPUT = 2, ID_TARGET, ID_NAME, ID_EMIT, ID_OPT_LEVEL, ID_LAYOUT };
 
 static const OptSpec compile_options[] = {
     {"-o", "DIR", "output folder (created if missing)", ID_OUTPUT, 0, NULL},
-    {"--target", "T", "avx512vnni, avx2, generic (default: the best\n"
-     "of these that this CPU runs), native,\n"
+    {"--target", "T", "avx512amx, avx512vnni, avx2, generic (default:\n"
+     "the best of these that this CPU runs), native,\n"
      "avx512vnni-emulated (the VNNI schedule with its\n"
      "dot-product step in plain IR: runs anywhere),\n"
-     "multi (avx512vnni + avx2 + generic in one\n"
-     "library, chosen per call by cpuid)", ID_TARGET, 0, NULL},
+     "avx512amx-emulated (the AMX tile schedule in\n"
+     "plain IR), multi (avx512amx + avx512vnni + avx2\n"
+     "+ generic in one library, chosen per call by\n"
+     "cpuid); avx512amx falls back to its VNNI variant\n"
+     "where the OS refuses the tiles (or QCC_NO_AMX=1)", ID_TARGET, 0, NULL},
     {"--name", "NAME", "symbol prefix and file name (default: the\n"
      "model's name as a C identifier)", ID_NAME, 0, NULL},
     {"--emit", "LIST", "also write llvm (<name>.ll) and/or asm (<name>.s)",
@@ -140,7 +143,7 @@ int cmd_compile(int argc, char **argv) {
       target_given = true;
       if (backend_target_parse(p.value, &target)) {
         rc = driver_usage_error("compile", "unknown target '%s' (avx2, "
-                                "avx512vnni, avx512vnni-emulated, generic, "
+                                "avx512vnni, avx512vnni-emulated, avx512amx, avx512amx-emulated, generic, "
                                 "native, multi)", p.value);
         goto done;
       }
@@ -274,7 +277,7 @@ int cmd_compile(int argc, char **argv) {
   int num_nhwc = 0;
   for (int i = 0; i < g->num_tensors; i++)
     num_nhwc += g->tensors[i]->layout == LAYOUT_NHWC;
-  char fused[256] = "";
+  char fused[512] = "";
   if (out.num_fused)
     snprintf(fused, sizeof fused, "; %d quantize%s done by a conv's pack", out.num_fused,
              out.num_fused > 1 ? "s" : "");
@@ -286,6 +289,24 @@ int cmd_compile(int argc, char **argv) {
     snprintf(fused + strlen(fused), sizeof fused - strlen(fused),
              "; %d conv result%s stored as %s readers' padded input", out.num_padded,
              out.num_padded > 1 ? "s" : "", out.num_padded > 1 ? "their" : "its");
+  if (out.num_on_tiles + out.num_off_tiles) {
+    /* the per-layer choice: the layers that stay on VNNI, by name */
+    size_t at = strlen(fused);
+    at += (size_t)snprintf(fused + at, sizeof fused - at, "; %d int8 conv%s on AMX tiles, %d on VNNI",
+                           out.num_on_tiles, out.num_on_tiles == 1 ? "" : "s", out.num_off_tiles);
+    for (int i = 0, listed = 0; i < g->num_nodes && at < sizeof fused; i++) {
+      const Node *n = g->nodes[i];
+      if (backend_tile_choice(n, target) != 0)
+        continue;
+      if (listed == 6) {
+        at += (size_t)snprintf(fused + at, sizeof fused - at, ", ...");
+        break;
+      }
+      at += (size_t)snprintf(fused + at, sizeof fused - at, "%s%s", listed++ ? ", " : " (", n->name);
+    }
+    if (out.num_off_tiles && at < sizeof fused)
+      snprintf(fused + at, sizeof fused - at, ": too few channels, pixels or K for a tile)");
+  }
   fprintf(stderr, "qcc compile: %s: %d kernels for %s%s; %d activations NHWC%s; "
           "workspace %lld bytes (%lld without reuse, %d results in place); "
           "wrote %s, %s, %s\n",
