@@ -15,8 +15,9 @@ enum { ID_TARGET = 2, ID_FORMAT };
 
 static const OptSpec kernels_options[] = {
     {"--target", "T", "one target (avx512vnni, avx2, generic,\n"
-     "avx512vnni-emulated, native, multi: its three);\n"
-     "default: every fixed target", ID_TARGET, 0, NULL},
+     "avx512vnni-emulated, avx512amx, avx512amx-emulated,\n"
+     "native, multi: its VNNI, AVX2 and generic variants);\n"
+     "default: the VNNI, AVX2, generic and emulated VNNI targets", ID_TARGET, 0, NULL},
     {"--format", "F", "text (default) or tsv: target, kernel, form,\n"
      "params, computes; one row per form", ID_FORMAT, 0, NULL},
     OPT_SPEC_HELP,

@@ -38,7 +38,8 @@ static const char usage_text[] =
     "usage: qcc-exec LIB.so --input NAME=FILE ... --output-dir DIR [options]\n"
     "\n"
     "Runs a library from `qcc compile` (any --target: avx2, avx512vnni,\n"
-    "generic, native, multi, avx512vnni-emulated) on the given inputs and\n"
+    "avx512amx, generic, native, multi, avx512vnni-emulated,\n"
+    "avx512amx-emulated) on the given inputs and\n"
     "writes each output as DIR/<output name>.npy.\n"
     "\n"
     "options:\n"
@@ -170,8 +171,9 @@ int main(int argc, char **argv) {
     } else if (strncmp(argv[i], "--target", 8) == 0) {
       /* A library holds its target already; say where the choice is made. */
       return usage_error("%s: the target is chosen by `qcc compile --target=T` "
-                         "(avx2, avx512vnni, generic, native, multi, "
-                         "avx512vnni-emulated); qcc-exec runs the library as built",
+                         "(avx2, avx512vnni, avx512amx, generic, native, multi, "
+                         "avx512vnni-emulated, avx512amx-emulated); qcc-exec runs the "
+                         "library as built",
                          argv[i]);
     } else if (argv[i][0] == '-') {
       return usage_error("unknown option '%s'", argv[i]);
