@@ -26,7 +26,7 @@ TileAcc tile_zero(Emit *e, TileKind k, int rows, LLVMValueRef buf, int64_t strid
   return c;
 }
 
-static TileOperand load(Emit *e, TileKind k, int rows, int bytes, LLVMValueRef at,
+TileOperand tile_load_a(Emit *e, TileKind k, int rows, int bytes, LLVMValueRef at,
                         int64_t stride) {
   TileOperand t = {rows, bytes, NULL, at, stride};
   if (k == TILES_AMX) {
@@ -37,13 +37,8 @@ static TileOperand load(Emit *e, TileKind k, int rows, int bytes, LLVMValueRef a
   return t;
 }
 
-TileOperand tile_load_a(Emit *e, TileKind k, int rows, int bytes, LLVMValueRef at,
-                        int64_t stride) {
-  return load(e, k, rows, bytes, at, stride);
-}
-
 TileOperand tile_load_b(Emit *e, TileKind k, int bytes, LLVMValueRef at) {
-  return load(e, k, bytes / 4, TILE_BYTES, at, TILE_BYTES);
+  return tile_load_a(e, k, bytes / 4, TILE_BYTES, at, TILE_BYTES); /* the same load */
 }
 
 void tile_dot(Emit *e, TileKind k, TileAcc *c, const TileOperand *a, const TileOperand *b) {

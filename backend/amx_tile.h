@@ -32,7 +32,9 @@ typedef enum TileKind {
   TILES_EMULATED,
 } TileKind;
 
-enum { TILE_ROWS = 16, TILE_BYTES = 64 };
+/* TILE_SLACK: bytes every buffer an activation tile reads ends with,
+ * for a last K chunk that reads past its row (into zero weights). */
+enum { TILE_ROWS = 16, TILE_BYTES = 64, TILE_SLACK = TILE_BYTES };
 
 /* An accumulator tile: a value (TILES_AMX: x86_amx) or `rows` rows of
  * <16 x i32> in memory at buf, `stride` bytes apart (TILES_EMULATED). */

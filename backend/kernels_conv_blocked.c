@@ -43,16 +43,19 @@
  * two 16-row activation tiles, NBT = 2 blocks as two weight tiles, four
  * 16 x 16 i32 accumulator tiles (all eight tmm registers). The weights
  * are the VNNI step's packing, which is AMX's: the 4-byte groups of one
- * kernel row (kw, channel) are the weight tile's rows, so each kernel
- * row's KW * Cp bytes are K chunks of 64 and one shorter last chunk (its
- * own tile shape, never a read past the row); each pixel's chunk is 64
- * consecutive bytes of its window row, the pixels sw * Cp bytes apart,
- * which is why a tile stays in one output row (or in a 1x1 stride-1
- * unpadded conv, where rows wrap by nothing). The tiles start at zero;
- * stored to the stack, each row adds the folded bias and goes through
- * the VNNI epilogue. The other layers (the first, few channels or
- * pixels, dilated kernels, tiles that would wrap rows) keep the VNNI
- * step, chosen per layer and named in the kernel's symbol.
+ * kernel row (kw, channel) are the weight tile's rows, padded with zero
+ * rows to whole tiles (with_tile_rows), so each kernel row's KW * Cp
+ * bytes are whole K chunks of 64, the last one reading past the row into
+ * zero weights (TILE_SLACK ends every buffer a tile reads); each pixel's
+ * chunk is 64 consecutive bytes of its window row, the pixels sw * Cp
+ * bytes apart, which is why a tile stays in one output row (or in a 1x1
+ * stride-1 unpadded conv, where rows wrap by nothing). One tile shape,
+ * 16 x 64 bytes: a row's or group's last pixels short of 16 run on the
+ * VNNI step (emit_tile_any). The tiles start at zero; stored to the
+ * stack, each row adds the folded bias and goes through the VNNI
+ * epilogue. The other layers (the first, few channels or pixels, dilated
+ * kernels, tiles that would wrap rows) keep the VNNI step, chosen per
+ * layer and named in the kernel's symbol.
  *
  * f32: the same tiles with acc = bias + sum x * w (llvm.fmuladd), stored
  * as they are. The sum runs in a different order, and fused, compared
@@ -115,7 +118,6 @@ static void geom(const Node *n, const DotStep *s, Geom *g) {
  * its weight rows padded to whole tiles with zeros, so the bytes an
  * activation tile reads past the row (the next pixels' channels, or at
  * most 60 bytes past the buffer: TILE_SLACK) are multiplied by zero. */
-enum { TILE_SLACK = TILE_BYTES };
 static void with_tile_rows(Geom *g) { g->wrow = (g->wrow + TILE_ROWS - 1) / TILE_ROWS * TILE_ROWS; }
 
 /* Whether a tile crossing an output row costs: its pixels' windows stop

@@ -514,7 +514,7 @@ int module_build(const Graph *g, const BackendOptions *opts,
     /* and the bytes an AMX tile's last K chunk reads past the last row
      * (kernels_conv_blocked.c, with_tile_rows) */
     stored[i] = t->dims[0] * (t->dims[2] + sp.pt + sp.pb) * (t->dims[3] + sp.pl + sp.pr) * t->dims[1] +
-                TILE_BYTES;
+                TILE_SLACK;
     num_padded++;
   }
   if (!rc && memplan_build(g, scratch, (const Tensor *const *)m.outs, m.num_outs,
