@@ -2,9 +2,10 @@
 # library. Included by qccConfig.cmake (needs the imported targets qcc::qcc
 # and qcc::runtime).
 #
-#   qcc_add_model(<target> <model.yaml | model.qir>
+#   qcc_add_model(<target> <model.yaml | model.onnx | model.qir>
 #                 [NAME <prefix>]
-#                 [TARGET_ISA avx2|avx512vnni|avx512vnni-emulated|generic|native]
+#                 [TARGET_ISA avx512amx|avx512vnni|avx2|generic|native|multi|
+#                             avx512vnni-emulated|avx512amx-emulated]
 #                 [QUANT none|static|dynamic]
 #                 [CALIB <input>=<file.npy or folder> ...]
 #                 [OPTIONS <more qcc compile options> ...]
@@ -28,9 +29,11 @@
 #              or dynamic.
 #   CALIB      --calib <input>=<path>; relative paths are from
 #              CMAKE_CURRENT_SOURCE_DIR, like the model's.
-# The model is recompiled when the model file, a weights file it names
-# (`file:` entries of a YAML model), a CALIB file, a DEPENDS file or qcc
-# itself changes. The target's properties QCC_HEADER, QCC_OBJECT,
+# An .onnx model is imported inside `qcc compile` (docs/onnx.md; it needs a
+# Python with python3-onnx); ONNX external data files are not tracked: name
+# them in DEPENDS. The model is recompiled when the model file, a weights
+# file it names (`file:` entries of a YAML model), a CALIB file, a DEPENDS
+# file or qcc itself changes. The target's properties QCC_HEADER, QCC_OBJECT,
 # QCC_SHARED_LIBRARY and QCC_PREFIX give the generated files and the prefix.
 
 include_guard(GLOBAL)
@@ -70,7 +73,8 @@ function(qcc_add_model target model)
   set(args "")
   set(deps "${model}")
   if(DEFINED arg_TARGET_ISA)
-    set(isas avx2 avx512vnni avx512vnni-emulated generic native)
+    set(isas avx512amx avx512vnni avx2 generic native multi
+             avx512vnni-emulated avx512amx-emulated)
     if(NOT arg_TARGET_ISA IN_LIST isas)
       list(JOIN isas ", " isas)
       message(FATAL_ERROR "${fn}: TARGET_ISA '${arg_TARGET_ISA}' is not one of "

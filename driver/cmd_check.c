@@ -25,7 +25,7 @@ static const OptSpec check_options[] = {
 };
 
 static void check_help(FILE *out) {
-  fprintf(out, "usage: qcc check MODEL.yaml|FILE.qir\n\n"
+  fprintf(out, "usage: qcc check MODEL.yaml|MODEL.onnx|FILE.qir\n\n"
                "Parses and verifies the model (shapes, types, attributes, no\n"
                "cycles), then prints its interface and a summary: nodes per op,\n"
                "parameters, multiply-accumulates (MACs) of conv2d and linear,\n"
@@ -33,10 +33,13 @@ static void check_help(FILE *out) {
                "when nodes run in order). Exit status 1 on any error.\n");
   fprintf(out, "\n");
   opt_print_table(out, "options:", check_options);
+  fprintf(out, "\n");
+  opt_print_table(out, "ONNX models:", driver_import_options);
 }
 
 int cmd_check(int argc, char **argv) {
-  static const OptSpec *const tables[] = {check_options, NULL};
+  static const OptSpec *const tables[] = {check_options,
+                                          driver_import_options, NULL};
   const char *model = NULL;
   OptParser p;
   opt_init(&p, "check", argc, argv, tables);
@@ -47,6 +50,11 @@ int cmd_check(int argc, char **argv) {
       check_help(stdout);
       return 0;
     }
+    int taken = driver_import_option("check", id, p.value);
+    if (taken < 0)
+      return 1;
+    if (taken)
+      continue;
     if (model) /* OPT_ARG */
       return driver_usage_error("check", "more than one model");
     model = p.value;
@@ -55,7 +63,7 @@ int cmd_check(int argc, char **argv) {
     check_help(stderr);
     return 1;
   }
-  Graph *g = driver_load_model(model);
+  Graph *g = driver_load_model("check", model);
   if (!g)
     return 1;
   GraphStats s;

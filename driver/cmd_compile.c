@@ -52,13 +52,15 @@ static const OptSpec compile_options[] = {
 
 static void compile_help(FILE *out) {
   fprintf(out,
-          "usage: qcc compile MODEL.yaml|FILE.qir -o DIR [options]\n\n"
+          "usage: qcc compile MODEL.yaml|MODEL.onnx|FILE.qir -o DIR [options]\n\n"
           "Compiles the model to DIR/<name>.o, DIR/lib<name>.so and\n"
           "DIR/<name>.h (see the header for the API). With --quant=static the\n"
           "model is calibrated and lowered to int8 first.\n\n");
   opt_print_table(out, "options:", compile_options);
   fprintf(out, "\n");
   opt_print_table(out, "quantization:", quant_cli_options);
+  fprintf(out, "\n");
+  opt_print_table(out, "ONNX models:", driver_import_options);
 }
 
 static char *path_in(const char *dir, const char *prefix, const char *name,
@@ -125,7 +127,7 @@ int cmd_compile(int argc, char **argv) {
   char *default_report = NULL;
   OutputSet *outputs = NULL;
   static const OptSpec *const tables[] = {compile_options, quant_cli_options,
-                                          NULL};
+                                          driver_import_options, NULL};
   OptParser p;
   opt_init(&p, "compile", argc, argv, tables);
   for (int id; (id = opt_next(&p)) != OPT_END;) {
@@ -175,9 +177,11 @@ int cmd_compile(int argc, char **argv) {
       }
       model = p.value;
       break;
-    default:
-      if (quant_cli_apply(&qc, id, p.value, "compile") < 0)
+    default: {
+      int taken = driver_import_option("compile", id, p.value);
+      if (taken < 0 || (!taken && quant_cli_apply(&qc, id, p.value, "compile") < 0))
         goto done;
+    }
     }
   }
   if (!model || !out_dir) {
@@ -203,7 +207,7 @@ int cmd_compile(int argc, char **argv) {
   }
   if (quant_cli_resolve(&qc, "compile"))
     goto done;
-  if (!(g = driver_load_model(model)))
+  if (!(g = driver_load_model("compile", model)))
     goto done;
   quant_graph_hash(g, qc.source_hash);
   qc.source_nodes = g->num_nodes;

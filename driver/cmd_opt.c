@@ -28,12 +28,14 @@ static const OptSpec opt_options[] = {
 
 static void opt_help(FILE *out) {
   fprintf(out,
-          "usage: qcc opt FILE.qir|MODEL.yaml --passes=P1,P2,... [options]\n\n"
+          "usage: qcc opt FILE.qir|MODEL.yaml|MODEL.onnx --passes=P1,P2,... [options]\n\n"
           "Parses the input, runs the passes in order, and prints the IR.\n\n");
   opt_print_table(out, "options:", opt_options);
   fprintf(out, "\nPass options (insert-observers, calibrate, fold-scales,\n"
                "lower-int8) are the quantization options below.\n\n");
   opt_print_table(out, "quantization:", quant_cli_options);
+  fprintf(out, "\n");
+  opt_print_table(out, "ONNX models:", driver_import_options);
   fprintf(out, "\npasses:\n");
   int n;
   const Pass *const *list = pass_list(&n);
@@ -53,7 +55,7 @@ int cmd_opt(int argc, char **argv) {
   PipelineOptions opts = {0};
   QuantCli qc = {0};
   static const OptSpec *const tables[] = {opt_options, quant_cli_options,
-                                          NULL};
+                                          driver_import_options, NULL};
   OptParser p;
   opt_init(&p, "opt", argc, argv, tables);
   for (int id; (id = opt_next(&p)) != OPT_END;) {
@@ -80,16 +82,18 @@ int cmd_opt(int argc, char **argv) {
         return driver_usage_error("opt", "more than one input file");
       input = p.value;
       break;
-    default:
-      if (quant_cli_apply(&qc, id, p.value, "opt") < 0)
+    default: {
+      int taken = driver_import_option("opt", id, p.value);
+      if (taken < 0 || (!taken && quant_cli_apply(&qc, id, p.value, "opt") < 0))
         return 1;
+    }
     }
   }
   if (!input) {
     opt_help(stderr);
     return 1;
   }
-  Graph *g = driver_load_model(input);
+  Graph *g = driver_load_model("opt", input);
   if (!g)
     return 1;
   Diag d;

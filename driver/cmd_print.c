@@ -11,15 +11,18 @@ static const OptSpec print_options[] = {
 };
 
 static void print_help(FILE *out) {
-  fprintf(out, "usage: qcc print MODEL.yaml|FILE.qir\n\n"
+  fprintf(out, "usage: qcc print MODEL.yaml|MODEL.onnx|FILE.qir\n\n"
                "Prints the verified model as textual IR (see docs/ir.md);\n"
                "the output parses back with 'qcc opt'.\n");
   fprintf(out, "\n");
   opt_print_table(out, "options:", print_options);
+  fprintf(out, "\n");
+  opt_print_table(out, "ONNX models:", driver_import_options);
 }
 
 int cmd_print(int argc, char **argv) {
-  static const OptSpec *const tables[] = {print_options, NULL};
+  static const OptSpec *const tables[] = {print_options,
+                                          driver_import_options, NULL};
   const char *model = NULL;
   OptParser p;
   opt_init(&p, "print", argc, argv, tables);
@@ -30,6 +33,11 @@ int cmd_print(int argc, char **argv) {
       print_help(stdout);
       return 0;
     }
+    int taken = driver_import_option("print", id, p.value);
+    if (taken < 0)
+      return 1;
+    if (taken)
+      continue;
     if (model) /* OPT_ARG */
       return driver_usage_error("print", "more than one model");
     model = p.value;
@@ -38,7 +46,7 @@ int cmd_print(int argc, char **argv) {
     print_help(stderr);
     return 1;
   }
-  Graph *g = driver_load_model(model);
+  Graph *g = driver_load_model("print", model);
   if (!g)
     return 1;
   char *text = ir_print(g);

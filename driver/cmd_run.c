@@ -31,7 +31,7 @@ static const OptSpec run_options[] = {
 
 static void run_help(FILE *out) {
   fprintf(out,
-          "usage: qcc run MODEL.yaml|FILE.qir --input NAME=FILE.npy ... "
+          "usage: qcc run MODEL.yaml|MODEL.onnx|FILE.qir --input NAME=FILE.npy ... "
           "--output-dir DIR\n\n"
           "Runs the model with the float reference interpreter. Every graph\n"
           "input needs one --input; the .npy must be f32 with exactly the\n"
@@ -45,6 +45,8 @@ static void run_help(FILE *out) {
   opt_print_table(out, "options:", run_options);
   fprintf(out, "\n");
   opt_print_table(out, "quantization:", quant_cli_options);
+  fprintf(out, "\n");
+  opt_print_table(out, "ONNX models:", driver_import_options);
 }
 
 typedef struct RunInput {
@@ -160,7 +162,7 @@ int cmd_run(int argc, char **argv) {
   CalibData calib = {0};
   OutputSet *outputs = NULL;
   static const OptSpec *const tables[] = {run_options, quant_cli_options,
-                                          NULL};
+                                          driver_import_options, NULL};
   OptParser p;
   opt_init(&p, "run", argc, argv, tables);
   for (int id; (id = opt_next(&p)) != OPT_END;) {
@@ -202,9 +204,11 @@ int cmd_run(int argc, char **argv) {
       }
       model = v;
       break;
-    default:
-      if (quant_cli_apply(&qc, id, v, "run") < 0)
+    default: {
+      int taken = driver_import_option("run", id, v);
+      if (taken < 0 || (!taken && quant_cli_apply(&qc, id, v, "run") < 0))
         goto done;
+    }
     }
   }
   if (!model || !out_dir) {
@@ -213,7 +217,7 @@ int cmd_run(int argc, char **argv) {
   }
   if (quant_cli_resolve(&qc, "run"))
     goto done;
-  if (!(g = driver_load_model(model)))
+  if (!(g = driver_load_model("run", model)))
     goto done;
   quant_graph_hash(g, qc.source_hash);
   qc.source_nodes = g->num_nodes;

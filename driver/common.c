@@ -30,7 +30,9 @@ static bool ends_with(const char *s, const char *suffix) {
   return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-Graph *driver_load_model(const char *path) {
+Graph *driver_load_model(const char *sub, const char *path) {
+  if (driver_is_onnx(path))
+    return driver_import_model(sub, path);
   Diag d;
   diag_clear(&d);
   Graph *g;

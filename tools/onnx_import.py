@@ -108,16 +108,19 @@ def die(where, msg):
 
 
 def need_modules():
-    try:
-        import numpy  # noqa: F401
-    except ImportError:
-        die(PROG, "the Python module 'numpy' is missing: install Debian's "
-            "python3-numpy (apt-get install python3-numpy)")
-    try:
-        import onnx  # noqa: F401
-    except ImportError:
-        die(PROG, "the Python module 'onnx' is missing: install Debian's "
-            "python3-onnx (apt-get install python3-onnx)")
+    """Exits when numpy or onnx is missing: with one error line, or, when qcc
+    runs the script and asks for it (QCC_IMPORT_MISSING_STATUS), silently
+    with that status, so that qcc can try its next Python."""
+    for module, package in (("numpy", "python3-numpy"), ("onnx", "python3-onnx")):
+        try:
+            __import__(module)
+        except ImportError:
+            status = os.environ.get("QCC_IMPORT_MISSING_STATUS")
+            if status and status.isdigit():
+                sys.exit(int(status))
+            die(PROG, "the Python module '%s' is missing from %s: install "
+                "Debian's %s (apt-get install %s)"
+                % (module, sys.executable, package, package))
 
 
 # Filled by main() once the modules are known to be there.
@@ -1026,7 +1029,9 @@ class Importer:
 
     def fixed_graph(self, nodes):
         """A copy of the graph for shape inference: static input shapes,
-        folded constants as initializers (float ones as typed inputs)."""
+        folded constants of up to 4096 elements as initializers, whatever
+        their type (a Resize's float `scales` decides its output shape),
+        larger ones (weights) as typed inputs."""
         g = onnx.helper.make_graph(nodes, self.g.name or "g", [], [])
         for name, dims in self.real_inputs:
             g.input.append(onnx.helper.make_tensor_value_info(
@@ -1037,7 +1042,7 @@ class Importer:
         for name in used:
             if name in self.const:
                 c = self.const[name]
-                if c.dtype.kind in "iub" and c.size <= 4096:
+                if c.dtype.kind in "iubf" and c.size <= 4096:
                     g.initializer.append(numpy_helper.from_array(c, name))
                 else:
                     et = onnx.mapping.NP_TYPE_TO_TENSOR_TYPE.get(c.dtype)

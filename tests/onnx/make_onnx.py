@@ -121,6 +121,30 @@ def silu():
             {"y": y})
 
 
+def upsample():
+    """nn.Upsample(scale_factor=2) as torch.onnx.export writes it (opset
+    13): Resize(x, roi '', scales) with the float scales from a Constant
+    node, between two convs: the second conv needs the Resize's shape, which
+    only shape inference seeing the float constant gives."""
+    x = rand(1, 2, 3, 4)
+    W1, B1, W2 = rand(3, 2, 1, 1), rand(3), rand(2, 3, 3, 3)
+    nodes = [h.make_node("Conv", ["x", "W1", "B1"], ["c1"], name="conv1"),
+             h.make_node("Constant", [], ["scales"], name="scales",
+                         value=h.make_tensor("v", T.FLOAT, [4],
+                                             [1, 1, 2, 2])),
+             h.make_node("Resize", ["c1", "", "scales"], ["u"], name="up",
+                         mode="nearest", nearest_mode="floor",
+                         coordinate_transformation_mode="asymmetric"),
+             h.make_node("Conv", ["u", "W2"], ["y"], name="conv2",
+                         pads=[1, 1, 1, 1])]
+    c1 = conv2d(x, W1, B1, (1, 1), (0, 0, 0, 0)).astype(np.float32)
+    u = c1.repeat(2, axis=2).repeat(2, axis=3)
+    y = conv2d(u, W2, None, (1, 1), (1, 1, 1, 1))
+    return (model(nodes, [("x", [1, 2, 3, 4])], ["y"],
+                  [init("W1", W1), init("B1", B1), init("W2", W2)]),
+            {"x": x}, {"y": y})
+
+
 def clip():
     """Clip, input form (opset 13): min and max, min only (0: relu), max
     only; min and max are constants (initializers and a Constant node)."""
@@ -276,7 +300,8 @@ def fold():
 
 
 KINDS = {f.__name__: f for f in (gemm, conv_same, silu, clip, clip6, split,
-                                 split11, unsupported, qdq, fold)}
+                                 split11, unsupported, qdq, fold,
+                                 upsample)}
 
 
 def npy_name(name):
