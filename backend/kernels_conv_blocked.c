@@ -201,7 +201,7 @@ static Tile tile_for(const DotStep *s, const Geom *g, bool amx) {
   return (Tile){(int)mr, (int)nbt};
 }
 
-static bool is_f32(const Node *n) { return n->op == OP_CONV2D || n->op == OP_LINEAR; }
+static bool is_f32(const Node *n) { return op_has(n->op, OPF_INT8); }
 
 static DotStep step_for(const Node *n, TargetKind t) {
   return is_f32(n) ? target_info(t)->f32 : target_info(t)->i8;

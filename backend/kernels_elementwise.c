@@ -11,6 +11,7 @@
 #include "kernel.h"
 #include "qcc_runtime.h"
 #include "quant_math.h"
+#include "unary.h"
 
 static float attr_f(const Node *n, AttrKey k, float dflt) {
   return ir_node_attr(n, k) ? (float)ir_attr_float(n, k) : dflt;
@@ -40,6 +41,67 @@ static LLVMValueRef sigmoid(Emit *e, LLVMValueRef v) {
                        LLVMBuildFAdd(e->b, em_f32(e, 1.0f), ex, ""), "");
 }
 
+/* unary.def's expression language, emitted in double (the interpreter's
+ * evaluation, operation for operation: no fast-math flags, so nothing is
+ * fused or reassociated; the same libm functions). */
+static LLVMValueRef dsel(Emit *e, LLVMRealPredicate pred, LLVMValueRef p,
+                         LLVMValueRef q, LLVMValueRef t, LLVMValueRef f) {
+  return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, pred, p, q, ""), t, f, "");
+}
+static LLVMValueRef dlibm(Emit *e, const char *name, LLVMValueRef x) {
+  LLVMTypeRef ft = LLVMFunctionType(e->f64, &e->f64, 1, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(e->mod, name);
+  if (!fn)
+    fn = LLVMAddFunction(e->mod, name, ft);
+  return LLVMBuildCall2(e->b, ft, fn, &x, 1, "");
+}
+
+static LLVMValueRef dpow(Emit *e, LLVMValueRef x, LLVMValueRef y) {
+  LLVMTypeRef args[2] = {e->f64, e->f64};
+  LLVMTypeRef ft = LLVMFunctionType(e->f64, args, 2, 0);
+  LLVMValueRef fn = LLVMGetNamedFunction(e->mod, "pow");
+  if (!fn)
+    fn = LLVMAddFunction(e->mod, "pow", ft);
+  LLVMValueRef v[2] = {x, y};
+  return LLVMBuildCall2(e->b, ft, fn, v, 2, "");
+}
+
+static LLVMValueRef unary_in_double(Emit *e, const Node *n, LLVMValueRef v) {
+  double a, b;
+  ir_unary_params(n, &a, &b);
+  LLVMValueRef x = LLVMBuildFPExt(e->b, v, e->f64, "");
+#define X x
+#define A LLVMConstReal(e->f64, a)
+#define B LLVMConstReal(e->f64, b)
+#define C(k) LLVMConstReal(e->f64, (double)(k))
+#define ADD(p, q) LLVMBuildFAdd(e->b, p, q, "")
+#define SUB(p, q) LLVMBuildFSub(e->b, p, q, "")
+#define MUL(p, q) LLVMBuildFMul(e->b, p, q, "")
+#define DIV(p, q) LLVMBuildFDiv(e->b, p, q, "")
+#define NEG(p) LLVMBuildFNeg(e->b, p, "")
+#define EXP(p) dlibm(e, "exp", p)
+#define TANH(p) dlibm(e, "tanh", p)
+#define ERF(p) dlibm(e, "erf", p)
+#define POW(p, q) dpow(e, p, q)
+#define LT(p, q, t, f) dsel(e, LLVMRealOLT, p, q, t, f)
+#define GT(p, q, t, f) dsel(e, LLVMRealOGT, p, q, t, f)
+#define GE(p, q, t, f) dsel(e, LLVMRealOGE, p, q, t, f)
+#define CLAMP(v, lo, hi) LT(v, lo, lo, GT(v, hi, hi, v))
+  LLVMValueRef r;
+  switch (n->op) {
+#define UNARY(E, name, flags, pa, pb, range, expr)                            \
+  case OP_##E:                                                                \
+    r = expr;                                                                 \
+    break;
+#include "unary.def"
+#undef UNARY
+  default: QCC_DIE("not a unary op: %s", op_info(n->op)->name);
+  }
+  return LLVMBuildFPTrunc(e->b, r, e->f32, "");
+}
+
+/* The hand-written f32 forms (in f32, within the interpreter's tolerance);
+ * every other unary op is emitted from its definition, in double. */
 static LLVMValueRef unary(Emit *e, const Node *n, LLVMValueRef v) {
   LLVMValueRef zero = em_f32(e, 0.0f);
   switch (n->op) {
@@ -67,7 +129,7 @@ static LLVMValueRef unary(Emit *e, const Node *n, LLVMValueRef v) {
                            v, neg, "");
   }
   case OP_REQUANTIZE: return v;
-  default: QCC_DIE("not a unary op: %s", op_info(n->op)->name);
+  default: return unary_in_double(e, n, v);
   }
 }
 
@@ -379,13 +441,7 @@ static int emit_softmax(KernelCtx *k, Diag *d) {
 static bool f32_input(const Node *n) { return n->inputs[0]->dtype == DT_F32; }
 
 static bool takes_unary(const Node *n) {
-  switch (n->op) {
-  case OP_RELU: case OP_RELU6: case OP_CLIP: case OP_SIGMOID: case OP_TANH:
-  case OP_SILU: case OP_HARDSWISH: case OP_HARDSIGMOID: case OP_LEAKY_RELU:
-  case OP_REQUANTIZE:
-    return f32_input(n);
-  default: return false;
-  }
+  return ir_op_is_unary(n->op) && f32_input(n);
 }
 static bool takes_binary(const Node *n) {
   return (n->op == OP_ADD || n->op == OP_SUB || n->op == OP_MUL) && f32_input(n);
@@ -401,7 +457,7 @@ static bool takes_softmax(const Node *n) { return n->op == OP_SOFTMAX; }
 
 const KernelSpec kernel_f32_vunary = {
     .name = "f32_vunary_ukernel", .takes = takes_unary, .in_place = true,
-    .forms = {{"f32_vunary_ukernel__<isa>", "f32 activations (relu, relu6, clip, sigmoid, tanh, silu, hardswish, hardsigmoid, leaky_relu)", NULL}},
+    .forms = {{"f32_vunary_ukernel__<isa>", "f32 activations: every op of ir/unary.def (relu, relu6, clip, sigmoid, tanh, silu, hardswish, hardsigmoid and leaky_relu in f32; the rest, as exp, erf, gelu, in double as the interpreter)", NULL}},
     .extent = kernel_extent_numel, .emit = emit_unary};
 const KernelSpec kernel_f32_vbinary = {
     .name = "f32_vbinary_ukernel", .takes = takes_binary, .in_place = true,

@@ -8,6 +8,7 @@
  * the operands a blocked conv already stored in their slice
  * (kernel_concat_slice). */
 #include "kernel.h"
+#include "strided.h"
 
 static LLVMTypeRef elt(const KernelCtx *k) {
   return kc_elt(k, k->n->outputs[0]->dtype);
@@ -114,49 +115,46 @@ static int emit_copy(KernelCtx *k, Diag *d) {
   return 0;
 }
 
-/* y[i] = x[src(i)], one output row (the last output axis) per parallel
- * index: the row's coordinates are decomposed once, weighted by the
- * input strides of the axes they came from, and the row is read at the
- * input stride of its own axis (nanodet_g's head moves channels last:
- * 3.9% of its time when every element paid three divisions). */
-static int64_t transpose_rows(const Node *n) {
+/* Transpose and slice: y[i] = x[base + Σ i_a * stride_a] (ir/strided.h),
+ * one output row (the last output axis) per parallel index: the row's
+ * coordinates are decomposed once, weighted by their axes' input strides,
+ * and the row is read at the input stride of its own axis (nanodet_g's
+ * head moves channels last: 3.9% of its time when every element paid three
+ * divisions). */
+static int64_t view_rows(const Node *n) {
   const Tensor *y = n->outputs[0];
   return y->rank == 0 || y->dims[y->rank - 1] == 0 ? 1 : ir_tensor_numel(y) / y->dims[y->rank - 1];
 }
 
-static int emit_transpose(KernelCtx *k, Diag *d) {
+static int emit_strided(KernelCtx *k, Diag *d) {
   (void)d;
   Emit *e = k->e;
   const Node *n = k->n;
   const Tensor *x = n->inputs[0], *y = n->outputs[0];
-  int cnt;
-  const int64_t *perm = ir_attr_ints(n, ATTR_PERM, &cnt);
-  int64_t xstride[QCC_MAX_RANK];
-  int64_t s = 1;
-  for (int r = x->rank - 1; r >= 0; r--) {
-    xstride[r] = s;
-    s *= x->dims[r];
-  }
+  int64_t base, stride[QCC_MAX_RANK];
+  ir_strided_view(n, &base, stride);
   int last = y->rank - 1;
   if (last < 0) { /* a scalar: one element */
-    em_store_at(e, em_load_at(e, elt(k), kc_tensor(k, x), em_i64(e, 0)), elt(k), kc_tensor(k, y),
+    em_store_at(e, em_load_at(e, elt(k), kc_tensor(k, x), em_i64(e, base)), elt(k), kc_tensor(k, y),
                 em_i64(e, 0));
     return 0;
   }
+  if (ir_tensor_numel(y) == 0)
+    return 0;
   int64_t len = y->dims[last];
   LLVMValueRef px = kc_tensor(k, x), py = kc_tensor(k, y);
   Loop l;
   LLVMValueRef row = kernel_range(k, &l);
-  LLVMValueRef rest = row, src = em_i64(e, 0);
+  LLVMValueRef rest = row, src = em_i64(e, base);
   for (int r = last - 1; r >= 0; r--) {
     LLVMValueRef dim = em_i64(e, y->dims[r]);
     LLVMValueRef c = LLVMBuildURem(e->b, rest, dim, "");
     rest = LLVMBuildUDiv(e->b, rest, dim, "");
-    src = em_add(e, src, em_mulc(e, c, xstride[perm[r]]));
+    src = em_add(e, src, em_mulc(e, c, stride[r]));
   }
   Loop li;
   LLVMValueRef j = em_loop_n(e, &li, len, "col");
-  em_store_at(e, em_load_at(e, elt(k), px, em_add(e, src, em_mulc(e, j, xstride[perm[last]]))),
+  em_store_at(e, em_load_at(e, elt(k), px, em_add(e, src, em_mulc(e, j, stride[last]))),
               elt(k), py, em_madc(e, row, len, j));
   em_loop_end(e, &li);
   em_loop_end(e, &l);
@@ -166,7 +164,7 @@ static int emit_transpose(KernelCtx *k, Diag *d) {
 static bool takes_concat(const Node *n) { return n->op == OP_CONCAT; }
 static bool takes_split(const Node *n) { return n->op == OP_SPLIT; }
 static bool takes_copy(const Node *n) { return n->op == OP_FLATTEN || n->op == OP_RESHAPE; }
-static bool takes_transpose(const Node *n) { return n->op == OP_TRANSPOSE; }
+static bool takes_strided(const Node *n) { return ir_is_strided_view(n->op); }
 
 const KernelSpec kernel_concat = {
     .name = "concat_ukernel", .takes = takes_concat,
@@ -181,6 +179,6 @@ const KernelSpec kernel_copy = {
     .forms = {{"copy_ukernel__<isa>", "reshape and flatten", NULL}},
     .extent = kernel_extent_numel, .emit = emit_copy};
 const KernelSpec kernel_transpose = {
-    .name = "transpose_ukernel", .takes = takes_transpose,
-    .forms = {{"transpose_ukernel__<isa>", "transpose", NULL}},
-    .extent = transpose_rows, .emit = emit_transpose};
+    .name = "transpose_ukernel", .takes = takes_strided,
+    .forms = {{"transpose_ukernel__<isa>", "transpose and slice (a strided view of the input)", NULL}},
+    .extent = view_rows, .emit = emit_strided};

@@ -77,8 +77,7 @@ static int64_t work_of(const Node *n) {
   if (n->num_outputs == 0)
     return 0;
   int64_t out = ir_tensor_numel(n->outputs[0]);
-  if (n->op == OP_CONV2D || n->op == OP_QCONV2D || n->op == OP_LINEAR ||
-      n->op == OP_QLINEAR || n->op == OP_DQLINEAR)
+  if (op_has(n->op, OPF_DOT))
     return out * (ir_tensor_numel(n->inputs[1]) / n->inputs[1]->dims[0]);
   return out * ELEMENT_WORK;
 }

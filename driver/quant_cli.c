@@ -655,7 +655,7 @@ static int max_drop_search(const QuantCli *q, const Graph *g,
   int nc = 0, rc = 0;
   for (int i = 0; i < g->num_nodes && !rc; i++) {
     const Node *n = g->nodes[i];
-    if (n->op != OP_CONV2D && n->op != OP_LINEAR)
+    if (!op_has(n->op, OPF_INT8))
       continue;
     Candidate *c = &cand[nc];
     c->names[0] = n->name;

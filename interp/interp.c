@@ -20,6 +20,7 @@
 
 #include "qref.h"
 #include "ref.h"
+#include "unary.h"
 
 struct Interp {
   const Graph *g;
@@ -235,20 +236,12 @@ const void *interp_value_raw(const Interp *ip, const Tensor *t) {
  * get NULL: interp_eval_node reports them as unsupported rather than guess,
  * and interp_run sends them to qref_kernel_for instead. */
 static RefKernel kernel_for(OpKind op) {
+  if (ir_op_is_unary(op))
+    return ref_unary;
   switch (op) {
   case OP_CONV2D: return ref_conv2d;
   case OP_LINEAR: return ref_linear;
   case OP_BATCH_NORM: return ref_batch_norm;
-  case OP_RELU:
-  case OP_RELU6:
-  case OP_CLIP:
-  case OP_SIGMOID:
-  case OP_TANH:
-  case OP_SILU:
-  case OP_HARDSWISH:
-  case OP_HARDSIGMOID:
-  case OP_LEAKY_RELU:
-  case OP_REQUANTIZE: return ref_unary;
   case OP_ADD:
   case OP_SUB:
   case OP_MUL: return ref_binary;
@@ -256,7 +249,8 @@ static RefKernel kernel_for(OpKind op) {
   case OP_SPLIT: return ref_split;
   case OP_FLATTEN:
   case OP_RESHAPE: return ref_copy;
-  case OP_TRANSPOSE: return ref_transpose;
+  case OP_TRANSPOSE:
+  case OP_SLICE: return ref_strided;
   case OP_MAXPOOL2D: return ref_maxpool2d;
   case OP_AVGPOOL2D: return ref_avgpool2d;
   case OP_GLOBAL_AVGPOOL: return ref_global_avgpool;

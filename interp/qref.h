@@ -69,8 +69,8 @@ int qref_split_u8(const Node *n, const void *const *in, void *const *out,
                   Diag *d);
 int qref_copy_u8(const Node *n, const void *const *in, void *const *out,
                  Diag *d);
-int qref_transpose_u8(const Node *n, const void *const *in, void *const *out,
-                      Diag *d);
+int qref_strided_u8(const Node *n, const void *const *in, void *const *out,
+                    Diag *d);
 
 /* ---- helpers shared by the kernels -------------------------------------- */
 

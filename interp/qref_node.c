@@ -38,7 +38,8 @@ QRefKernel qref_kernel_for(const Node *n) {
   case OP_SPLIT: return qref_split_u8;
   case OP_FLATTEN:
   case OP_RESHAPE: return qref_copy_u8;
-  case OP_TRANSPOSE: return qref_transpose_u8;
+  case OP_TRANSPOSE:
+  case OP_SLICE: return qref_strided_u8;
   default: return NULL;
   }
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "qref.h"
+#include "strided.h"
 
 static int64_t prod(const int64_t *dims, int lo, int hi) {
   int64_t p = 1;
@@ -76,40 +77,10 @@ int qref_copy_u8(const Node *n, const void *const *in, void *const *out,
   return 0;
 }
 
-int qref_transpose_u8(const Node *n, const void *const *in, void *const *out,
-                      Diag *d) {
+/* Transpose and slice: the strided view of ir/strided.h. */
+int qref_strided_u8(const Node *n, const void *const *in, void *const *out,
+                    Diag *d) {
   (void)d;
-  const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
-  int rank = xt->rank;
-  int cnt;
-  const int64_t *perm = ir_attr_ints(n, ATTR_PERM, &cnt);
-  if (cnt != rank)
-    QCC_DIE("transpose '%s': perm has %d entries for rank %d", n->name, cnt,
-            rank);
-  int64_t in_stride[QCC_MAX_RANK], st[QCC_MAX_RANK], idx[QCC_MAX_RANK] = {0};
-  int64_t s = 1;
-  for (int i = rank - 1; i >= 0; i--) {
-    in_stride[i] = s;
-    s *= xt->dims[i];
-  }
-  for (int i = 0; i < rank; i++) {
-    if (perm[i] < 0 || perm[i] >= rank)
-      QCC_DIE("transpose '%s': perm entry %lld out of range", n->name,
-              (long long)perm[i]);
-    st[i] = in_stride[perm[i]]; /* output axis i walks input axis perm[i] */
-  }
-  const uint8_t *x = in[0];
-  uint8_t *y = out[0];
-  int64_t numel = ir_tensor_numel(yt), src = 0;
-  for (int64_t k = 0; k < numel; k++) {
-    y[k] = x[src];
-    for (int i = rank - 1; i >= 0; i--) {
-      src += st[i];
-      if (++idx[i] < yt->dims[i])
-        break;
-      src -= st[i] * yt->dims[i];
-      idx[i] = 0;
-    }
-  }
+  ir_strided_copy(n, in[0], out[0], 1);
   return 0;
 }

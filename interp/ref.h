@@ -36,8 +36,8 @@ int ref_split(const Node *n, const float *const *in, float *const *out,
               Diag *d);
 int ref_copy(const Node *n, const float *const *in, float *const *out,
              Diag *d);
-int ref_transpose(const Node *n, const float *const *in, float *const *out,
-                  Diag *d);
+int ref_strided(const Node *n, const float *const *in, float *const *out,
+                Diag *d);
 int ref_maxpool2d(const Node *n, const float *const *in, float *const *out,
                   Diag *d);
 int ref_avgpool2d(const Node *n, const float *const *in, float *const *out,

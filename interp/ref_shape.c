@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ref.h"
+#include "strided.h"
 
 int ref_concat(const Node *n, const float *const *in, float *const *out,
                Diag *d) {
@@ -62,48 +63,10 @@ int ref_copy(const Node *n, const float *const *in, float *const *out,
   return 0;
 }
 
-int ref_transpose(const Node *n, const float *const *in, float *const *out,
-                  Diag *d) {
+/* Transpose and slice: the strided view of ir/strided.h. */
+int ref_strided(const Node *n, const float *const *in, float *const *out,
+                Diag *d) {
   (void)d;
-  const Tensor *xt = n->inputs[0], *yt = n->outputs[0];
-  int rank = xt->rank;
-  int64_t perm[QCC_MAX_RANK];
-  if (ir_node_attr(n, ATTR_PERM)) {
-    int cnt;
-    const int64_t *p = ir_attr_ints(n, ATTR_PERM, &cnt);
-    if (cnt != rank)
-      QCC_DIE("transpose '%s': perm has %d entries for rank %d", n->name,
-              cnt, rank);
-    for (int i = 0; i < rank; i++) {
-      if (p[i] < 0 || p[i] >= rank)
-        QCC_DIE("transpose '%s': perm entry %lld out of range", n->name,
-                (long long)p[i]);
-      perm[i] = p[i];
-    }
-  } else {
-    /* ONNX's default: reverse the axes. */
-    for (int i = 0; i < rank; i++)
-      perm[i] = rank - 1 - i;
-  }
-  int64_t in_stride[QCC_MAX_RANK], st[QCC_MAX_RANK], idx[QCC_MAX_RANK] = {0};
-  int64_t s = 1;
-  for (int i = rank - 1; i >= 0; i--) {
-    in_stride[i] = s;
-    s *= xt->dims[i];
-  }
-  /* Output axis i walks input axis perm[i]. */
-  for (int i = 0; i < rank; i++)
-    st[i] = in_stride[perm[i]];
-  int64_t numel = ir_tensor_numel(yt), src = 0;
-  for (int64_t k = 0; k < numel; k++) {
-    out[0][k] = in[0][src];
-    for (int i = rank - 1; i >= 0; i--) {
-      src += st[i];
-      if (++idx[i] < yt->dims[i])
-        break;
-      src -= st[i] * yt->dims[i];
-      idx[i] = 0;
-    }
-  }
+  ir_strided_copy(n, in[0], out[0], sizeof(float));
   return 0;
 }

@@ -63,6 +63,7 @@ enum {
   OPF_U8_CAPABLE = 1 << 6,
   OPF_INTERNAL = 1 << 7,
   OPF_SIDE_EFFECT = 1 << 8,
+  OPF_DOT = 1 << 9,
 };
 
 typedef enum OpKind {
@@ -120,6 +121,8 @@ enum {
 };
 
 const OpInfo *op_info(OpKind op);
+/* Whether op's row in ops.def carries every flag of `flags`. */
+bool op_has(OpKind op, unsigned flags);
 int op_from_name(const char *s, OpKind *out); /* 0 or -1 */
 const char *attr_key_name(AttrKey k);
 int attr_key_from_name(const char *s, AttrKey *out);

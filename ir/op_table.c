@@ -74,6 +74,17 @@ static const AttrSpec reshape_attrs[] = {
 static const AttrSpec transpose_attrs[] = {
     {ATTR_PERM, AK_INTS, 1, QCC_MAX_RANK, true, NO_DEFAULT, NULL},
 };
+/* ONNX Slice: starts/ends per sliced axis (negative from the end, then
+ * clamped), axes [0, 1, ...], steps [1, ...] (negative walks back). */
+static const AttrSpec slice_attrs[] = {
+    {ATTR_STARTS, AK_INTS, 1, QCC_MAX_RANK, true, NO_DEFAULT, NULL},
+    {ATTR_ENDS, AK_INTS, 1, QCC_MAX_RANK, true, NO_DEFAULT, NULL},
+    {ATTR_AXES, AK_INTS, 1, QCC_MAX_RANK, false, NO_DEFAULT, NULL},
+    {ATTR_STEPS, AK_INTS, 1, QCC_MAX_RANK, false, NO_DEFAULT, NULL},
+};
+static const AttrSpec pow_attrs[] = {
+    {ATTR_EXPONENT, AK_FLOAT, 1, 1, true, NO_DEFAULT, NULL},
+};
 static const AttrSpec softmax_attrs[] = {
     {ATTR_AXIS, AK_INT, 1, 1, false, DEF1(-1), NULL},
 };
@@ -124,6 +135,8 @@ static const struct {
     [OP_RESIZE] = {ATTRS(resize_attrs)},
     [OP_RESHAPE] = {ATTRS(reshape_attrs)},
     [OP_TRANSPOSE] = {ATTRS(transpose_attrs)},
+    [OP_SLICE] = {ATTRS(slice_attrs)},
+    [OP_POW] = {ATTRS(pow_attrs)},
     [OP_SOFTMAX] = {ATTRS(softmax_attrs)},
     [OP_OBSERVE] = {ATTRS(observe_attrs)},
     [OP_QCONV2D] = {ATTRS(qconv2d_attrs)},
@@ -144,6 +157,10 @@ static const char *const attr_names[ATTR_COUNT] = {
 #include "attrs.def"
 #undef ATTR_KEY
 };
+
+bool op_has(OpKind op, unsigned flags) {
+  return (op_info(op)->flags & flags) == flags;
+}
 
 const OpInfo *op_info(OpKind op) {
   if ((unsigned)op >= OP_COUNT)

@@ -5,6 +5,7 @@
  * Negative axes are normalized in place, so later stages see 0..rank-1.
  * All shape arithmetic is overflow-checked. */
 #include "ir.h"
+#include "strided.h"
 #include "window.h"
 
 #include <math.h>
@@ -475,20 +476,14 @@ static int infer_shapes(Graph *g, Node *n, Diag *d) {
   }
   case OP_BATCH_NORM:
     return infer_batch_norm(n, d);
-  case OP_CLIP:
-    if (ir_attr_float(n, ATTR_MIN) > ir_attr_float(n, ATTR_MAX))
+#define UNARY(E, name, flags, pa, pb, range, expr) case OP_##E:
+#include "unary.def"
+#undef UNARY
+  case OP_REQUANTIZE:
+    if (n->op == OP_CLIP &&
+        ir_attr_float(n, ATTR_MIN) > ir_attr_float(n, ATTR_MAX))
       return NODE_ERR(d, n, "min %g is greater than max %g",
                       ir_attr_float(n, ATTR_MIN), ir_attr_float(n, ATTR_MAX));
-    return set_output(n, 0, x->rank, x->dims, d);
-  case OP_RELU:
-  case OP_RELU6:
-  case OP_SIGMOID:
-  case OP_TANH:
-  case OP_SILU:
-  case OP_HARDSWISH:
-  case OP_HARDSIGMOID:
-  case OP_LEAKY_RELU:
-  case OP_REQUANTIZE:
     return set_output(n, 0, x->rank, x->dims, d);
   case OP_ADD:
   case OP_SUB:
@@ -518,6 +513,12 @@ static int infer_shapes(Graph *g, Node *n, Diag *d) {
     return infer_reshape(n, d);
   case OP_TRANSPOSE:
     return infer_transpose(n, d);
+  case OP_SLICE: {
+    int64_t start[QCC_MAX_RANK], step[QCC_MAX_RANK], len[QCC_MAX_RANK];
+    if (ir_slice_infer(n, start, step, len, d))
+      return -1;
+    return set_output(n, 0, x->rank, len, d);
+  }
   case OP_SOFTMAX:
     if (x->rank == 0)
       return NODE_ERR(d, n, "input must have at least one dim");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "interp.h"
+#include "unary.h"
 
 typedef struct CalibRun {
   Observer *obs; /* per node index; kind < 0 where not an observer */
@@ -69,27 +70,18 @@ static int run_native(const Graph *g, const PassContext *ctx, CalibRun *run,
   return rc;
 }
 
-/* The whole output range of a bounded activation, as TFLite fixes it for
- * its logistic and tanh: scores and gates reach values on deployment data
+/* The whole output range of a bounded activation (its RANGE in
+ * ir/unary.def), as TFLite fixes it for its logistic and tanh: scores and gates reach values on deployment data
  * that a small calibration set never shows (a detector's class scores), and
  * 1/255 is fine resolution for them. */
 static bool bounded_output(const Tensor *t, float *lo, float *hi) {
   const Node *p = t->producer;
-  if (!p)
+  double l, h;
+  if (!p || !ir_unary_range(p->op, &l, &h))
     return false;
-  switch (p->op) {
-  case OP_SIGMOID:
-  case OP_HARDSIGMOID:
-    *lo = 0.0f;
-    *hi = 1.0f;
-    return true;
-  case OP_TANH:
-    *lo = -1.0f;
-    *hi = 1.0f;
-    return true;
-  default:
-    return false;
-  }
+  *lo = (float)l;
+  *hi = (float)h;
+  return true;
 }
 
 int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d) {

@@ -23,7 +23,7 @@
 enum { MAX_SAMPLES = 32 };
 
 static bool correctable(const Node *n) {
-  if (n->op != OP_CONV2D && n->op != OP_LINEAR)
+  if (!op_has(n->op, OPF_INT8))
     return false;
   const Tensor *x = n->inputs[0], *w = n->inputs[1];
   return x->dtype == DT_F32 && x->quant && x->quant->dtype == DT_U8 &&

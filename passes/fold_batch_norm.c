@@ -67,7 +67,7 @@ int pass_fold_batch_norm(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
       continue;
     Tensor *x = bn->inputs[0];
     Node *p = x->producer;
-    if (!p || (p->op != OP_CONV2D && p->op != OP_LINEAR))
+    if (!p || !op_has(p->op, OPF_INT8))
       continue;
     if (ir_count_uses(g, x) != 1 || ir_is_graph_output(g, x))
       continue;

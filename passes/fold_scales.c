@@ -184,7 +184,7 @@ int pass_fold_scales(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
         if (t->kind != TK_CONST)
           class_merge(&c, n->inputs[0]->id, t->id);
       }
-    if ((n->op == OP_CONV2D || n->op == OP_LINEAR) &&
+    if (op_has(n->op, OPF_INT8) &&
         n->inputs[1]->kind == TK_CONST && n->inputs[1]->dtype == DT_F32) {
       weight_params(g, n->inputs[1], ctx->per_tensor_weights);
       any = true;

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "quant_math.h"
+#include "unary.h"
 
 typedef struct Lower {
   Graph *g;
@@ -265,32 +266,6 @@ static Tensor *quantize_const_operand(Graph *g, const Tensor *c) {
   return t;
 }
 
-/* The real-valued function of a unary activation, in double. */
-static double unary_value(const Node *n, double x) {
-  switch (n->op) {
-  case OP_RELU: return x > 0 ? x : 0;
-  case OP_RELU6: return x < 0 ? 0 : x > 6 ? 6 : x;
-  case OP_CLIP: {
-    double lo = ir_attr_float(n, ATTR_MIN), hi = ir_attr_float(n, ATTR_MAX);
-    return x < lo ? lo : x > hi ? hi : x;
-  }
-  case OP_SIGMOID: return 1.0 / (1.0 + exp(-x));
-  case OP_TANH: return tanh(x);
-  case OP_SILU: return x / (1.0 + exp(-x));
-  case OP_HARDSWISH: {
-    double r = x + 3 < 0 ? 0 : x + 3 > 6 ? 6 : x + 3;
-    return x * r / 6.0;
-  }
-  case OP_HARDSIGMOID: {
-    double v = ir_attr_float(n, ATTR_ALPHA) * x + ir_attr_float(n, ATTR_BETA);
-    return v < 0 ? 0 : v > 1 ? 1 : v;
-  }
-  case OP_LEAKY_RELU: return x >= 0 ? x : ir_attr_float(n, ATTR_ALPHA) * x;
-  case OP_REQUANTIZE: return x;
-  default: QCC_DIE("no table for op %s", op_info(n->op)->name);
-  }
-}
-
 /* The u8 table of activation n over `entries` input levels: entry k stands
  * for the real value (k - z_in) * s_in and holds f of it, quantized with the
  * parameters of n's result. */
@@ -302,7 +277,7 @@ static Tensor *make_table(Graph *g, const Node *n, float s_in, int32_t z_in,
   uint8_t *tab = t->data;
   for (int64_t k = 0; k < entries; k++) {
     double x = (double)(k - z_in) * (double)s_in;
-    double y = nearbyint(unary_value(n, x) / (double)qy->scale[0]) +
+    double y = nearbyint(ir_unary_eval(n, x) / (double)qy->scale[0]) +
                qy->zero_point[0];
     tab[k] = (uint8_t)(y < 0 ? 0 : y > 255 ? 255 : y);
   }
@@ -537,7 +512,7 @@ int pass_lower_int8(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
       z->producer_output = 0;
       act->num_outputs = 0;
       act->dead = true;
-    } else if ((n->op == OP_CONV2D || n->op == OP_LINEAR) &&
+    } else if (op_has(n->op, OPF_INT8) &&
                only_graph_output(g, n->outputs[0]) &&
                !(n->outputs[0]->quant && n->outputs[0]->quant->pinned)) {
       L.f32_result[i] = true;

@@ -144,6 +144,12 @@ def op_unary(fn):
     return lambda ins, attrs, nout: [fn(ins[0], attrs)]
 
 
+def _erf(x):
+    """erf elementwise in float64 (NumPy has none; math.erf is libm's)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
 UNARY = {
     "relu": lambda x, a: np.maximum(x, 0.0),
     "relu6": lambda x, a: np.minimum(np.maximum(x, 0.0), 6.0),
@@ -157,6 +163,10 @@ UNARY = {
         0.0, np.minimum(1.0, float(a.get("alpha", 1.0 / 6.0)) * x
                         + float(a.get("beta", 0.5)))),
     "leaky_relu": lambda x, a: np.where(x >= 0, x, float(a.get("alpha", 0.01)) * x),
+    "exp": lambda x, a: np.exp(x),
+    "pow": lambda x, a: np.power(x, float(a["exponent"])),
+    "erf": lambda x, a: _erf(x),
+    "gelu": lambda x, a: 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0))),
 }
 
 
@@ -342,6 +352,20 @@ def op_reshape(ins, attrs, nout):
     return [x.reshape(shape)]
 
 
+def op_slice(ins, attrs, nout):
+    """ONNX Slice (Python's slice clamping is ONNX's)."""
+    x = ins[0]
+    k = len(attrs["starts"])
+    axes = [int(v) for v in attrs.get("axes", range(k))]
+    steps = [int(v) for v in attrs.get("steps", [1] * k)]
+    idx = [slice(None)] * x.ndim
+    for st, en, ax, sp in zip(attrs["starts"], attrs["ends"], axes, steps):
+        if sp == 0:
+            raise ModelError("slice: step 0")
+        idx[ax] = slice(int(st), int(en), sp)
+    return [x[tuple(idx)]]
+
+
 def op_transpose(ins, attrs, nout):
     perm = [int(v) for v in attrs["perm"]]
     if sorted(perm) != list(range(ins[0].ndim)):
@@ -372,6 +396,7 @@ OPS = {
     "flatten": op_flatten,
     "reshape": op_reshape,
     "transpose": op_transpose,
+    "slice": op_slice,
     "softmax": op_softmax,
 }
 OPS.update({name: op_unary(fn) for name, fn in UNARY.items()})

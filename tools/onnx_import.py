@@ -1230,14 +1230,151 @@ class Importer:
         return (name not in self.graph_outputs and len(c) == 1 and
                 c[0][0] is node)
 
+    def scalar_const(self, name):
+        """The value of a one-element float constant, else None."""
+        if not name or not self.is_const(name):
+            return None
+        v = self.cval(name)
+        if v.size != 1 or v.dtype.kind != "f":
+            return None
+        return float(v.reshape(-1)[0])
+
+    def product_factors(self, node, prod):
+        """The Mul / Div-by-a-constant tree whose root is `node`: (the
+        product of its scalar constants, its other factors, its nodes). A
+        factor computed by an inner Mul or Div whose result is read
+        elsewhere stays a factor (that node must stay)."""
+        scale, factors, nodes = 1.0, [], [node]
+        todo = [(node, False)]
+        while todo:
+            n, _ = todo.pop()
+            ins = list(n.input)
+            if n.op_type == "Div":
+                c = self.scalar_const(ins[1])
+                if c is None or c == 0:
+                    return None
+                scale /= c
+                ins = ins[:1]
+            for i in ins:
+                c = self.scalar_const(i)
+                src = prod.get(i)
+                if c is not None:
+                    scale *= c
+                elif (src is not None and src.op_type in ("Mul", "Div") and
+                      len(src.input) == 2 and self.only_consumer(i, n)):
+                    nodes.append(src)
+                    todo.append((src, True))
+                else:
+                    factors.append(i)
+        return scale, factors, nodes
+
+    def inner_chain(self, name, prod, ops):
+        """The nodes producing `name` as the chain ops[0](ops[1](...)),
+        each read only by the next (else None); returns (nodes, the chain's
+        input), with the constant operands checked by the caller."""
+        nodes = []
+        for op in ops:
+            n = prod.get(name)
+            if n is None or n.op_type != op or not n.input:
+                return None
+            nodes.append(n)
+            name = n.input[0]
+            if op in ("Add", "Mul", "Div") and len(n.input) == 2 and \
+                    self.scalar_const(n.input[0]) is not None:
+                name = n.input[1]
+        return nodes, name
+
+    def match_unary_product(self, n, prod):
+        """GELU and hard-swish as exporters write them, ending in Mul or
+        Div: 0.5 * x * (1 + Erf(x / sqrt(2))) (any association, Div or Mul
+        by 1/sqrt(2)) -> gelu; x * Clip(x + 3, 0, 6) / 6 (or * 1/6) ->
+        hardswish. Returns (kind, x, nodes to drop) or None."""
+        pf = self.product_factors(n, prod)
+        if pf is None or len(pf[1]) != 2:
+            return None
+        scale, factors, tree = pf
+        near = lambda v, w: v is not None and abs(v - w) <= 1e-6 * abs(w)
+        for k in (0, 1):
+            x, other = factors[k], factors[1 - k]
+            if near(scale, 0.5):
+                got = self.inner_chain(other, prod, ("Add", "Erf"))
+                if got is None:
+                    continue
+                (add, erf), mid = got
+                add_c = [self.scalar_const(i) for i in add.input]
+                div = prod.get(mid)
+                if not near(max((c for c in add_c if c is not None),
+                                default=None), 1.0) or div is None or \
+                        len(div.input) != 2 or div.input[0] != x:
+                    continue
+                c = self.scalar_const(div.input[1])
+                if not ((div.op_type == "Div" and near(c, 2 ** 0.5)) or
+                        (div.op_type == "Mul" and near(c, 2 ** -0.5))):
+                    continue
+                return "gelu", x, tree[1:] + [add, erf, div]
+            if near(scale, 1 / 6):
+                clip = prod.get(other)
+                if clip is None or clip.op_type != "Clip":
+                    continue
+                bounds = self.clip_bounds(clip)
+                add = prod.get(clip.input[0])
+                if bounds != (0.0, 6.0) or add is None or \
+                        add.op_type != "Add" or x not in add.input or \
+                        not near(self.scalar_const(
+                            add.input[1 - list(add.input).index(x)]), 3.0):
+                    continue
+                return "hardswish", x, tree[1:] + [clip, add]
+        return None
+
+    def clip_bounds(self, n):
+        """(min, max) of a Clip with constant bounds (None for absent);
+        None when a bound is not a constant."""
+        if self.opset < 11:
+            a = attr_dict(n)
+            return (a.get("min"), a.get("max"))
+        out = []
+        for k in (1, 2):
+            if len(n.input) > k and n.input[k]:
+                c = self.scalar_const(n.input[k])
+                if c is None:
+                    return None
+                out.append(c)
+            else:
+                out.append(None)
+        return tuple(out)
+
     def find_patterns(self):
         """Mul(x, Sigmoid(x)) -> silu, Mul(x, HardSigmoid(x)) -> hardswish,
+        exported GELU and hard-swish products (match_unary_product),
         MatMul + Add(constant) -> linear with bias, Q -> DQ pairs."""
         self.skip = set()      # ids of nodes folded into another
         self.pad_alias = {}
         self.fused = {}        # id(node) -> extra info
         prod = {o: n for n in self.nodes for o in n.output if o}
         for n in self.nodes:
+            if n.op_type in ("Mul", "Div") and len(n.input) == 2 and \
+                    id(n) not in self.skip:
+                got = self.match_unary_product(n, prod)
+                if got:
+                    kind, x, drop = got
+                    self.fused[id(n)] = (kind, x, None)
+                    # Inner nodes go when only the root or other dropped
+                    # nodes read them (an Erf also read elsewhere stays,
+                    # and so does what computes its input).
+                    gone = {id(d) for d in drop
+                            if d.output[0] not in self.graph_outputs}
+                    changed = True
+                    while changed:
+                        changed = False
+                        for d in drop:
+                            if id(d) in gone and any(
+                                    r is not n and id(r) not in gone
+                                    for r, _ in self.consumers.get(
+                                        d.output[0], [])):
+                                gone.discard(id(d))
+                                changed = True
+                    self.skip.update(gone)
+                    continue
             if n.op_type == "Mul" and len(n.input) == 2:
                 for k in (0, 1):
                     src = prod.get(n.input[k])
@@ -1508,6 +1645,12 @@ class Importer:
     def op_HardSwish(self, n, a):
         self.simple(n, "hardswish")
 
+    def op_Exp(self, n, a):
+        self.simple(n, "exp")
+
+    def op_Erf(self, n, a):
+        self.simple(n, "erf")
+
     def op_LeakyRelu(self, n, a):
         self.simple(n, "leaky_relu",
                     {"alpha": float(np.float32(a.get("alpha", 0.01)))})
@@ -1622,6 +1765,9 @@ class Importer:
         self.binary(n, a, "mul")
 
     def op_Div(self, n, a):
+        if self.fused.get(id(n)):
+            self.op_Mul(n, a)
+            return
         x, y = n.input[0], n.input[1]
         if not self.is_const(y):
             raise Unsupported("Div by a non-constant tensor (the format has "
@@ -2099,6 +2245,201 @@ class Importer:
         self.emit(self.nname(n), "softmax", [t1], [t2], {"axis": 1})
         self.emit(self.nname(n, "/from_2d"), "reshape", [t2], [out],
                   {"shape": xs})
+
+    # -- data movement: slice, gather, depth/space, tile --
+
+    def const_ints(self, n, k, what):
+        """Input k of n as a list of ints (a constant), None when absent."""
+        if len(n.input) <= k or not n.input[k]:
+            return None
+        if not self.is_const(n.input[k]):
+            raise Unsupported("%s must be a constant" % what)
+        return [int(v) for v in self.cval(n.input[k]).reshape(-1)]
+
+    def emit_slice(self, name, x, out, dims, starts, ends, axes, steps):
+        """A slice with ONNX's rules; starts and ends clamped into
+        [-dim - 1, dim] first (the same slice, in the format's int range)."""
+        cl = lambda v, d: max(min(int(v), d), -d - 1)
+        starts = [cl(v, dims[a]) for v, a in zip(starts, axes)]
+        ends = [cl(v, dims[a]) for v, a in zip(ends, axes)]
+        attrs = {"starts": starts, "ends": ends, "axes": axes}
+        if any(st != 1 for st in steps):
+            attrs["steps"] = steps
+        self.emit(name, "slice", [x], [out], attrs)
+
+    def op_Slice(self, n, a):
+        self.check_float(n.input[0])
+        xs = list(self.shp(n.input[0]))
+        if self.opset < 10:
+            starts, ends = a["starts"], a["ends"]
+            axes, steps = a.get("axes"), None
+        else:
+            starts = self.const_ints(n, 1, "starts")
+            ends = self.const_ints(n, 2, "ends")
+            axes = self.const_ints(n, 3, "axes")
+            steps = self.const_ints(n, 4, "steps")
+        axes = [self.axis(v, len(xs)) for v in
+                (axes if axes is not None else range(len(starts)))]
+        steps = steps if steps is not None else [1] * len(starts)
+        if len(set(axes)) != len(axes) or len(starts) != len(ends) or \
+                len(axes) != len(starts) or len(steps) != len(starts):
+            raise BadNode("starts, ends, axes and steps do not match")
+        if any(st == 0 for st in steps):
+            raise BadNode("a step of 0")
+        self.emit_slice(self.nname(n), self.use(n.input[0]),
+                        self.define(n.output[0]), xs, starts, ends, axes,
+                        steps)
+
+    def op_Gather(self, n, a):
+        """Constant indices: runs of equally spaced indices are slices
+        (strided where the step is not 1), concatenated along the axis when
+        there are several; a reshape gives the indices' shape (a scalar
+        index drops the axis)."""
+        self.check_float(n.input[0])
+        xs = list(self.shp(n.input[0]))
+        axis = self.axis(a.get("axis", 0), len(xs))
+        if not self.is_const(n.input[1]):
+            raise Unsupported("indices must be a constant")
+        idx = self.cval(n.input[1])
+        if idx.size == 0 or idx.size > 256:
+            raise Unsupported("%d indices (qcc slices 1 to 256 constant "
+                              "indices)" % idx.size)
+        dim = xs[axis]
+        flat = [int(v) + dim if int(v) < 0 else int(v) for v in idx.reshape(-1)]
+        if any(not 0 <= v < dim for v in flat):
+            raise BadNode("index out of range for a dim of %d" % dim)
+        runs = []  # (first, step, count)
+        for v in flat:
+            if runs:
+                f, st, cnt = runs[-1]
+                if cnt == 1 and v != f:
+                    runs[-1] = (f, v - f, 2)
+                    continue
+                if cnt > 1 and v == f + st * cnt:
+                    runs[-1] = (f, st, cnt + 1)
+                    continue
+            runs.append((v, 1, 1))
+        x, out = self.use(n.input[0]), self.define(n.output[0])
+        shape = xs[:axis] + list(idx.shape) + xs[axis + 1:]
+        flat_shape = xs[:axis] + [len(flat)] + xs[axis + 1:]
+        last = out if shape == flat_shape else self.fresh_tensor(out + ":flat")
+        parts = []
+        for i, (f, st, cnt) in enumerate(runs):
+            end = f + st * (cnt - 1) + (1 if st > 0 else -1)
+            if end < 0:
+                end = -dim - 1  # through index 0, stepping back
+            if len(runs) == 1:
+                t = last
+                name = self.nname(n) if t == out else self.nname(n, "/slice")
+            else:
+                t = self.fresh_tensor(out + ":part%d" % i)
+                name = self.nname(n, "/slice%d" % i)
+            self.emit_slice(name, x, t, xs, [f], [end], [axis], [st])
+            parts.append(t)
+        if len(runs) > 1:
+            self.emit(self.nname(n, "/concat") if last != out
+                      else self.nname(n), "concat", parts, [last],
+                      {"axis": axis})
+        if last != out:
+            self.emit(self.nname(n), "reshape", [last], [out],
+                      {"shape": shape})
+
+    def reshape_transpose_reshape(self, n, mid, perm, final):
+        x, out = self.use(n.input[0]), self.define(n.output[0])
+        t1 = self.fresh_tensor(out + ":split")
+        t2 = self.fresh_tensor(out + ":moved")
+        self.emit(self.nname(n, "/split"), "reshape", [x], [t1],
+                  {"shape": mid})
+        self.emit(self.nname(n, "/move"), "transpose", [t1], [t2],
+                  {"perm": perm})
+        self.emit(self.nname(n), "reshape", [t2], [out], {"shape": final})
+
+    def op_DepthToSpace(self, n, a):
+        """As ONNX defines it: reshape, transpose, reshape (DCR or CRD)."""
+        self.check_float(n.input[0])
+        xs = list(self.shp(n.input[0]))
+        b = int(a["blocksize"])
+        if len(xs) != 4 or b < 1 or xs[1] % (b * b):
+            raise BadNode("needs a 4-D input whose channels divide by "
+                          "blocksize^2")
+        N, C, H, W = xs
+        c = C // (b * b)
+        if a.get("mode", "DCR") == "DCR":
+            mid, perm = [N, b, b, c, H, W], [0, 3, 4, 1, 5, 2]
+        else:
+            mid, perm = [N, c, b, b, H, W], [0, 1, 4, 2, 5, 3]
+        self.reshape_transpose_reshape(n, mid, perm, [N, c, H * b, W * b])
+
+    def op_SpaceToDepth(self, n, a):
+        self.check_float(n.input[0])
+        xs = list(self.shp(n.input[0]))
+        b = int(a["blocksize"])
+        if len(xs) != 4 or b < 1 or xs[2] % b or xs[3] % b:
+            raise BadNode("needs a 4-D input whose height and width divide "
+                          "by blocksize")
+        N, C, H, W = xs
+        self.reshape_transpose_reshape(
+            n, [N, C, H // b, b, W // b, b], [0, 3, 5, 1, 2, 4],
+            [N, C * b * b, H // b, W // b])
+
+    def op_Tile(self, n, a):
+        """Constant repeats: a concat of copies along each repeated axis."""
+        self.check_float(n.input[0])
+        xs = list(self.shp(n.input[0]))
+        reps = self.const_ints(n, 1, "repeats")
+        if reps is None or len(reps) != len(xs) or any(r < 1 for r in reps):
+            raise BadNode("repeats must be positive, one per dim")
+        cur, out = self.use(n.input[0]), self.define(n.output[0])
+        todo = [(ax, r) for ax, r in enumerate(reps) if r > 1]
+        if not todo:
+            self.emit(self.nname(n), "reshape", [cur], [out], {"shape": xs})
+            return
+        for i, (ax, r) in enumerate(todo):
+            last = i == len(todo) - 1
+            t = out if last else self.fresh_tensor(out + ":tile%d" % ax)
+            self.emit(self.nname(n) if last else self.nname(n, "/axis%d" % ax),
+                      "concat", [cur] * r, [t], {"axis": ax})
+            cur = t
+
+    def op_ReduceMean(self, n, a):
+        """Over H and W of a 4-D tensor: global_avgpool (and a reshape when
+        keepdims is 0)."""
+        self.check_float(n.input[0])
+        xs = list(self.shp(n.input[0]))
+        axes = a.get("axes")
+        if self.opset >= 18 and len(n.input) > 1:
+            axes = self.const_ints(n, 1, "axes")
+        if len(xs) != 4 or axes is None or \
+                sorted(self.axis(v, 4) for v in axes) != [2, 3]:
+            raise Unsupported("only over the spatial axes [2, 3] of a 4-D "
+                              "tensor (a global average pool)")
+        x, out = self.use(n.input[0]), self.define(n.output[0])
+        if a.get("keepdims", 1):
+            self.emit(self.nname(n), "global_avgpool", [x], [out])
+            return
+        t = self.fresh_tensor(out + ":pooled")
+        self.emit(self.nname(n, "/pool"), "global_avgpool", [x], [t])
+        self.emit(self.nname(n), "reshape", [t], [out], {"shape": xs[:2]})
+
+    def op_Pow(self, n, a):
+        """A constant scalar exponent: 1 elided, 2 a multiplication, any
+        other the pow op (a table in int8)."""
+        self.check_float(n.input[0])
+        e = n.input[1]
+        if not self.is_const(e) or self.cval(e).size != 1 or \
+                self.cval(e).dtype.kind not in "fiu":
+            raise Unsupported("the exponent must be one constant number "
+                              "(qcc's pow has a constant exponent)")
+        c = float(self.cval(e).reshape(-1)[0])
+        x, out = self.use(n.input[0]), self.define(n.output[0])
+        if c == 1.0:
+            self.emit(self.nname(n), "reshape", [x], [out],
+                      {"shape": list(self.shp(n.input[0]))})
+        elif c == 2.0:
+            self.emit(self.nname(n), "mul", [x, x], [out])
+        else:
+            self.emit(self.nname(n), "pow", [x], [out],
+                      {"exponent": float(np.float32(c))})
 
     # -- resize --
 

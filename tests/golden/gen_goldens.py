@@ -29,6 +29,7 @@ fixed number. The outputs are committed; rerun after changing a case:
 It deletes and rewrites every case folder it knows.
 """
 
+import math
 import os
 import shutil
 import sys
@@ -94,6 +95,12 @@ def sigmoid64(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def _erf(x):
+    """erf elementwise in float64 (NumPy has none; math.erf is libm's)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
 UNARY = {
     "relu": lambda x, a: np.maximum(x, 0.0),
     "relu6": lambda x, a: np.minimum(np.maximum(x, 0.0), 6.0),
@@ -104,6 +111,10 @@ UNARY = {
     "hardswish": lambda x, a: x * np.minimum(np.maximum(x + 3.0, 0.0), 6.0) / 6.0,
     "leaky_relu": lambda x, a: np.where(x >= 0, x, a["alpha"] * x),
     "hardsigmoid": lambda x, a: np.maximum(0.0, np.minimum(1.0, a["alpha"] * x + a["beta"])),
+    "exp": lambda x, a: np.exp(x),
+    "pow": lambda x, a: np.power(x, a["exponent"]),
+    "erf": lambda x, a: _erf(x),
+    "gelu": lambda x, a: 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0))),
 }
 
 BINARY = {"add": np.add, "sub": np.subtract, "mul": np.multiply}
@@ -274,12 +285,25 @@ def evaluate(op, attrs, args, n_out):
         ys = [np_reshape(args[0], a)]
     elif op == "transpose":
         ys = [np.transpose(args[0], a["perm"])]
+    elif op == "slice":
+        ys = [np_slice(args[0], a)]
     elif op == "softmax":
         ys = [np_softmax(args[0], a)]
     else:
         raise ValueError("no NumPy reference for " + op)
     assert len(ys) == n_out, (op, len(ys), n_out)
     return [np.ascontiguousarray(y, dtype=F32) for y in ys]
+
+
+def np_slice(x, a):
+    """ONNX Slice, which clamps as Python's slices do."""
+    k = len(a["starts"])
+    axes = a.get("axes", list(range(k)))
+    steps = a.get("steps", [1] * k)
+    idx = [slice(None)] * x.ndim
+    for st, en, ax, sp in zip(a["starts"], a["ends"], axes, steps):
+        idx[ax] = slice(st, en, sp)
+    return x[tuple(idx)]
 
 
 # ---------------------------------------------------------------------------
@@ -499,6 +523,22 @@ def act_hardsigmoid_default(c): act_case(c, "hardsigmoid")
 
 @case(411, "hardsigmoid alpha 0.2, beta 0.4 (ONNX's defaults)")
 def act_hardsigmoid_alpha_beta(c): act_case(c, "hardsigmoid", {"alpha": 0.2, "beta": 0.4})
+
+
+@case(413, "exp")
+def act_exp(c): act_case(c, "exp")
+
+
+@case(414, "erf")
+def act_erf(c): act_case(c, "erf")
+
+
+@case(415, "gelu (the exact, erf form)")
+def act_gelu(c): act_case(c, "gelu")
+
+
+@case(416, "pow with a constant exponent 3")
+def act_pow(c): act_case(c, "pow", {"exponent": 3.0})
 
 
 @case(412, "sigmoid and silu far into saturation (|x| up to 100)")
@@ -763,6 +803,25 @@ def transpose_nhwc(c):
 @case(906, "transpose of a matrix")
 def transpose_2d(c):
     c.output(c.node("transpose", [c.input("x", c.randn(3, 5))], "y", {"perm": [1, 0]}))
+
+
+@case(907, "slice: every other row and column (YOLOv5's Focus)")
+def slice_focus(c):
+    c.output(c.node("slice", [c.input("x", c.randn(1, 3, 4, 6))], "y",
+                    {"starts": [0, 1], "ends": [4, 6], "axes": [2, 3], "steps": [2, 2]}))
+
+
+@case(908, "slice: negative starts and ends, a negative step (channels reversed)")
+def slice_negative(c):
+    c.output(c.node("slice", [c.input("x", c.randn(1, 4, 3, 5))], "y",
+                    {"starts": [-1, -4], "ends": [-100, -1], "axes": [1, -1], "steps": [-1, 1]}))
+
+
+@case(909, "slice: ends past the dim (clamped), default axes, starts before the dim")
+def slice_clamped(c):
+    x = c.input("x", c.randn(2, 3, 4))
+    c.output(c.node("slice", [x], "y", {"starts": [1, 0], "ends": [1000, 3]}),
+             c.node("slice", [x], "z", {"starts": [-9, 1, 1], "ends": [2, 3, 4], "steps": [1, 1, 2]}))
 
 
 @case(911, "softmax on axis 1 of NCHW")

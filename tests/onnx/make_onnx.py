@@ -145,6 +145,95 @@ def upsample():
             {"x": x}, {"y": y})
 
 
+def activations():
+    """GELU and hard-swish as exporters write them, and Exp, Erf:
+    torch's GELU 0.5 * (x * (1 + Erf(x / sqrt 2))) and the other
+    association (0.5 * x) * (1 + Erf(x * 1/sqrt 2)); hard-swish
+    x * Clip(x + 3, 0, 6) / 6 and (Clip(3 + x, 0, 6) * x) * 1/6; an Erf whose
+    result is also read elsewhere stays (its GELU still becomes one op)."""
+    x = rand(1, 2, 3, 4) * 3
+    c = lambda name, v: h.make_node("Constant", [], [name], name=name,
+                                    value=h.make_tensor("v", T.FLOAT, [],
+                                                        [v]))
+    nodes = [c("sqrt2", 2 ** 0.5), c("one", 1.0), c("half", 0.5),
+             c("three", 3.0), c("six", 6.0), c("zero", 0.0),
+             c("rsqrt2", 2 ** -0.5), c("sixth", 1 / 6),
+             h.make_node("Div", ["x", "sqrt2"], ["g1d"], name="g1/div"),
+             h.make_node("Erf", ["g1d"], ["g1e"], name="g1/erf"),
+             h.make_node("Add", ["g1e", "one"], ["g1a"], name="g1/add"),
+             h.make_node("Mul", ["x", "g1a"], ["g1m"], name="g1/mul"),
+             h.make_node("Mul", ["g1m", "half"], ["g1"], name="gelu1"),
+             h.make_node("Mul", ["g1", "rsqrt2"], ["g2d"], name="g2/div"),
+             h.make_node("Erf", ["g2d"], ["g2e"], name="g2/erf"),
+             h.make_node("Add", ["one", "g2e"], ["g2a"], name="g2/add"),
+             h.make_node("Mul", ["half", "g1"], ["g2h"], name="g2/half"),
+             h.make_node("Mul", ["g2h", "g2a"], ["g2"], name="gelu2"),
+             h.make_node("Add", ["g2", "three"], ["h1a"], name="h1/add"),
+             h.make_node("Clip", ["h1a", "zero", "six"], ["h1c"],
+                         name="h1/clip"),
+             h.make_node("Mul", ["g2", "h1c"], ["h1m"], name="h1/mul"),
+             h.make_node("Div", ["h1m", "six"], ["h1"], name="hswish1"),
+             h.make_node("Add", ["three", "h1"], ["h2a"], name="h2/add"),
+             h.make_node("Clip", ["h2a", "zero", "six"], ["h2c"],
+                         name="h2/clip"),
+             h.make_node("Mul", ["h2c", "h1"], ["h2m"], name="h2/mul"),
+             h.make_node("Mul", ["h2m", "sixth"], ["h2"], name="hswish2"),
+             h.make_node("Exp", ["h2"], ["e"], name="exp"),
+             h.make_node("Add", ["e", "g2e"], ["y"], name="add")]
+    import math
+    erf = np.vectorize(math.erf)
+    x64 = x.astype(np.float64)
+    g1 = 0.5 * x64 * (1 + erf(x64 / 2 ** 0.5))
+    g2e = erf(g1 / 2 ** 0.5)
+    g2 = 0.5 * g1 * (1 + g2e)
+    h1 = g2 * np.clip(g2 + 3, 0, 6) / 6
+    h2 = h1 * np.clip(h1 + 3, 0, 6) / 6
+    y = np.exp(h2) + g2e
+    return (model(nodes, [("x", [1, 2, 3, 4])], ["y"], []), {"x": x},
+            {"y": y})
+
+
+def movement():
+    """The data-movement ops and reductions qcc maps onto its own: Slice
+    (YOLOv5's Focus), Gather with a scalar index and with a strided 1-D
+    index list, DepthToSpace (DCR and CRD), SpaceToDepth, Tile, ReduceMean
+    over H and W (keepdims 0) and Pow by 2 and by 3."""
+    x = rand(1, 4, 4, 6)
+    i64 = lambda name, v: init(name, np.array(v, dtype=np.int64))
+    inits = [i64("s_st", [0, 1]), i64("s_en", [2 ** 62, 2 ** 62]),
+             i64("s_ax", [2, 3]), i64("s_sp", [2, 2]),
+             i64("g_i", 2), i64("g_l", [5, 3, 1]), i64("reps", [1, 1, 2, 1]),
+             init("two", np.float32(2)), init("three", np.float32(3))]
+    nodes = [h.make_node("Slice", ["x", "s_st", "s_en", "s_ax", "s_sp"],
+                         ["sl"], name="focus"),
+             h.make_node("Gather", ["x", "g_i"], ["g1"], name="pick", axis=1),
+             h.make_node("Gather", ["x", "g_l"], ["g2"], name="cols", axis=3),
+             h.make_node("DepthToSpace", ["x"], ["d1"], name="d2s", blocksize=2),
+             h.make_node("DepthToSpace", ["x"], ["d2"], name="d2s_crd",
+                         blocksize=2, mode="CRD"),
+             h.make_node("SpaceToDepth", ["x"], ["s2d"], name="s2d",
+                         blocksize=2),
+             h.make_node("Tile", ["x", "reps"], ["t"], name="tile"),
+             h.make_node("ReduceMean", ["x"], ["m"], name="mean", axes=[2, 3],
+                         keepdims=0),
+             h.make_node("Pow", ["x", "two"], ["p2"], name="square"),
+             h.make_node("Pow", ["x", "three"], ["p3"], name="cube")]
+    N, C, H, W = x.shape
+    b = 2
+    d1 = x.reshape(N, b, b, C // 4, H, W).transpose(0, 3, 4, 1, 5, 2)
+    d2 = x.reshape(N, C // 4, b, b, H, W).transpose(0, 1, 4, 2, 5, 3)
+    s2d = x.reshape(N, C, H // b, b, W // b, b).transpose(0, 3, 5, 1, 2, 4)
+    x64 = x.astype(np.float64)
+    out = {"sl": x[:, :, 0::2, 1::2], "g1": x[:, 2], "g2": x[:, :, :, 5::-2],
+           "d1": d1.reshape(N, C // 4, H * b, W * b),
+           "d2": d2.reshape(N, C // 4, H * b, W * b),
+           "s2d": s2d.reshape(N, C * 4, H // b, W // b),
+           "t": np.tile(x, (1, 1, 2, 1)), "m": x64.mean(axis=(2, 3)),
+           "p2": x64 ** 2, "p3": x64 ** 3}
+    return (model(nodes, [("x", list(x.shape))], list(out), inits), {"x": x},
+            out)
+
+
 def clip():
     """Clip, input form (opset 13): min and max, min only (0: relu), max
     only; min and max are constants (initializers and a Constant node)."""
@@ -191,11 +280,11 @@ def split11():
 
 
 def unsupported():
-    """Two ops the format lacks (Erf, TopK), a Conv it has, and a
+    """Two ops the format lacks (Round, TopK), a Conv it has, and a
     QuantizeLinear with no DequantizeLinear."""
     x = rand(1, 1, 4, 4)
     nodes = [h.make_node("Conv", ["x", "W"], ["c"], name="conv"),
-             h.make_node("Erf", ["c"], ["e"], name="gelu/erf"),
+             h.make_node("Round", ["c"], ["e"], name="round"),
              h.make_node("TopK", ["e", "k"], ["v", "i"], name="top k"),
              h.make_node("QuantizeLinear", ["v", "s"], ["y"], name="q")]
     g = h.make_graph(nodes, "g", [h.make_tensor_value_info("x", T.FLOAT,
@@ -301,7 +390,7 @@ def fold():
 
 KINDS = {f.__name__: f for f in (gemm, conv_same, silu, clip, clip6, split,
                                  split11, unsupported, qdq, fold,
-                                 upsample)}
+                                 upsample, activations, movement)}
 
 
 def npy_name(name):

@@ -371,6 +371,9 @@ static Graph *build_everything(void) {
   t = node(g, OP_HARDSIGMOID, "hardsigmoid", &t, 1, "hsg", NULL, 0);
   Attr alpha = floats_attr(g, ATTR_ALPHA, AK_FLOAT, 1, 0.1);
   t = node(g, OP_LEAKY_RELU, "leaky", &t, 1, "lr", &alpha, 1);
+  t = node(g, OP_EXP, "exp", &t, 1, "ex", NULL, 0);
+  t = node(g, OP_ERF, "erf", &t, 1, "ef", NULL, 0);
+  t = node(g, OP_GELU, "gelu", &t, 1, "ge", NULL, 0);
   Tensor *add_in[2] = {t, x2};
   t = node(g, OP_ADD, "add", add_in, 2, "a", NULL, 0);
   Tensor *sub_in[2] = {t, add_f32_const(g, "bc", 3, bcd, NULL)};
@@ -420,6 +423,13 @@ static Graph *build_everything(void) {
   t = node(g, OP_RESHAPE, "reshape", &t, 1, "rsh", &shape, 1);
   Attr perm = ints_attr(g, ATTR_PERM, AK_INTS, 3, I64(0), I64(2), I64(1));
   t = node(g, OP_TRANSPOSE, "transpose", &t, 1, "tr", &perm, 1);
+  Attr sl[4] = {ints_attr(g, ATTR_STARTS, AK_INTS, 2, I64(-1), I64(0)),
+                ints_attr(g, ATTR_ENDS, AK_INTS, 2, I64(-6), I64(1)),
+                ints_attr(g, ATTR_AXES, AK_INTS, 2, I64(1), I64(2)),
+                ints_attr(g, ATTR_STEPS, AK_INTS, 2, I64(-2), I64(1))};
+  t = node(g, OP_SLICE, "slice", &t, 1, "sl", sl, 4);
+  Attr ex = floats_attr(g, ATTR_EXPONENT, AK_FLOAT, 1, 3.0);
+  t = node(g, OP_POW, "pow", &t, 1, "pw", &ex, 1);
   Tensor *sm = node(g, OP_SOFTMAX, "softmax", &t, 1, "sm", NULL, 0);
   ir_graph_add_output(g, sm);
   ir_graph_add_output(g, sp[1]);
