@@ -240,6 +240,7 @@ static RefKernel kernel_for(OpKind op) {
     return ref_unary;
   switch (op) {
   case OP_CONV2D: return ref_conv2d;
+  case OP_CONV_TRANSPOSE: return ref_conv_transpose;
   case OP_LINEAR: return ref_linear;
   case OP_BATCH_NORM: return ref_batch_norm;
   case OP_ADD:

@@ -20,6 +20,8 @@
 typedef int (*RefKernel)(const Node *n, const float *const *in,
                          float *const *out, Diag *d);
 
+int ref_conv_transpose(const Node *n, const float *const *in,
+                       float *const *out, Diag *d);
 int ref_conv2d(const Node *n, const float *const *in, float *const *out,
                Diag *d);
 int ref_linear(const Node *n, const float *const *in, float *const *out,

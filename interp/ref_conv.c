@@ -82,3 +82,47 @@ int ref_linear(const Node *n, const float *const *in, float *const *out,
     }
   return 0;
 }
+
+/* conv_transpose (ONNX ConvTranspose), as a gather per output element:
+ * y[n, o, i, j] = b[o] + sum over the group's input channels c and taps
+ * (kh, kw) with i + pt - kh = ih * sh and j + pl - kw = iw * sw inside the
+ * input of x[n, c, ih, iw] * w[c, o % (O / groups), kh, kw], in double in
+ * the order (c, kh, kw). */
+int ref_conv_transpose(const Node *n, const float *const *in,
+                       float *const *out, Diag *d) {
+  (void)d;
+  const Tensor *xt = n->inputs[0], *wt = n->inputs[1], *yt = n->outputs[0];
+  const float *x = in[0], *w = in[1];
+  const float *b = n->num_inputs > 2 ? in[2] : NULL;
+  int cs, cp;
+  const int64_t *st = ir_attr_ints(n, ATTR_STRIDE, &cs);
+  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, &cp);
+  int64_t groups = ir_attr_int(n, ATTR_GROUPS);
+  int64_t N = xt->dims[0], C = xt->dims[1], H = xt->dims[2], W = xt->dims[3];
+  int64_t OG = wt->dims[1], KH = wt->dims[2], KW = wt->dims[3];
+  int64_t O = yt->dims[1], OH = yt->dims[2], OW = yt->dims[3], CG = C / groups;
+  int64_t sh = st[0], sw = st[1], pt = pad[0], pl = pad[1];
+  for (int64_t bi = 0; bi < N; bi++)
+    for (int64_t o = 0; o < O; o++) {
+      int64_t grp = o / OG, ol = o % OG;
+      for (int64_t i = 0; i < OH; i++)
+        for (int64_t j = 0; j < OW; j++) {
+          double acc = b ? (double)b[o] : 0.0;
+          for (int64_t c = grp * CG; c < (grp + 1) * CG; c++)
+            for (int64_t kh = 0; kh < KH; kh++) {
+              int64_t th = i + pt - kh;
+              if (th < 0 || th % sh || th / sh >= H)
+                continue;
+              for (int64_t kw = 0; kw < KW; kw++) {
+                int64_t tw = j + pl - kw;
+                if (tw < 0 || tw % sw || tw / sw >= W)
+                  continue;
+                acc += (double)x[((bi * C + c) * H + th / sh) * W + tw / sw] *
+                       (double)w[((c * OG + ol) * KH + kh) * KW + kw];
+              }
+            }
+          out[0][((bi * O + o) * OH + i) * OW + j] = (float)acc;
+        }
+    }
+  return 0;
+}

@@ -27,6 +27,13 @@ static const AttrSpec conv2d_attrs[] = {
     {ATTR_DILATION, AK_INTS, 2, 2, false, DEF2(1, 1), NULL},
     {ATTR_GROUPS, AK_INT, 1, 1, false, DEF1(1), NULL},
 };
+/* ONNX ConvTranspose without dilation: weight [C, O/groups, KH, KW]. */
+static const AttrSpec conv_transpose_attrs[] = {
+    {ATTR_STRIDE, AK_INTS, 2, 2, false, DEF2(1, 1), NULL},
+    {ATTR_PADDING, AK_INTS, 2, 4, false, DEF4(0, 0, 0, 0), NULL},
+    {ATTR_OUTPUT_PADDING, AK_INTS, 2, 2, false, DEF2(0, 0), NULL},
+    {ATTR_GROUPS, AK_INT, 1, 1, false, DEF1(1), NULL},
+};
 static const AttrSpec batch_norm_attrs[] = {
     {ATTR_EPS, AK_FLOAT, 1, 1, false, DEF1(1e-5), NULL},
 };
@@ -124,6 +131,7 @@ static const struct {
 } op_attrs[OP_COUNT] = {
     [OP_CONV2D] = {ATTRS(conv2d_attrs)},
     [OP_BATCH_NORM] = {ATTRS(batch_norm_attrs)},
+    [OP_CONV_TRANSPOSE] = {ATTRS(conv_transpose_attrs)},
     [OP_CLIP] = {ATTRS(clip_attrs)},
     [OP_LEAKY_RELU] = {ATTRS(leaky_relu_attrs)},
     [OP_HARDSIGMOID] = {ATTRS(hardsigmoid_attrs)},

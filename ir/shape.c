@@ -85,6 +85,49 @@ static int infer_conv2d(Node *n, Diag *d) {
   return set_output(n, 0, 4, dims, d);
 }
 
+/* ONNX ConvTranspose: OH = (H - 1) * sh - pt - pb + KH + output_padding. */
+static int infer_conv_transpose(Node *n, Diag *d) {
+  const Tensor *x = n->inputs[0], *w = n->inputs[1];
+  if (expect_rank(n, 0, "input", 4, d) || expect_rank(n, 1, "weight", 4, d))
+    return -1;
+  int64_t groups = ir_attr_int(n, ATTR_GROUPS), C = x->dims[1];
+  int cs, cp, co;
+  const int64_t *st = ir_attr_ints(n, ATTR_STRIDE, &cs);
+  const int64_t *pad = ir_attr_ints(n, ATTR_PADDING, &cp);
+  const int64_t *op = ir_attr_ints(n, ATTR_OUTPUT_PADDING, &co);
+  if (groups <= 0 || C % groups)
+    return NODE_ERR(d, n, "input channels %lld are not divisible by groups "
+                    "%lld", (long long)C, (long long)groups);
+  if (w->dims[0] != C)
+    return NODE_ERR(d, n, "weight has %lld input channels, input has %lld",
+                    (long long)w->dims[0], (long long)C);
+  int64_t O = w->dims[1] * groups, dims[4] = {x->dims[0], O, 0, 0};
+  for (int a = 0; a < 2; a++) {
+    int64_t lo = pad[a], hi = pad[cp == 4 ? a + 2 : a];
+    if (st[a] < 1 || st[a] > (1 << 20) || lo < 0 || hi < 0 ||
+        lo > (1 << 20) || hi > (1 << 20))
+      return NODE_ERR(d, n, "stride must be positive and padding not "
+                      "negative (at most 2^20)");
+    if (op[a] < 0 || op[a] >= st[a])
+      return NODE_ERR(d, n, "output_padding %lld must be in [0, stride %lld)",
+                      (long long)op[a], (long long)st[a]);
+    dims[2 + a] = (x->dims[2 + a] - 1) * st[a] - lo - hi + w->dims[2 + a] +
+                  op[a];
+    if (dims[2 + a] < 1)
+      return NODE_ERR(d, n, "padding leaves no output");
+  }
+  if (n->num_inputs > 2) {
+    const Tensor *b = n->inputs[2];
+    if (b->rank != 1 || b->dims[0] != O) {
+      char s[96];
+      return NODE_ERR(d, n, "bias has shape %s, expected [%lld]",
+                      ir_shape_str(b->rank, b->dims, s, sizeof s),
+                      (long long)O);
+    }
+  }
+  return set_output(n, 0, 4, dims, d);
+}
+
 static int infer_linear(Node *n, Diag *d) {
   const Tensor *x = n->inputs[0], *w = n->inputs[1];
   if (expect_rank(n, 0, "input", 2, d) || expect_rank(n, 1, "weight", 2, d))
@@ -457,6 +500,8 @@ static int infer_shapes(Graph *g, Node *n, Diag *d) {
   case OP_CONV2D:
   case OP_QCONV2D:
     return infer_conv2d(n, d);
+  case OP_CONV_TRANSPOSE:
+    return infer_conv_transpose(n, d);
   case OP_LINEAR:
   case OP_QLINEAR:
   case OP_DQLINEAR:

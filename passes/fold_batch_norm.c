@@ -2,7 +2,10 @@
  *   s[o] = gamma[o] / sqrt(var[o] + eps)
  *   w'[o, ...] = w[o, ...] * s[o]
  *   b'[o] = (b[o] - mean[o]) * s[o] + beta[o]     (b = 0 when absent)
- * and the same for linear (channel = output feature). Computed in double,
+ * and the same for linear (channel = output feature) and conv_transpose
+ * (output channel (c / CG) * OG + dim 1 of its [C, OG, KH, KW] weight,
+ * folded before lower-conv-transpose turns it into a conv2d and a slice
+ * the batch_norm would no longer see). Computed in double,
  * stored as f32. Fires only when the conv/linear result feeds nothing but
  * the batch_norm and all parameters are constants; new weight tensors are
  * created because the old ones may be shared.
@@ -23,7 +26,13 @@ static void fold_one(Graph *g, Node *bn, Node *p, Diag *d) {
   const float *gamma = bn->inputs[1]->data, *beta = bn->inputs[2]->data;
   const float *mean = bn->inputs[3]->data, *var = bn->inputs[4]->data;
   double eps = ir_attr_float(bn, ATTR_EPS);
-  int64_t O = w->dims[0], per = ir_tensor_numel(w) / O;
+  /* Output channel o of weight element k: dim 0 of a conv/linear weight;
+   * (c / CG) * OG + dim 1 of a conv_transpose's [C, OG, KH, KW]. */
+  bool transposed = p->op == OP_CONV_TRANSPOSE;
+  int64_t O = transposed ? p->outputs[0]->dims[1] : w->dims[0];
+  int64_t per = ir_tensor_numel(w) / w->dims[0]; /* one dim-0 slice */
+  int64_t OG = w->dims[1], inner = transposed ? per / OG : per;
+  int64_t CG = transposed ? w->dims[0] / (O / OG) : 0;
 
   Tensor *nw = ir_graph_add_tensor(g, ir_graph_unique_name(g, w->name),
                                    TK_CONST, DT_F32, w->rank, w->dims, w->loc,
@@ -36,10 +45,15 @@ static void fold_one(Graph *g, Node *bn, Node *p, Diag *d) {
     QCC_DIE("unique names collided");
   float *wd = ir_tensor_alloc_data(g, nw), *bd = ir_tensor_alloc_data(g, nb);
   const float *ws = w->data, *bs = b ? b->data : NULL;
+  for (int64_t k = 0; k < ir_tensor_numel(w); k++) {
+    int64_t o = transposed
+                    ? (k / per) / CG * OG + (k % per) / inner
+                    : k / per;
+    double s = (double)gamma[o] / sqrt((double)var[o] + eps);
+    wd[k] = (float)((double)ws[k] * s);
+  }
   for (int64_t o = 0; o < O; o++) {
     double s = (double)gamma[o] / sqrt((double)var[o] + eps);
-    for (int64_t k = 0; k < per; k++)
-      wd[o * per + k] = (float)((double)ws[o * per + k] * s);
     double bias = bs ? (double)bs[o] : 0.0;
     bd[o] = (float)((bias - (double)mean[o]) * s + (double)beta[o]);
   }
@@ -67,7 +81,7 @@ int pass_fold_batch_norm(Graph *g, PassContext *ctx, bool *changed, Diag *d) {
       continue;
     Tensor *x = bn->inputs[0];
     Node *p = x->producer;
-    if (!p || !op_has(p->op, OPF_INT8))
+    if (!p || (!op_has(p->op, OPF_INT8) && p->op != OP_CONV_TRANSPOSE))
       continue;
     if (ir_count_uses(g, x) != 1 || ir_is_graph_output(g, x))
       continue;

@@ -100,6 +100,8 @@ int pass_fold_batch_norm(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_fold_constants(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_dce(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_fold_transposes(Graph *g, PassContext *ctx, bool *changed, Diag *d);
+int pass_lower_conv_transpose(Graph *g, PassContext *ctx, bool *changed,
+                              Diag *d);
 int pass_canonicalize(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_insert_observers(Graph *g, PassContext *ctx, bool *changed, Diag *d);
 int pass_calibrate(Graph *g, PassContext *ctx, bool *changed, Diag *d);

@@ -8,14 +8,19 @@
 
 static const Pass passes[] = {
     {"canonicalize",
-     "fold batch_norm into conv/linear, fold constant subgraphs and "
-     "transpose pairs, remove dead nodes (to a fixed point)",
+     "fold batch_norm into conv/linear/conv_transpose, fold constant "
+     "subgraphs, lower conv_transpose, fold transpose pairs, remove dead "
+     "nodes (to a fixed point)",
      pass_canonicalize},
     {"fold-batch-norm", "fold batch_norm into the conv2d or linear before it",
      pass_fold_batch_norm},
     {"fold-constants", "evaluate nodes whose inputs are all constants",
      pass_fold_constants},
     {"dce", "remove nodes and constants that no output depends on", pass_dce},
+    {"lower-conv-transpose",
+     "conv_transpose -> conv2d over the stride's phases, their interleaving "
+     "(reshape, transpose, reshape) and a slice for the padding",
+     pass_lower_conv_transpose},
     {"fold-transposes",
      "transpose of a transpose: one transpose with the composed permutation, "
      "or none when it is the identity",

@@ -77,6 +77,35 @@ def _axis(axis, rank):
 # Ops. Each takes float64 arrays and the attrs dict, returns a list of outputs.
 
 
+def op_conv_transpose(ins, attrs, nout):
+    """ONNX ConvTranspose as a scatter of each input pixel's weighted
+    kernel, then the padding cropped."""
+    x, w = ins[0].astype(np.float64), ins[1].astype(np.float64)
+    b = ins[2] if len(ins) > 2 else None
+    sh, sw = _pair(attrs.get("stride"), 1)
+    pad = [int(v) for v in attrs.get("padding", [0, 0, 0, 0])]
+    pt, pl, pb, pr = pad * 2 if len(pad) == 2 else pad
+    oph, opw = _pair(attrs.get("output_padding"), 0)
+    g = int(attrs.get("groups", 1))
+    n, c, h, wd = x.shape
+    _, og, kh, kw = w.shape
+    cg = c // g
+    z = np.zeros((n, og * g, (h - 1) * sh + kh + oph, (wd - 1) * sw + kw + opw))
+    for ci in range(c):
+        gi = ci // cg
+        for i in range(kh):
+            for j in range(kw):
+                z[:, gi * og:(gi + 1) * og, i:i + (h - 1) * sh + 1:sh,
+                  j:j + (wd - 1) * sw + 1:sw] += (
+                      x[:, ci, None] * w[ci, :, i, j][None, :, None, None])
+    oh = (h - 1) * sh - pt - pb + kh + oph
+    ow = (wd - 1) * sw - pl - pr + kw + opw
+    y = z[:, :, pt:pt + oh, pl:pl + ow]
+    if b is not None:
+        y = y + np.asarray(b, np.float64)[None, :, None, None]
+    return [y]
+
+
 def op_conv2d(ins, attrs, nout):
     x, w = ins[0], ins[1]
     b = ins[2] if len(ins) > 2 else None
@@ -382,6 +411,7 @@ def op_softmax(ins, attrs, nout):
 
 OPS = {
     "conv2d": op_conv2d,
+    "conv_transpose": op_conv_transpose,
     "linear": op_linear,
     "batch_norm": op_batch_norm,
     "add": op_binary(np.add),

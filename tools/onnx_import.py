@@ -1869,6 +1869,82 @@ class Importer:
                   {"stride": s, "padding": pads, "dilation": d,
                    "groups": int(a.get("group", 1))})
 
+    def op_ConvTranspose(self, n, a):
+        """conv_transpose (2-D, no dilation). output_shape or auto_pad give
+        the padding as ONNX's equations do: total = s * (in - 1) +
+        output_padding + K - out, split SAME_UPPER: total / 2 at the start,
+        else the rest at the start."""
+        x, w = n.input[0], n.input[1]
+        xs, ws = self.shp(x), self.shp(w)
+        if len(xs) != 4:
+            raise Unsupported("%d-D transposed convolution (qcc has the 2-D "
+                              "conv_transpose only)" % (len(xs) - 2))
+        g = int(a.get("group", 1))
+        if len(ws) != 4 or g < 1 or xs[1] != ws[0] or xs[1] % g:
+            raise BadNode("weight of shape %s for an input of shape %s and "
+                          "group %d" % (list(ws), list(xs), g))
+        O = ws[1] * g
+        if len(n.input) > 2 and n.input[2] and \
+                list(self.shp(n.input[2])) != [O]:
+            raise BadNode("bias of shape %s for %d output channels"
+                          % (list(self.shp(n.input[2])), O))
+        if not self.is_const(w) or (len(n.input) > 2 and n.input[2] and
+                                    not self.is_const(n.input[2])):
+            raise Unsupported("the weight and bias must be constants")
+        k = list(a.get("kernel_shape", ws[2:]))
+        if list(ws[2:]) != k:
+            raise Unsupported("kernel_shape %s differs from the weight's %s"
+                              % (k, list(ws[2:])))
+        if any(v != 1 for v in a.get("dilations", [1, 1])):
+            raise Unsupported("dilations %s (qcc's conv_transpose has no "
+                              "dilation)" % list(a["dilations"]))
+        st = [int(v) for v in a.get("strides", [1, 1])]
+        op = [int(v) for v in a.get("output_padding", [0, 0])]
+        if any(v < 1 for v in st) or any(not 0 <= p < q
+                                         for p, q in zip(op, st)):
+            raise BadNode("strides %s and output_padding %s (each must be "
+                          "in [0, stride))" % (st, op))
+        auto = a.get("auto_pad", "NOTSET")
+        if "output_shape" in a or auto in ("SAME_UPPER", "SAME_LOWER"):
+            out = (list(a["output_shape"])[-2:] if "output_shape" in a
+                   else [xs[2 + i] * st[i] for i in range(2)])
+            tot = [st[i] * (xs[2 + i] - 1) + op[i] + k[i] - out[i]
+                   for i in range(2)]
+            if auto == "SAME_UPPER":
+                lo = [t // 2 for t in tot]
+            else:
+                lo = [t - t // 2 for t in tot]
+            pads = lo + [t - l for t, l in zip(tot, lo)]
+            # A negative end (output_shape beyond the full result) is more
+            # output padding: rows of bias alone, as ONNX's reference.
+            for i in range(2):
+                if pads[2 + i] < 0:
+                    op[i] -= pads[2 + i]
+                    pads[2 + i] = 0
+            if any(v < 0 for v in pads) or any(p >= q for p, q in zip(op, st)):
+                raise Unsupported("output_shape %s is not reachable with "
+                                  "padding and an output_padding below the "
+                                  "stride" % out)
+        elif auto == "VALID":
+            pads = [0, 0, 0, 0]
+        else:
+            pads = [int(v) for v in a.get("pads", [0, 0, 0, 0])]
+        oh = [(xs[2 + i] - 1) * st[i] - pads[i] - pads[i + 2] + k[i] + op[i]
+              for i in range(2)]
+        inferred = self.info(n.output[0])[1]
+        if inferred is not None and list(inferred[2:]) != oh:
+            raise Unsupported("output size %s differs from ONNX's shape "
+                              "inference %s" % (oh, list(inferred[2:])))
+        if any(v < 1 for v in oh) or any(v < 0 for v in pads):
+            raise BadNode("pads %s leave no output" % pads)
+        ins = [self.use(x), self.use(w)]
+        if len(n.input) > 2 and n.input[2]:
+            ins.append(self.use(n.input[2]))
+        self.emit(self.nname(n), "conv_transpose", ins,
+                  [self.define(n.output[0])],
+                  {"stride": st, "padding": pads, "output_padding": op,
+                   "groups": g})
+
     def pool(self, n, a, op):
         x = n.input[0]
         xs = self.shp(x)

@@ -50,6 +50,35 @@ def pads4(p):
     return list(p) * 2 if len(p) == 2 else list(p)
 
 
+def np_conv_transpose(x, w, b, a):
+    """ONNX ConvTranspose as a scatter: each input pixel adds its
+    weighted kernel into the output at stride spacing, then the padding is
+    cropped."""
+    x, w = x.astype(F64), w.astype(F64)
+    n, c, h, wd = x.shape
+    _, og, kh, kw = w.shape
+    sh, sw = a.get("stride", [1, 1])
+    pt, pl, pb, pr = pads4(a.get("padding", [0, 0, 0, 0]))
+    oph, opw = a.get("output_padding", [0, 0])
+    g = a.get("groups", 1)
+    cg = c // g
+    zh, zw = (h - 1) * sh + kh + oph, (wd - 1) * sw + kw + opw
+    z = np.zeros((n, og * g, zh, zw))
+    for ci in range(c):
+        gi = ci // cg
+        for i in range(kh):
+            for j in range(kw):
+                z[:, gi * og:(gi + 1) * og, i:i + (h - 1) * sh + 1:sh,
+                  j:j + (wd - 1) * sw + 1:sw] += (
+                      x[:, ci, None] * w[ci, :, i, j][None, :, None, None])
+    oh = (h - 1) * sh - pt - pb + kh + oph
+    ow = (wd - 1) * sw - pl - pr + kw + opw
+    y = z[:, :, pt:pt + oh, pl:pl + ow]
+    if b is not None:
+        y = y + b.astype(F64)[None, :, None, None]
+    return y
+
+
 def np_conv2d(x, w, b, a):
     x, w = x.astype(F64), w.astype(F64)
     n, c, h, wd = x.shape
@@ -259,6 +288,8 @@ def evaluate(op, attrs, args, n_out):
         a["stride"] = a["kernel"]
     if op == "conv2d":
         ys = [np_conv2d(args[0], args[1], args[2] if len(args) > 2 else None, a)]
+    elif op == "conv_transpose":
+        ys = [np_conv_transpose(args[0], args[1], args[2] if len(args) > 2 else None, a)]
     elif op == "linear":
         ys = [np_linear(args[0], args[1], args[2] if len(args) > 2 else None, a)]
     elif op == "batch_norm":
@@ -368,6 +399,45 @@ def conv_case(c, x_shape, w_shape, attrs, bias=True):
     if bias:
         ins.append(c.const("b", c.randn(w_shape[0], scale=0.1)))
     c.output(c.node("conv2d", ins, "y", attrs))
+
+
+def conv_transpose_case(c, x_shape, w_shape, attrs, bias=True):
+    x = c.input("x", c.randn(*x_shape))
+    w = c.const("w", c.randn(*w_shape, scale=0.5))
+    ins = [x, w]
+    if bias:
+        groups = attrs.get("groups", 1)
+        ins.append(c.const("b", c.randn(w_shape[1] * groups, scale=0.1)))
+    c.output(c.node("conv_transpose", ins, "y", attrs))
+
+
+@case(131, "conv_transpose 2x2 stride 2 (UNet's upsampling), bias")
+def conv_transpose_k2s2(c):
+    conv_transpose_case(c, (1, 4, 3, 5), (4, 3, 2, 2), {"stride": [2, 2]})
+
+
+@case(132, "conv_transpose 3x3 stride 2, padding 1, output_padding 1 (an exact 2x)")
+def conv_transpose_k3s2_op(c):
+    conv_transpose_case(c, (1, 3, 4, 4), (3, 5, 3, 3),
+                        {"stride": [2, 2], "padding": [1, 1], "output_padding": [1, 1]})
+
+
+@case(133, "conv_transpose 4x4 stride 2 padding 1 with output_padding past the kernel, no bias")
+def conv_transpose_k4s2(c):
+    conv_transpose_case(c, (1, 2, 3, 4), (2, 3, 4, 4),
+                        {"stride": [2, 2], "padding": [1, 1, 0, 0], "output_padding": [1, 1]},
+                        bias=False)
+
+
+@case(134, "conv_transpose grouped (2 groups), stride 3x2, asymmetric padding, batch 2")
+def conv_transpose_groups(c):
+    conv_transpose_case(c, (2, 4, 3, 3), (4, 3, 3, 2),
+                        {"stride": [3, 2], "padding": [1, 0, 2, 1], "groups": 2})
+
+
+@case(135, "conv_transpose 3x3 stride 1 padding 1 (a flipped conv)")
+def conv_transpose_s1(c):
+    conv_transpose_case(c, (1, 3, 5, 5), (3, 4, 3, 3), {"padding": [1, 1]})
 
 
 @case(101, "3x3, stride 1, padding in the [ph, pw] short form, bias")

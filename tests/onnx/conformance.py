@@ -56,6 +56,7 @@ IN_SCOPE = [
     r"test_gather_[0-9].*", r"test_gather_negative_indices",
     r"test_gather_2d_indices", r"test_depthtospace.*", r"test_spacetodepth.*",
     r"test_tile.*", r"test_reduce_mean_.*", r"test_pow.*",
+    r"test_convtranspose.*",
 ]
 
 # What the model format cannot express (the importer must reject these as
@@ -87,6 +88,9 @@ EXPECTED_SKIPS = {
     r"test_reduce_mean_(default|negative|do_not|keepdims).*":
         "a mean over other axes than H and W of a 4-D tensor (qcc's "
         "reduce_mean is global_avgpool)",
+    r"test_convtranspose_(1d|3d)": "1-D and 3-D transposed convolution "
+                                   "(qcc's conv_transpose is 2-D)",
+    r"test_convtranspose_dilations": "transposed convolution with dilation",
     r"test_softmax_.*_expanded": "expanded into ReduceMax/Exp/ReduceSum/Div, "
                                  "ops the format lacks",
 }
@@ -99,6 +103,7 @@ PARAM_INPUTS = {
     "QLinearConv": {1, 2, 3, 4, 5, 6, 7, 8}, "Squeeze": {1},
     "Unsqueeze": {1}, "Dropout": {1, 2}, "Slice": {1, 2, 3, 4},
     "Gather": {1}, "Tile": {1}, "ReduceMean": {1}, "Pow": {1},
+    "ConvTranspose": {1, 2},
 }
 
 RTOL, ATOL = 1e-3, 1e-7

@@ -430,6 +430,18 @@ static Graph *build_everything(void) {
   t = node(g, OP_SLICE, "slice", &t, 1, "sl", sl, 4);
   Attr ex = floats_attr(g, ATTR_EXPONENT, AK_FLOAT, 1, 3.0);
   t = node(g, OP_POW, "pow", &t, 1, "pw", &ex, 1);
+  int64_t wtd[4] = {3, 2, 2, 2};
+  Tensor *ct_in[2] = {node(g, OP_RESHAPE, "to4d", &t, 1, "t4",
+                           (Attr[]){ints_attr(g, ATTR_SHAPE, AK_INTS, 4, I64(1),
+                                              I64(3), I64(-1), I64(1))},
+                           1),
+                      add_f32_const(g, "ct.w", 4, wtd, NULL)};
+  Attr ct[4] = {ints_attr(g, ATTR_STRIDE, AK_INTS, 2, I64(2), I64(2)),
+                ints_attr(g, ATTR_PADDING, AK_INTS, 4, I64(0), I64(1), I64(0), I64(0)),
+                ints_attr(g, ATTR_OUTPUT_PADDING, AK_INTS, 2, I64(1), I64(0)),
+                ints_attr(g, ATTR_GROUPS, AK_INT, 1, I64(1))};
+  Tensor *ctr = node(g, OP_CONV_TRANSPOSE, "conv_transpose", ct_in, 2, "ct", ct, 4);
+  ir_graph_add_output(g, ctr);
   Tensor *sm = node(g, OP_SOFTMAX, "softmax", &t, 1, "sm", NULL, 0);
   ir_graph_add_output(g, sm);
   ir_graph_add_output(g, sp[1]);
