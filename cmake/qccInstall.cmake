@@ -75,6 +75,10 @@ configure_file(${PROJECT_SOURCE_DIR}/runtime/qcc_runtime.pc.in
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/qcc_runtime.pc
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# qcc import runs this script (driver/cmd_import.c looks in ../share/qcc).
-install(PROGRAMS ${PROJECT_SOURCE_DIR}/tools/onnx_import.py
-        DESTINATION ${CMAKE_INSTALL_DATADIR}/qcc)
+# The ONNX importer (driver/onnx_input.c looks in ../share/qcc/onnx): the
+# script and the modules it loads from its own folder.
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/frontend/onnx/onnx_import.py
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/qcc/onnx)
+file(GLOB QCC_ONNX_MODULES ${PROJECT_SOURCE_DIR}/frontend/onnx/onnx_*.py)
+list(REMOVE_ITEM QCC_ONNX_MODULES ${PROJECT_SOURCE_DIR}/frontend/onnx/onnx_import.py)
+install(FILES ${QCC_ONNX_MODULES} DESTINATION ${CMAKE_INSTALL_DATADIR}/qcc/onnx)

@@ -103,13 +103,14 @@ static void source_dir(char *out, size_t cap) {
 #endif
 }
 
-/* The importer: next to an installed qcc (BINDIR/../share/qcc/), else in
- * the source tree this qcc was built from. Lists the places in looked. */
+/* The importer (frontend/onnx/): next to an installed qcc
+ * (BINDIR/../share/qcc/onnx/), else in the source tree this qcc was built
+ * from. Lists the places in looked. */
 static bool find_script(char *out, size_t cap, char *looked, size_t lcap) {
   char dir[PATH_MAX], src[PATH_MAX];
   exe_dir(dir, sizeof dir);
   source_dir(src, sizeof src);
-  const char *fmt[2] = {"%s/../share/qcc/%s", "%s/tools/%s"};
+  const char *fmt[2] = {"%s/../share/qcc/onnx/%s", "%s/frontend/onnx/%s"};
   const char *base[2] = {dir, src};
   looked[0] = 0;
   for (int i = 0; i < 2; i++) {

@@ -12,7 +12,7 @@ packages=(
   libstb-dev                          # photos: stb_image (calibration, apps)
   python3 python3-numpy python3-yaml  # example/golden generators, NumPy references
   valgrind pkg-config                 # tests/backend: app.test (valgrind), cmake_package.test (.pc)
-  python3-onnx libonnx-testdata       # qcc import (tools/onnx_import.py); ONNX conformance (tests/onnx)
+  python3-onnx libonnx-testdata       # qcc import (frontend/onnx/); ONNX conformance (tests/onnx)
   python3-torch                       # the exporter-made corpus (tests/corpus: torch.onnx.export)
   clang libclang-rt-14-dev            # fuzz targets (-fsanitize=fuzzer: tools/fuzz, tests/fuzz/smoke.sh)
 )

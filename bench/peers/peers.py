@@ -28,6 +28,7 @@ usage: bench/peers.sh [--rounds 3] [--runs 20] [--warmup 5] [--quick] [--fresh]
 """
 import argparse
 import datetime
+import glob
 import hashlib
 import json
 import os
@@ -592,7 +593,7 @@ def main():
     work = os.path.abspath(args.work)
     os.makedirs(work, exist_ok=True)
     raw_path = args.raw or os.path.join(work, "raw.tsv")
-    stamp = file_hash([QCC, os.path.join(ROOT, "tools", "onnx_import.py"), os.path.join(HERE, "models.py"),
+    stamp = file_hash([QCC] + sorted(glob.glob(os.path.join(ROOT, "frontend", "onnx", "*.py"))) + [os.path.join(HERE, "models.py"),
                        os.path.join(ROOT, "bench", "ort_qdq.py")]) + (" quick" if args.quick else "")
     plan_path = os.path.join(work, "plan.json")
     if args.report_only:

@@ -5,7 +5,7 @@
 
 Runs ONNX's node tests (Debian's libonnx-testdata) that are in scope for
 the model format: for each, the .pb tensors become .npy files, the model
-is imported (`qcc import`, or tools/onnx_import.py while the driver lacks
+is imported (`qcc import`, or frontend/onnx/onnx_import.py while the driver lacks
 the command), run with `qcc run`, and every output is compared within
 ONNX's default backend-test tolerances (rtol 1e-3, atol 1e-7).
 
@@ -35,7 +35,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
-SCRIPT = os.path.join(SRC, "tools", "onnx_import.py")
+SCRIPT = os.path.join(SRC, "frontend", "onnx", "onnx_import.py")
 
 DATA_DIRS = ["/usr/share/libonnx-testdata/data/node"]
 

@@ -52,7 +52,7 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
-IMPORTER = os.path.join(SRC, "tools", "onnx_import.py")
+IMPORTER = os.path.join(SRC, "frontend", "onnx", "onnx_import.py")
 MAKE_ONNX = os.path.join(SRC, "tests", "onnx", "make_onnx.py")
 BAD_ONNX = os.path.join(SRC, "tests", "bad", "onnx")  # hostile fixtures
 TESTDATA = "/usr/share/libonnx-testdata/data"
