@@ -50,6 +50,18 @@ static int normalize_axis(Node *n, AttrKey key, int rank, bool allow_rank,
   return 0;
 }
 
+/* An optional bias (input 2) must be [O]. */
+static int check_bias(const Node *n, int64_t O, Diag *d) {
+  if (n->num_inputs <= 2)
+    return 0;
+  const Tensor *b = n->inputs[2];
+  if (b->rank == 1 && b->dims[0] == O)
+    return 0;
+  char s[96];
+  return NODE_ERR(d, n, "bias has shape %s, expected [%lld]",
+                  ir_shape_str(b->rank, b->dims, s, sizeof s), (long long)O);
+}
+
 static int infer_conv2d(Node *n, Diag *d) {
   const Tensor *x = n->inputs[0], *w = n->inputs[1];
   if (expect_rank(n, 0, "input", 4, d) || expect_rank(n, 1, "weight", 4, d))
@@ -69,15 +81,8 @@ static int infer_conv2d(Node *n, Diag *d) {
   if (w->dims[1] != C / groups)
     return NODE_ERR(d, n, "weight has %lld input channels, expected %lld",
                     (long long)w->dims[1], (long long)(C / groups));
-  if (n->num_inputs > 2) {
-    const Tensor *b = n->inputs[2];
-    if (b->rank != 1 || b->dims[0] != O) {
-      char s[96];
-      return NODE_ERR(d, n, "bias has shape %s, expected [%lld]",
-                      ir_shape_str(b->rank, b->dims, s, sizeof s),
-                      (long long)O);
-    }
-  }
+  if (check_bias(n, O, d))
+    return -1;
   int64_t oh, ow;
   if (ir_window_infer(n, &oh, &ow, d))
     return -1;
@@ -116,15 +121,8 @@ static int infer_conv_transpose(Node *n, Diag *d) {
     if (dims[2 + a] < 1)
       return NODE_ERR(d, n, "padding leaves no output");
   }
-  if (n->num_inputs > 2) {
-    const Tensor *b = n->inputs[2];
-    if (b->rank != 1 || b->dims[0] != O) {
-      char s[96];
-      return NODE_ERR(d, n, "bias has shape %s, expected [%lld]",
-                      ir_shape_str(b->rank, b->dims, s, sizeof s),
-                      (long long)O);
-    }
-  }
+  if (check_bias(n, O, d))
+    return -1;
   return set_output(n, 0, 4, dims, d);
 }
 
@@ -135,15 +133,8 @@ static int infer_linear(Node *n, Diag *d) {
   if (w->dims[1] != x->dims[1])
     return NODE_ERR(d, n, "weight has %lld input features, input has %lld",
                     (long long)w->dims[1], (long long)x->dims[1]);
-  if (n->num_inputs > 2) {
-    const Tensor *b = n->inputs[2];
-    if (b->rank != 1 || b->dims[0] != w->dims[0]) {
-      char s[96];
-      return NODE_ERR(d, n, "bias has shape %s, expected [%lld]",
-                      ir_shape_str(b->rank, b->dims, s, sizeof s),
-                      (long long)w->dims[0]);
-    }
-  }
+  if (check_bias(n, w->dims[0], d))
+    return -1;
   int64_t dims[2] = {x->dims[0], w->dims[0]};
   return set_output(n, 0, 2, dims, d);
 }

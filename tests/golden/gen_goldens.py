@@ -51,32 +51,29 @@ def pads4(p):
 
 
 def np_conv_transpose(x, w, b, a):
-    """ONNX ConvTranspose as a scatter: each input pixel adds its
-    weighted kernel into the output at stride spacing, then the padding is
-    cropped."""
-    x, w = x.astype(F64), w.astype(F64)
-    n, c, h, wd = x.shape
-    _, og, kh, kw = w.shape
+    """ONNX ConvTranspose as the textbook identity: a stride-1 conv2d of the
+    input with stride - 1 zeros inserted between its pixels, padded by
+    K - 1 - pad (output_padding more at the end; a negative pad crops),
+    with each group's kernel flipped and its in/out channels swapped."""
     sh, sw = a.get("stride", [1, 1])
     pt, pl, pb, pr = pads4(a.get("padding", [0, 0, 0, 0]))
     oph, opw = a.get("output_padding", [0, 0])
     g = a.get("groups", 1)
-    cg = c // g
-    zh, zw = (h - 1) * sh + kh + oph, (wd - 1) * sw + kw + opw
-    z = np.zeros((n, og * g, zh, zw))
-    for ci in range(c):
-        gi = ci // cg
-        for i in range(kh):
-            for j in range(kw):
-                z[:, gi * og:(gi + 1) * og, i:i + (h - 1) * sh + 1:sh,
-                  j:j + (wd - 1) * sw + 1:sw] += (
-                      x[:, ci, None] * w[ci, :, i, j][None, :, None, None])
-    oh = (h - 1) * sh - pt - pb + kh + oph
-    ow = (wd - 1) * sw - pl - pr + kw + opw
-    y = z[:, :, pt:pt + oh, pl:pl + ow]
-    if b is not None:
-        y = y + b.astype(F64)[None, :, None, None]
-    return y
+    n, c, h, wd = x.shape
+    _, og, kh, kw = w.shape
+    xd = np.zeros((n, c, (h - 1) * sh + 1, (wd - 1) * sw + 1))
+    xd[:, :, ::sh, ::sw] = x
+    lo_h, lo_w = kh - 1 - pt, kw - 1 - pl
+    hi_h, hi_w = kh - 1 - pb + oph, kw - 1 - pr + opw
+    xd = np.pad(xd, ((0, 0), (0, 0), (max(lo_h, 0), max(hi_h, 0)),
+                     (max(lo_w, 0), max(hi_w, 0))))
+    xd = xd[:, :, max(-lo_h, 0):xd.shape[2] - max(-hi_h, 0),
+            max(-lo_w, 0):xd.shape[3] - max(-hi_w, 0)]
+    wf = w.reshape(g, c // g, og, kh, kw).transpose(0, 2, 1, 3, 4)
+    wf = wf.reshape(g * og, c // g, kh, kw)[:, :, ::-1, ::-1]
+    return np_conv2d(xd, np.ascontiguousarray(wf), b,
+                     {"stride": [1, 1], "dilation": [1, 1],
+                      "padding": [0, 0, 0, 0], "groups": g})
 
 
 def np_conv2d(x, w, b, a):
