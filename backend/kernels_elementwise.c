@@ -82,6 +82,8 @@ static LLVMValueRef unary_in_double(Emit *e, const Node *n, LLVMValueRef v) {
 #define EXP(p) dlibm(e, "exp", p)
 #define TANH(p) dlibm(e, "tanh", p)
 #define ERF(p) dlibm(e, "erf", p)
+#define LOG(p) dlibm(e, "log", p)
+#define SQRT(p) dlibm(e, "sqrt", p)
 #define POW(p, q) dpow(e, p, q)
 #define LT(p, q, t, f) dsel(e, LLVMRealOLT, p, q, t, f)
 #define GT(p, q, t, f) dsel(e, LLVMRealOGT, p, q, t, f)

@@ -53,6 +53,8 @@ void ir_unary_params(const Node *n, double *a, double *b) {
 #define EXP(p) exp(p)
 #define TANH(p) tanh(p)
 #define ERF(p) erf(p)
+#define LOG(p) log(p)
+#define SQRT(p) sqrt(p)
 #define POW(p, q) pow(p, q)
 #define LT(p, q, t, f) ((p) < (q) ? (t) : (f))
 #define GT(p, q, t, f) ((p) > (q) ? (t) : (f))

@@ -42,6 +42,84 @@ class ConvertersMixin:
     def op_Exp(self, n, a):
         self.simple(n, "exp")
 
+    def op_Log(self, n, a):
+        self.simple(n, "log")
+
+    def op_Sqrt(self, n, a):
+        self.simple(n, "sqrt")
+
+    def op_Reciprocal(self, n, a):
+        self.simple(n, "reciprocal")
+
+    def op_Neg(self, n, a):
+        self.simple(n, "neg")
+
+    def op_Abs(self, n, a):
+        self.simple(n, "abs")
+
+    def op_Softplus(self, n, a):
+        self.simple(n, "softplus")
+
+    def op_PRelu(self, n, a):
+        """A scalar slope is leaky_relu; a slope tensor (per channel, as
+        exported) is relu(x) + (-slope) * relu(-x), the same value."""
+        self.check_float(n.input[0])
+        sl = n.input[1]
+        if not self.is_const(sl):
+            raise Unsupported("the slope must be a constant")
+        v = self.cval(sl).astype(np.float32)
+        x, out = self.use(n.input[0]), self.define(n.output[0])
+        if v.size == 1:
+            self.emit(self.nname(n), "leaky_relu", [x], [out],
+                      {"alpha": float(v.reshape(-1)[0])})
+            return
+        pos = self.fresh_tensor(out + ":pos")
+        neg = self.fresh_tensor(out + ":neg")
+        negr = self.fresh_tensor(out + ":neg_relu")
+        negs = self.fresh_tensor(out + ":neg_part")
+        ns = self.new_const(self.tname(sl) + ":negated", -v)
+        self.emit(self.nname(n, "/pos"), "relu", [x], [pos])
+        self.emit(self.nname(n, "/neg"), "neg", [x], [neg])
+        self.emit(self.nname(n, "/neg_relu"), "relu", [neg], [negr])
+        self.emit(self.nname(n, "/slope"), "mul", [negr, ns], [negs])
+        self.emit(self.nname(n), "add", [pos, negs], [out])
+
+    def op_InstanceNormalization(self, n, a):
+        """Per sample and channel over H and W (4-D): m = mean(x),
+        d = x - m, y = d * reciprocal(sqrt(mean(d * d) + eps)) * scale + B,
+        with global_avgpool for the means."""
+        self.check_float(n.input[0])
+        xs = list(self.shp(n.input[0]))
+        if len(xs) != 4:
+            raise Unsupported("input of rank %d (qcc normalizes 4-D NCHW)"
+                              % len(xs))
+        if not (self.is_const(n.input[1]) and self.is_const(n.input[2])):
+            raise Unsupported("scale and B must be constants")
+        eps = float(np.float32(a.get("epsilon", 1e-5)))
+        x, out = self.use(n.input[0]), self.define(n.output[0])
+        C = xs[1]
+        scale = self.cval(n.input[1]).astype(np.float32).reshape(C, 1, 1)
+        bias = self.cval(n.input[2]).astype(np.float32).reshape(C, 1, 1)
+        t = {r: self.fresh_tensor(out + ":" + r) for r in
+             ("mean", "centered", "square", "var", "var_eps", "std", "inv",
+              "normed", "scaled")}
+        e = self.new_const(self.tname(n.output[0]) + ":eps",
+                           np.array([eps], np.float32))
+        sc = self.new_const(self.tname(n.input[1]) + ":c11", scale)
+        bc = self.new_const(self.tname(n.input[2]) + ":c11", bias)
+        steps = [("mean", "global_avgpool", [x]),
+                 ("centered", "sub", [x, t["mean"]]),
+                 ("square", "mul", [t["centered"], t["centered"]]),
+                 ("var", "global_avgpool", [t["square"]]),
+                 ("var_eps", "add", [t["var"], e]),
+                 ("std", "sqrt", [t["var_eps"]]),
+                 ("inv", "reciprocal", [t["std"]]),
+                 ("normed", "mul", [t["centered"], t["inv"]]),
+                 ("scaled", "mul", [t["normed"], sc])]
+        for role, op, ins in steps:
+            self.emit(self.nname(n, "/" + role), op, ins, [t[role]])
+        self.emit(self.nname(n), "add", [t["scaled"], bc], [out])
+
     def op_Erf(self, n, a):
         self.simple(n, "erf")
 
@@ -164,9 +242,16 @@ class ConvertersMixin:
             return
         x, y = n.input[0], n.input[1]
         if not self.is_const(y):
-            raise Unsupported("Div by a non-constant tensor (the format has "
-                              "no division; a constant divisor becomes a "
-                              "multiplication by its reciprocal)")
+            # By a tensor: a multiplication by its reciprocal (a table in
+            # int8, then a qmul).
+            self.check_float(x)
+            self.check_float(y)
+            out = self.define(n.output[0])
+            r = self.fresh_tensor(out + ":reciprocal")
+            self.emit(self.nname(n, "/reciprocal"), "reciprocal",
+                      [self.use(y)], [r])
+            self.emit(self.nname(n), "mul", [self.use(x), r], [out])
+            return
         v = self.cval(y)
         if v.dtype != np.float32:
             raise Unsupported("Div on %s" % v.dtype.name)

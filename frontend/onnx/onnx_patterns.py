@@ -168,6 +168,17 @@ class PatternsMixin:
                 for k in (0, 1):
                     src = prod.get(n.input[k])
                     other = n.input[1 - k]
+                    sp = prod.get(src.input[0]) if src is not None and \
+                        src.op_type == "Tanh" else None
+                    if sp is not None and sp.op_type == "Softplus" and \
+                            sp.input[0] == other:
+                        # Mish: x * Tanh(Softplus(x)) (YOLOv4's export).
+                        self.fused[id(n)] = ("mish", other, src)
+                        if self.only_consumer(n.input[k], n):
+                            self.skip.add(id(src))
+                            if self.only_consumer(src.input[0], src):
+                                self.skip.add(id(sp))
+                        break
                     if src is None or not src.input or src.input[0] != other:
                         continue
                     a = attr_dict(src)

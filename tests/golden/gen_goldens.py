@@ -138,6 +138,13 @@ UNARY = {
     "leaky_relu": lambda x, a: np.where(x >= 0, x, a["alpha"] * x),
     "hardsigmoid": lambda x, a: np.maximum(0.0, np.minimum(1.0, a["alpha"] * x + a["beta"])),
     "exp": lambda x, a: np.exp(x),
+    "neg": lambda x, a: -x,
+    "abs": lambda x, a: np.abs(x),
+    "sqrt": lambda x, a: np.sqrt(x),
+    "reciprocal": lambda x, a: 1.0 / x,
+    "log": lambda x, a: np.log(x),
+    "softplus": lambda x, a: np.log1p(np.exp(x)),
+    "mish": lambda x, a: x * np.tanh(np.log1p(np.exp(x))),
     "pow": lambda x, a: np.power(x, a["exponent"]),
     "erf": lambda x, a: _erf(x),
     "gelu": lambda x, a: 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0))),
@@ -606,6 +613,41 @@ def act_gelu(c): act_case(c, "gelu")
 
 @case(416, "pow with a constant exponent 3")
 def act_pow(c): act_case(c, "pow", {"exponent": 3.0})
+
+
+@case(417, "neg")
+def act_neg(c): act_case(c, "neg")
+
+
+@case(418, "abs")
+def act_abs(c): act_case(c, "abs")
+
+
+@case(419, "softplus")
+def act_softplus(c): act_case(c, "softplus")
+
+
+@case(420, "mish (YOLOv4)")
+def act_mish(c): act_case(c, "mish")
+
+
+def positive_case(c, op):
+    """sqrt, log, reciprocal: on (0, 8], where they are finite."""
+    x = np.concatenate([[0.0625, 0.25, 1, 2, 4, 8],
+                        c.rng.uniform(0.05, 8, 58)]).reshape(1, 4, 4, 4)
+    c.output(c.node(op, [c.input("x", x.astype(F32))], "y"))
+
+
+@case(421, "sqrt on (0, 8]")
+def act_sqrt(c): positive_case(c, "sqrt")
+
+
+@case(422, "log on (0, 8]")
+def act_log(c): positive_case(c, "log")
+
+
+@case(423, "reciprocal on (0, 8]")
+def act_reciprocal(c): positive_case(c, "reciprocal")
 
 
 @case(412, "sigmoid and silu far into saturation (|x| up to 100)")

@@ -234,6 +234,34 @@ def movement():
             out)
 
 
+def decomposed():
+    """Ops qcc writes as several of its own: PRelu with a per-channel slope,
+    InstanceNormalization, Div by a tensor, and Mish as exported
+    (x * Tanh(Softplus(x)))."""
+    x = rand(1, 3, 4, 5) * 2
+    slope, sc, b = rand(3, 1, 1) * 0.3, rand(3) + 1, rand(3)
+    nodes = [h.make_node("PRelu", ["x", "slope"], ["p"], name="prelu"),
+             h.make_node("InstanceNormalization", ["p", "scale", "B"], ["i"],
+                         name="inorm", epsilon=1e-3),
+             h.make_node("Sigmoid", ["x"], ["s"], name="sig"),
+             h.make_node("Add", ["s", "one"], ["den"], name="den"),
+             h.make_node("Div", ["i", "den"], ["q"], name="div"),
+             h.make_node("Softplus", ["q"], ["sp"], name="mish/softplus"),
+             h.make_node("Tanh", ["sp"], ["th"], name="mish/tanh"),
+             h.make_node("Mul", ["q", "th"], ["y"], name="mish")]
+    x64 = x.astype(np.float64)
+    p = np.where(x64 >= 0, x64, slope * x64)
+    m = p.mean(axis=(2, 3), keepdims=True)
+    v = ((p - m) ** 2).mean(axis=(2, 3), keepdims=True)
+    i = (p - m) / np.sqrt(v + np.float32(1e-3)) * sc[None, :, None, None] + \
+        b[None, :, None, None]
+    q = i / (sigmoid(x) + 1)
+    y = q * np.tanh(np.log1p(np.exp(q)))
+    return (model(nodes, [("x", [1, 3, 4, 5])], ["y"],
+                  [init("slope", slope), init("scale", sc), init("B", b),
+                   init("one", np.float32(1))]), {"x": x}, {"y": y})
+
+
 def clip():
     """Clip, input form (opset 13): min and max, min only (0: relu), max
     only; min and max are constants (initializers and a Constant node)."""
@@ -390,7 +418,8 @@ def fold():
 
 KINDS = {f.__name__: f for f in (gemm, conv_same, silu, clip, clip6, split,
                                  split11, unsupported, qdq, fold,
-                                 upsample, activations, movement)}
+                                 upsample, activations, movement,
+                                 decomposed)}
 
 
 def npy_name(name):
