@@ -17,7 +17,7 @@ static const KernelSpec *const kernel_list[] = {
     &kernel_pool,            &kernel_u8_maxpool_rows, &kernel_u8_maxpool_nhwc,
     &kernel_global_avgpool,  &kernel_resize,          &kernel_u8_resize_nhwc,
     &kernel_concat,          &kernel_split,           &kernel_copy,
-    &kernel_transpose,
+    &kernel_transpose,       &kernel_pad,
 };
 enum { NUM_KERNELS = sizeof kernel_list / sizeof kernel_list[0] };
 

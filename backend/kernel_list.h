@@ -27,6 +27,6 @@ extern const KernelSpec kernel_f32_conv_direct, kernel_qu8_conv_direct,
 extern const KernelSpec kernel_pool, kernel_u8_maxpool_rows, kernel_u8_maxpool_nhwc,
     kernel_global_avgpool, kernel_resize, kernel_u8_resize_nhwc; /* kernels_window.c */
 extern const KernelSpec kernel_concat, kernel_split, kernel_copy,
-    kernel_transpose;                                       /* kernels_shape.c */
+    kernel_transpose, kernel_pad;                           /* kernels_shape.c */
 
 #endif

@@ -1,5 +1,6 @@
 /* Data movement on f32 or u8 (one kernel each, by element type): concat,
- * split, flatten/reshape (a copy) and transpose. No arithmetic: u8 codes
+ * split, flatten/reshape (a copy), transpose and slice (strided views) and
+ * pad. No arithmetic: u8 codes
  * move as they are (fold-scales gave inputs and outputs one set of
  * parameters). Concat and split copy one contiguous run per (outer index,
  * operand); the outer index is the parallel one. On NHWC operands (all
@@ -7,7 +8,11 @@
  * channel concat copies each pixel's channels of each operand, but for
  * the operands a blocked conv already stored in their slice
  * (kernel_concat_slice). */
+#include <stdlib.h>
+
 #include "kernel.h"
+#include "pad.h"
+#include "quant_math.h"
 #include "strided.h"
 
 static LLVMTypeRef elt(const KernelCtx *k) {
@@ -161,6 +166,68 @@ static int emit_strided(KernelCtx *k, Diag *d) {
   return 0;
 }
 
+/* pad: one output row (the last axis) per parallel index. Each axis's
+ * source indices (ir_pad_source, -1 for the fill) are a constant i32
+ * table: the row's outer coordinates look theirs up once, the row's
+ * elements read x at base + table[j] or take the fill value (on u8, the
+ * value quantized with the result's parameters, as the interpreter). */
+static int emit_pad(KernelCtx *k, Diag *d) {
+  (void)d;
+  Emit *e = k->e;
+  const Node *n = k->n;
+  const Tensor *x = n->inputs[0], *y = n->outputs[0];
+  int rank = y->rank, last = rank - 1;
+  LLVMTypeRef et = elt(k);
+  LLVMValueRef tables[QCC_MAX_RANK];
+  for (int a = 0; a < rank; a++) {
+    int32_t *t = malloc(sizeof(int32_t) * (size_t)y->dims[a]);
+    if (!t)
+      QCC_DIE("out of memory");
+    for (int64_t i = 0; i < y->dims[a]; i++)
+      t[i] = (int32_t)ir_pad_source(n, a, i);
+    tables[a] = em_const_bytes(e, "pad.source", t, sizeof(int32_t) * (size_t)y->dims[a]);
+    free(t);
+  }
+  LLVMValueRef fill;
+  double v = ir_attr_float(n, ATTR_VALUE);
+  if (y->dtype == DT_F32) {
+    fill = em_f32(e, (float)v);
+  } else {
+    const QuantParams *q = y->quant;
+    fill = LLVMConstInt(et, (unsigned long long)qm_quantize((float)v, q->scale[0], q->zero_point[0], 0, 255), 0);
+  }
+  int64_t in_stride[QCC_MAX_RANK], s = 1;
+  for (int a = rank - 1; a >= 0; a--) {
+    in_stride[a] = s;
+    s *= x->dims[a];
+  }
+  LLVMValueRef px = kc_tensor(k, x), py = kc_tensor(k, y);
+  int64_t len = y->dims[last];
+  Loop l;
+  LLVMValueRef row = kernel_range(k, &l);
+  LLVMValueRef rest = row, base = em_i64(e, 0), inside = LLVMConstInt(e->i1, 1, 0);
+  for (int a = last - 1; a >= 0; a--) {
+    LLVMValueRef dim = em_i64(e, y->dims[a]);
+    LLVMValueRef c = LLVMBuildURem(e->b, rest, dim, "");
+    rest = LLVMBuildUDiv(e->b, rest, dim, "");
+    LLVMValueRef src = LLVMBuildSExt(e->b, em_load_at(e, e->i32, tables[a], c), e->i64, "");
+    inside = LLVMBuildAnd(e->b, inside, LLVMBuildICmp(e->b, LLVMIntSGE, src, em_i64(e, 0), ""), "");
+    base = em_add(e, base, em_mulc(e, src, in_stride[a]));
+  }
+  Loop li;
+  LLVMValueRef j = em_loop_n(e, &li, len, "col");
+  LLVMValueRef m = LLVMBuildSExt(e->b, em_load_at(e, e->i32, tables[last], j), e->i64, "");
+  LLVMValueRef ok = LLVMBuildAnd(e->b, inside, LLVMBuildICmp(e->b, LLVMIntSGE, m, em_i64(e, 0), ""), "");
+  /* Outside the input the load reads element 0 (never out of bounds). */
+  LLVMValueRef at = LLVMBuildSelect(e->b, ok, em_add(e, base, m), em_i64(e, 0), "");
+  LLVMValueRef val = LLVMBuildSelect(e->b, ok, em_load_at(e, et, px, at), fill, "");
+  em_store_at(e, val, et, py, em_madc(e, row, len, j));
+  em_loop_end(e, &li);
+  em_loop_end(e, &l);
+  return 0;
+}
+
+static bool takes_pad(const Node *n) { return n->op == OP_PAD; }
 static bool takes_concat(const Node *n) { return n->op == OP_CONCAT; }
 static bool takes_split(const Node *n) { return n->op == OP_SPLIT; }
 static bool takes_copy(const Node *n) { return n->op == OP_FLATTEN || n->op == OP_RESHAPE; }
@@ -178,6 +245,10 @@ const KernelSpec kernel_copy = {
     .name = "copy_ukernel", .takes = takes_copy,
     .forms = {{"copy_ukernel__<isa>", "reshape and flatten", NULL}},
     .extent = kernel_extent_numel, .emit = emit_copy};
+const KernelSpec kernel_pad = {
+    .name = "pad_ukernel", .takes = takes_pad,
+    .forms = {{"pad_ukernel__<isa>", "pad: constant (the value, quantized on u8), reflect, edge", NULL}},
+    .extent = view_rows, .emit = emit_pad};
 const KernelSpec kernel_transpose = {
     .name = "transpose_ukernel", .takes = takes_strided,
     .forms = {{"transpose_ukernel__<isa>", "transpose and slice (a strided view of the input)", NULL}},

@@ -252,6 +252,7 @@ static RefKernel kernel_for(OpKind op) {
   case OP_RESHAPE: return ref_copy;
   case OP_TRANSPOSE:
   case OP_SLICE: return ref_strided;
+  case OP_PAD: return ref_pad;
   case OP_MAXPOOL2D: return ref_maxpool2d;
   case OP_AVGPOOL2D: return ref_avgpool2d;
   case OP_GLOBAL_AVGPOOL: return ref_global_avgpool;

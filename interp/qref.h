@@ -69,6 +69,8 @@ int qref_split_u8(const Node *n, const void *const *in, void *const *out,
                   Diag *d);
 int qref_copy_u8(const Node *n, const void *const *in, void *const *out,
                  Diag *d);
+int qref_pad_u8(const Node *n, const void *const *in, void *const *out,
+                Diag *d);
 int qref_strided_u8(const Node *n, const void *const *in, void *const *out,
                     Diag *d);
 

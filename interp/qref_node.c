@@ -40,6 +40,7 @@ QRefKernel qref_kernel_for(const Node *n) {
   case OP_RESHAPE: return qref_copy_u8;
   case OP_TRANSPOSE:
   case OP_SLICE: return qref_strided_u8;
+  case OP_PAD: return qref_pad_u8;
   default: return NULL;
   }
 }

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "qref.h"
+#include "pad.h"
+#include "quant_math.h"
 #include "strided.h"
 
 static int64_t prod(const int64_t *dims, int lo, int hi) {
@@ -82,5 +84,17 @@ int qref_strided_u8(const Node *n, const void *const *in, void *const *out,
                     Diag *d) {
   (void)d;
   ir_strided_copy(n, in[0], out[0], 1);
+  return 0;
+}
+
+/* pad on u8: the fill value quantized with the result's parameters (which
+ * are the input's: pad is u8-capable only when they agree). */
+int qref_pad_u8(const Node *n, const void *const *in, void *const *out,
+                Diag *d) {
+  (void)d;
+  const QuantParams *q = n->outputs[0]->quant;
+  uint8_t fill = (uint8_t)qm_quantize((float)ir_attr_float(n, ATTR_VALUE),
+                                      q->scale[0], q->zero_point[0], 0, 255);
+  ir_pad_copy(n, in[0], out[0], 1, &fill);
   return 0;
 }

@@ -38,6 +38,8 @@ int ref_split(const Node *n, const float *const *in, float *const *out,
               Diag *d);
 int ref_copy(const Node *n, const float *const *in, float *const *out,
              Diag *d);
+int ref_pad(const Node *n, const float *const *in, float *const *out,
+            Diag *d);
 int ref_strided(const Node *n, const float *const *in, float *const *out,
                 Diag *d);
 int ref_maxpool2d(const Node *n, const float *const *in, float *const *out,

@@ -9,8 +9,11 @@
  *   half_pixel          x = (o + 0.5) / scale - 0.5
  *   pytorch_half_pixel  x = out > 1 ? (o + 0.5) / scale - 0.5 : 0
  *   align_corners       x = out > 1 ? o * (in - 1) / (out - 1) : 0
- * nearest takes floor(x) clamped to [0, in-1]; bilinear clamps x to
- * [0, in-1] and blends the two neighbours (the upper one clamped too).
+ *   tf_half_pixel_for_nn  x = (o + 0.5) / scale
+ * nearest takes floor(x) (or, by its `nearest` attribute, ceil(x),
+ * ceil(x - 0.5) for round_prefer_floor, floor(x + 0.5) for
+ * round_prefer_ceil) clamped to [0, in-1]; bilinear clamps x to [0, in-1]
+ * and blends the two neighbours (the upper one clamped too).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -30,6 +33,8 @@ static double source_coord(int coord, int64_t o, double scale, int64_t in,
     return out > 1 ? ((double)o + 0.5) / scale - 0.5 : 0.0;
   case COORD_ALIGN_CORNERS:
     return out > 1 ? (double)o * (double)(in - 1) / (double)(out - 1) : 0.0;
+  case COORD_TF_HALF_PIXEL_FOR_NN:
+    return ((double)o + 0.5) / scale;
   default:
     QCC_DIE("resize: coord enum %d unknown", coord);
   }
@@ -42,12 +47,21 @@ void ref_resize_plan_free(ResizePlan *p) {
 
 /* One axis: for output index o, neighbours lo[o] <= hi[o] and the weight
  * of hi (nearest: lo == hi, weight 0). */
-static void plan_axis(int mode, int coord, double scale, int64_t in,
-                      int64_t out, ResizeAxis *ax) {
+static double nearest_pixel(int nearest, double x) {
+  switch (nearest) {
+  case NEAREST_CEIL: return ceil(x);
+  case NEAREST_ROUND_PREFER_FLOOR: return ceil(x - 0.5);
+  case NEAREST_ROUND_PREFER_CEIL: return floor(x + 0.5);
+  default: return floor(x);
+  }
+}
+
+static void plan_axis(int mode, int nearest, int coord, double scale,
+                      int64_t in, int64_t out, ResizeAxis *ax) {
   for (int64_t o = 0; o < out; o++) {
     double x = source_coord(coord, o, scale, in, out);
     if (mode == RESIZE_NEAREST) {
-      double f = floor(x);
+      double f = nearest_pixel(nearest, x);
       /* Clamp in double first: a far-out coordinate must not overflow the
        * conversion to an integer. */
       f = f < 0 ? 0 : f > (double)(in - 1) ? (double)(in - 1) : f;
@@ -92,8 +106,11 @@ int ref_resize_plan(const Node *n, ResizePlan *p, Diag *d) {
     QCC_DIE("out of memory");
   p->h = (ResizeAxis){p->idx, p->idx + cells, p->frac};
   p->w = (ResizeAxis){p->idx + OH, p->idx + cells + OH, p->frac + OH};
-  plan_axis(p->mode, coord, sh, H, OH, &p->h);
-  plan_axis(p->mode, coord, sw, W, OW, &p->w);
+  int nearest = ir_node_attr(n, ATTR_NEAREST)
+                    ? (int)ir_attr_int(n, ATTR_NEAREST)
+                    : NEAREST_FLOOR;
+  plan_axis(p->mode, nearest, coord, sh, H, OH, &p->h);
+  plan_axis(p->mode, nearest, coord, sw, W, OW, &p->w);
   return 0;
 }
 

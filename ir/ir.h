@@ -118,6 +118,15 @@ enum {
   COORD_HALF_PIXEL = 1,
   COORD_ALIGN_CORNERS = 2,
   COORD_PYTORCH_HALF_PIXEL = 3,
+  COORD_TF_HALF_PIXEL_FOR_NN = 4,
+};
+/* AK_ENUM values of resize's `nearest`: how a source coordinate becomes a
+ * pixel (ONNX's nearest_mode). */
+enum {
+  NEAREST_FLOOR = 0,
+  NEAREST_CEIL = 1,
+  NEAREST_ROUND_PREFER_FLOOR = 2,
+  NEAREST_ROUND_PREFER_CEIL = 3,
 };
 
 const OpInfo *op_info(OpKind op);

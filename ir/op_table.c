@@ -15,10 +15,14 @@
 #define DEF4(a, b, c, d) 4, {a, b, c, d}
 
 static const char *const resize_modes[] = {"nearest", "bilinear", NULL};
+static const char *const pad_modes[] = {"constant", "reflect", "edge", NULL};
 static const char *const observer_kinds[] = {"minmax", "moving_minmax",
                                             "histogram", NULL};
 static const char *const resize_coords[] = {
-    "asymmetric", "half_pixel", "align_corners", "pytorch_half_pixel", NULL};
+    "asymmetric", "half_pixel", "align_corners", "pytorch_half_pixel",
+    "tf_half_pixel_for_nn", NULL};
+static const char *const nearest_modes[] = {
+    "floor", "ceil", "round_prefer_floor", "round_prefer_ceil", NULL};
 
 /* {key, kind, min_count, max_count, required, defaults, enum_names} */
 static const AttrSpec conv2d_attrs[] = {
@@ -74,6 +78,8 @@ static const AttrSpec resize_attrs[] = {
     {ATTR_SIZE, AK_INTS, 2, 2, false, NO_DEFAULT, NULL},
     {ATTR_MODE, AK_ENUM, 1, 1, false, DEF1(RESIZE_NEAREST), resize_modes},
     {ATTR_COORD, AK_ENUM, 1, 1, false, NO_DEFAULT, resize_coords},
+    /* Absent: floor (the format's rule); nearest mode only. */
+    {ATTR_NEAREST, AK_ENUM, 1, 1, false, NO_DEFAULT, nearest_modes},
 };
 static const AttrSpec reshape_attrs[] = {
     {ATTR_SHAPE, AK_INTS, 1, QCC_MAX_RANK, true, NO_DEFAULT, NULL},
@@ -88,6 +94,13 @@ static const AttrSpec slice_attrs[] = {
     {ATTR_ENDS, AK_INTS, 1, QCC_MAX_RANK, true, NO_DEFAULT, NULL},
     {ATTR_AXES, AK_INTS, 1, QCC_MAX_RANK, false, NO_DEFAULT, NULL},
     {ATTR_STEPS, AK_INTS, 1, QCC_MAX_RANK, false, NO_DEFAULT, NULL},
+};
+/* ONNX Pad: pads [begin per axis..., end per axis...] (negative crops),
+ * mode (PAD_CONSTANT... in pad.h), the constant's value. */
+static const AttrSpec pad_attrs[] = {
+    {ATTR_PADS, AK_INTS, 2, 2 * QCC_MAX_RANK, true, NO_DEFAULT, NULL},
+    {ATTR_MODE, AK_ENUM, 1, 1, false, DEF1(0), pad_modes},
+    {ATTR_VALUE, AK_FLOAT, 1, 1, false, DEF1(0), NULL},
 };
 static const AttrSpec pow_attrs[] = {
     {ATTR_EXPONENT, AK_FLOAT, 1, 1, true, NO_DEFAULT, NULL},
@@ -145,6 +158,7 @@ static const struct {
     [OP_TRANSPOSE] = {ATTRS(transpose_attrs)},
     [OP_SLICE] = {ATTRS(slice_attrs)},
     [OP_POW] = {ATTRS(pow_attrs)},
+    [OP_PAD] = {ATTRS(pad_attrs)},
     [OP_SOFTMAX] = {ATTRS(softmax_attrs)},
     [OP_OBSERVE] = {ATTRS(observe_attrs)},
     [OP_QCONV2D] = {ATTRS(qconv2d_attrs)},

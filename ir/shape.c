@@ -5,6 +5,7 @@
  * Negative axes are normalized in place, so later stages see 0..rank-1.
  * All shape arithmetic is overflow-checked. */
 #include "ir.h"
+#include "pad.h"
 #include "strided.h"
 #include "window.h"
 
@@ -549,6 +550,12 @@ static int infer_shapes(Graph *g, Node *n, Diag *d) {
     return infer_reshape(n, d);
   case OP_TRANSPOSE:
     return infer_transpose(n, d);
+  case OP_PAD: {
+    int64_t dims[QCC_MAX_RANK];
+    if (ir_pad_infer(n, dims, d))
+      return -1;
+    return set_output(n, 0, x->rank, dims, d);
+  }
   case OP_SLICE: {
     int64_t start[QCC_MAX_RANK], step[QCC_MAX_RANK], len[QCC_MAX_RANK];
     if (ir_slice_infer(n, start, step, len, d))

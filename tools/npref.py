@@ -320,7 +320,16 @@ def _src_coords(out_len, in_len, scale, coord):
         if out_len > 1:
             return o * (in_len - 1) / (out_len - 1)
         return np.zeros_like(o)
+    if coord == "tf_half_pixel_for_nn":
+        return (o + 0.5) / scale
     raise ModelError("resize: unknown coord %r" % (coord,))
+
+
+# resize's `nearest`: ONNX's nearest_mode (round_prefer_floor rounds halves
+# down, round_prefer_ceil up).
+_NEAREST = {"floor": np.floor, "ceil": np.ceil,
+            "round_prefer_floor": lambda v: np.ceil(v - 0.5),
+            "round_prefer_ceil": lambda v: np.floor(v + 0.5)}
 
 
 def op_resize(ins, attrs, nout):
@@ -345,8 +354,9 @@ def op_resize(ins, attrs, nout):
     ys = _src_coords(oh, h, sh, coord)
     xs = _src_coords(ow, w, sw, coord)
     if mode == "nearest":
-        iy = np.clip(np.floor(ys).astype(np.int64), 0, h - 1)
-        ix = np.clip(np.floor(xs).astype(np.int64), 0, w - 1)
+        pick = _NEAREST[attrs.get("nearest", "floor")]
+        iy = np.clip(pick(ys).astype(np.int64), 0, h - 1)
+        ix = np.clip(pick(xs).astype(np.int64), 0, w - 1)
         return [x[:, :, iy][:, :, :, ix]]
     ys = np.clip(ys, 0.0, h - 1)
     xs = np.clip(xs, 0.0, w - 1)
@@ -386,6 +396,24 @@ def op_reshape(ins, attrs, nout):
         raise ModelError("reshape: %s has %d elements, %s does not"
                          % (x.shape, x.size, shape))
     return [x.reshape(shape)]
+
+
+def op_pad(ins, attrs, nout):
+    """ONNX Pad (constant, reflect, edge): NumPy's pad of the positive
+    amounts, then the negative ones cropped."""
+    x = ins[0]
+    r = x.ndim
+    p = [int(v) for v in attrs["pads"]]
+    if len(p) != 2 * r:
+        raise ModelError("pad: %d pads for rank %d" % (len(p), r))
+    mode = attrs.get("mode", "constant")
+    widths = [(max(p[i], 0), max(p[i + r], 0)) for i in range(r)]
+    if mode == "constant":
+        y = np.pad(x, widths, constant_values=float(attrs.get("value", 0.0)))
+    else:
+        y = np.pad(x, widths, mode=mode)
+    return [y[tuple(slice(max(-p[i], 0), y.shape[i] - max(-p[i + r], 0))
+                    for i in range(r))]]
 
 
 def op_slice(ins, attrs, nout):
@@ -434,6 +462,7 @@ OPS = {
     "reshape": op_reshape,
     "transpose": op_transpose,
     "slice": op_slice,
+    "pad": op_pad,
     "softmax": op_softmax,
 }
 OPS.update({name: op_unary(fn) for name, fn in UNARY.items()})

@@ -899,6 +899,51 @@ class ConvertersMixin:
             self.emit(self.nname(n), "reshape", [last], [out],
                       {"shape": shape})
 
+    def op_Pad(self, n, a):
+        """pad (constant, reflect, edge), with constant pads, value and
+        axes; a Pad of zeros that only Convs read became their padding
+        (onnx_patterns.match_pad) and does not get here."""
+        self.check_float(n.input[0])
+        xs = list(self.shp(n.input[0]))
+        r = len(xs)
+        mode = a.get("mode", "constant")
+        if mode not in ("constant", "reflect", "edge"):
+            raise Unsupported("mode %s (qcc pads constant, reflect or edge)"
+                              % mode)
+        if self.opset < 11:
+            pads = list(a.get("pads", a.get("paddings", [])))
+            value = float(a.get("value", 0.0))
+        else:
+            pads = self.const_ints(n, 1, "pads")
+            value = 0.0
+            if len(n.input) > 2 and n.input[2]:
+                if not self.is_const(n.input[2]):
+                    raise Unsupported("constant_value must be a constant")
+                value = float(self.cval(n.input[2]).reshape(-1)[0])
+            axes = self.const_ints(n, 3, "axes")
+            if axes is not None and pads is not None:
+                full = [0] * (2 * r)
+                k = len(axes)
+                for i, ax in enumerate(axes):
+                    ax = self.axis(ax, r)
+                    full[ax], full[ax + r] = pads[i], pads[i + k]
+                pads = full
+        if pads is None or len(pads) != 2 * r:
+            raise BadNode("pads of %d entries for rank %d"
+                          % (len(pads or []), r))
+        for i in range(r):
+            if xs[i] + pads[i] + pads[i + r] < 1:
+                raise BadNode("pads leave axis %d empty" % i)
+            if mode == "reflect" and max(pads[i], pads[i + r]) >= xs[i]:
+                raise Unsupported("reflect pads of axis %d are not smaller "
+                                  "than its size %d" % (i, xs[i]))
+        attrs = {"pads": [int(v) for v in pads]}
+        if mode != "constant":
+            attrs["mode"] = mode
+        elif value != 0.0:
+            attrs["value"] = float(np.float32(value))
+        self.simple(n, "pad", attrs)
+
     def reshape_transpose_reshape(self, n, mid, perm, final):
         x, out = self.use(n.input[0]), self.define(n.output[0])
         t1 = self.fresh_tensor(out + ":split")
@@ -1048,7 +1093,9 @@ class ConvertersMixin:
             raise Unsupported("mode %s (the format has nearest and bilinear)"
                               % mode)
         if coord not in ("asymmetric", "half_pixel", "align_corners",
-                         "pytorch_half_pixel"):
+                         "pytorch_half_pixel") and not (
+                             mode == "nearest" and
+                             coord == "tf_half_pixel_for_nn"):
             raise Unsupported("coordinate_transformation_mode %s (the format "
                               "has asymmetric, half_pixel, align_corners and "
                               "pytorch_half_pixel)" % coord)
@@ -1091,6 +1138,8 @@ class ConvertersMixin:
         forms.append(("size", [out[i] / xs[2 + i] for i in range(2)]))
         coords = [coord] + [c for c in FORMAT_COORDS if c != coord]
         first_why, chosen = None, None
+        if coord == "tf_half_pixel_for_nn":
+            coords = []  # qcc's own: below
         for c in coords:
             for form, fhw in forms:
                 why = None
@@ -1105,9 +1154,25 @@ class ConvertersMixin:
                     break
             if chosen:
                 break
-        if chosen is None:
-            raise Unsupported(first_why + "; no coordinate mode of the "
-                              "format matches at this size")
+        exact = None
+        if chosen is None and mode == "nearest" and not (
+                coord == "align_corners" and scales is not None and
+                any(xs[2 + i] * hw[i] != out[i] for i in range(2))):
+            # No floor form matches: ONNX's own coordinate and nearest
+            # rule, which qcc's resize also has (its `nearest` attribute).
+            exact = {"scale": hw} if scales is not None else {"size": out}
+            exact.update(mode="nearest", coord=coord)
+            if nearest != "floor":
+                exact["nearest"] = nearest
+        if chosen is None and exact is None:
+            raise Unsupported((first_why or "coordinate mode %s" % coord) +
+                              "; no coordinate mode of the format matches "
+                              "at this size")
+        if exact is not None:
+            self.check_float(n.input[0])
+            self.emit(self.nname(n), "resize", [self.use(n.input[0])],
+                      [self.define(n.output[0])], exact)
+            return
         c, form = chosen
         attrs = {"scale": hw} if form == "scale" else {"size": out}
         attrs["mode"] = fmt_mode
@@ -1144,10 +1209,7 @@ UNSUPPORTED_WHY = {
     "QLinearMatMul": "integer-domain op (use a QDQ model)",
     "ConvInteger": "integer-domain op (use a QDQ model)",
     "MatMulInteger": "integer-domain op (use a QDQ model)",
-    "ConvTranspose": "not in the model format (no transposed convolution)",
     "Shape": "the shape of its input is not static",
-    "Pad": "not in the model format (a Pad of zeros on H and W that only "
-           "Convs read becomes their padding)",
 }
 
 

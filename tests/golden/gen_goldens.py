@@ -217,7 +217,20 @@ def resize_source(coord, n_out, n_in, scale):
         return (o + 0.5) / scale - 0.5 if n_out > 1 else np.zeros(1)
     if coord == "align_corners":
         return o * (n_in - 1) / (n_out - 1) if n_out > 1 else np.zeros(1)
+    if coord == "tf_half_pixel_for_nn":
+        return (o + 0.5) / scale
     raise ValueError(coord)
+
+
+def nearest_pixel(rule, v):
+    """ONNX's nearest_mode: a half rounds down (round_prefer_floor) or up."""
+    if rule == "ceil":
+        return np.ceil(v)
+    if rule in ("round_prefer_floor", "round_prefer_ceil"):
+        r = np.floor(v + 0.5)
+        half = (v - np.floor(v)) == 0.5
+        return np.where(half, np.floor(v) if rule == "round_prefer_floor" else np.ceil(v), r)
+    return np.floor(v)
 
 
 def np_resize(x, a):
@@ -233,8 +246,9 @@ def np_resize(x, a):
     xs = x.astype(F64)
     src = [resize_source(coord, out[i], (h, w)[i], scales[i]) for i in range(2)]
     if mode == "nearest":
-        iy = np.clip(np.floor(src[0]), 0, h - 1).astype(int)
-        ix = np.clip(np.floor(src[1]), 0, w - 1).astype(int)
+        rule = a.get("nearest", "floor")
+        iy = np.clip(nearest_pixel(rule, src[0]), 0, h - 1).astype(int)
+        ix = np.clip(nearest_pixel(rule, src[1]), 0, w - 1).astype(int)
         return xs[:, :, iy][:, :, :, ix]
     sy = np.clip(src[0], 0, h - 1)
     sx = np.clip(src[1], 0, w - 1)
@@ -322,12 +336,34 @@ def evaluate(op, attrs, args, n_out):
         ys = [np.transpose(args[0], a["perm"])]
     elif op == "slice":
         ys = [np_slice(args[0], a)]
+    elif op == "pad":
+        ys = [np_pad(args[0], a)]
     elif op == "softmax":
         ys = [np_softmax(args[0], a)]
     else:
         raise ValueError("no NumPy reference for " + op)
     assert len(ys) == n_out, (op, len(ys), n_out)
     return [np.ascontiguousarray(y, dtype=F32) for y in ys]
+
+
+def np_pad(x, a):
+    """ONNX Pad by index arrays: along each axis, output i reads input
+    i - begin, mirrored (reflect) or clamped (edge) outside, or the value
+    (constant); tools/npref.py uses np.pad instead."""
+    r, p = x.ndim, a["pads"]
+    mode = a.get("mode", "constant")
+    y, keep = x.astype(F64), np.ones(x.shape, bool)
+    for ax in range(r):
+        dim = x.shape[ax]
+        src = np.arange(-p[ax], dim + p[ax + r])
+        if mode == "reflect":
+            src = np.where(src < 0, -src, np.where(src >= dim, 2 * (dim - 1) - src, src))
+        elif mode == "edge":
+            src = np.clip(src, 0, dim - 1)
+        inside = ((src >= 0) & (src < dim)).reshape([-1 if i == ax else 1 for i in range(r)])
+        y = np.take(y, np.clip(src, 0, dim - 1), axis=ax)
+        keep = np.take(keep, np.clip(src, 0, dim - 1), axis=ax) & inside
+    return np.where(keep, y, a.get("value", 0.0))
 
 
 def np_slice(x, a):
@@ -824,6 +860,30 @@ def resize_case(c, shape, attrs):
     c.output(c.node("resize", [c.input("x", c.randn(*shape))], "y", attrs))
 
 
+@case(831, "nearest ceil with half_pixel, upsampling sizes 4 -> 8 (ONNX's nearest_mode)")
+def resize_nearest_ceil(c):
+    resize_case(c, (1, 1, 4, 4), {"size": [8, 8], "mode": "nearest", "coord": "half_pixel",
+                                  "nearest": "ceil"})
+
+
+@case(832, "nearest round_prefer_ceil with asymmetric, sizes 4 -> 7 x 8")
+def resize_nearest_round_ceil(c):
+    resize_case(c, (1, 2, 4, 4), {"size": [7, 8], "mode": "nearest", "coord": "asymmetric",
+                                  "nearest": "round_prefer_ceil"})
+
+
+@case(833, "nearest round_prefer_floor with half_pixel, downsampling 6 -> 4 (halves round down)")
+def resize_nearest_round_floor(c):
+    resize_case(c, (1, 1, 6, 6), {"size": [4, 3], "mode": "nearest", "coord": "half_pixel",
+                                  "nearest": "round_prefer_floor"})
+
+
+@case(834, "nearest tf_half_pixel_for_nn, downsampling sizes 4 -> 3")
+def resize_nearest_tf_nn(c):
+    resize_case(c, (1, 1, 4, 4), {"size": [3, 3], "mode": "nearest",
+                                  "coord": "tf_half_pixel_for_nn"})
+
+
 @case(801, "nearest, scale 2, asymmetric (default coord)")
 def resize_nearest_scale2(c): resize_case(c, (1, 2, 3, 4), {"scale": [2.0, 2.0]})
 
@@ -931,6 +991,24 @@ def slice_clamped(c):
     x = c.input("x", c.randn(2, 3, 4))
     c.output(c.node("slice", [x], "y", {"starts": [1, 0], "ends": [1000, 3]}),
              c.node("slice", [x], "z", {"starts": [-9, 1, 1], "ends": [2, 3, 4], "steps": [1, 1, 2]}))
+
+
+@case(913, "pad: constant 1.5 on H and W, a negative pad cropping W's end")
+def pad_constant(c):
+    c.output(c.node("pad", [c.input("x", c.randn(1, 2, 3, 4))], "y",
+                    {"pads": [0, 0, 1, 2, 0, 0, 2, -1], "value": 1.5}))
+
+
+@case(914, "pad: reflect by up to the axis size minus one, batch 2")
+def pad_reflect(c):
+    c.output(c.node("pad", [c.input("x", c.randn(2, 3, 4, 5))], "y",
+                    {"pads": [0, 0, 3, 1, 0, 0, 2, 4], "mode": "reflect"}))
+
+
+@case(915, "pad: edge, on a channel axis too")
+def pad_edge(c):
+    c.output(c.node("pad", [c.input("x", c.randn(1, 3, 2, 3))], "y",
+                    {"pads": [0, 1, 2, 0, 0, 2, 0, 3], "mode": "edge"}))
 
 
 @case(911, "softmax on axis 1 of NCHW")

@@ -434,6 +434,11 @@ static Graph *build_everything(void) {
                 ints_attr(g, ATTR_AXES, AK_INTS, 2, I64(1), I64(2)),
                 ints_attr(g, ATTR_STEPS, AK_INTS, 2, I64(-2), I64(1))};
   t = node(g, OP_SLICE, "slice", &t, 1, "sl", sl, 4);
+  Attr pd[3] = {ints_attr(g, ATTR_PADS, AK_INTS, 6, I64(0), I64(1), I64(0),
+                          I64(0), I64(-1), I64(2)),
+                ints_attr(g, ATTR_MODE, AK_ENUM, 1, I64(2)),
+                floats_attr(g, ATTR_VALUE, AK_FLOAT, 1, 0.0)};
+  t = node(g, OP_PAD, "pad", &t, 1, "pd", pd, 3);
   Attr ex = floats_attr(g, ATTR_EXPONENT, AK_FLOAT, 1, 3.0);
   t = node(g, OP_POW, "pow", &t, 1, "pw", &ex, 1);
   int64_t wtd[4] = {3, 2, 2, 2};
@@ -531,6 +536,7 @@ static void test_round_trip_everything(void **state) {
       "false}",
       "{scale = [2, 2], mode = bilinear, coord = pytorch_half_pixel}",
       "{size = [8, 8], mode = nearest, coord = asymmetric}",
+      "{pads = [0, 1, 0, 0, -1, 2], mode = edge, value = 0}",
       "{shape = [1, -1, 5]}",
       "  const %k : f32[] = dense<[1e-38]>\n",
       "  const %i8.small : i8[4] = dense<[-128, 127, 0, -1]>\n",
