@@ -59,6 +59,7 @@ IN_SCOPE = [
     r"test_convtranspose.*", r"test_neg.*", r"test_abs", r"test_sqrt.*",
     r"test_reciprocal.*", r"test_log", r"test_log_example", r"test_softplus.*",
     r"test_div.*", r"test_prelu.*", r"test_instancenorm.*",
+    r"test_constant_pad", r"test_edge_pad", r"test_reflect_pad",
 ]
 
 # What the model format cannot express (the importer must reject these as
@@ -70,13 +71,6 @@ EXPECTED_SKIPS = {
                               "bilinear)",
     r"test_resize_tf_crop_and_resize":
         "coordinate mode tf_crop_and_resize (not in the format)",
-    r"test_resize_downsample_sizes_nearest_tf_half_pixel_for_nn":
-        "coordinate mode tf_half_pixel_for_nn (not in the format)",
-    r"test_resize_upsample_sizes_nearest_ceil_half_pixel":
-        "nearest_mode ceil picks other pixels than the format's floor",
-    r"test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric":
-        "nearest_mode round_prefer_ceil picks other pixels than the "
-        "format's floor",
     r"test_resize_downsample_scales_linear_align_corners":
         "align_corners where in * scale (4 * 0.6 = 2.4) is not the output "
         "size: ONNX's reference divides by the unrounded length, the format "
@@ -104,7 +98,7 @@ PARAM_INPUTS = {
     "QuantizeLinear": {1, 2}, "DequantizeLinear": {1, 2},
     "QLinearConv": {1, 2, 3, 4, 5, 6, 7, 8}, "Squeeze": {1},
     "Unsqueeze": {1}, "Dropout": {1, 2}, "Slice": {1, 2, 3, 4},
-    "Gather": {1}, "Tile": {1}, "ReduceMean": {1}, "Pow": {1},
+    "Gather": {1}, "Tile": {1}, "ReduceMean": {1}, "Pow": {1}, "Pad": {1, 2},
     "ConvTranspose": {1, 2}, "PRelu": {1},
     "InstanceNormalization": {1, 2},
 }

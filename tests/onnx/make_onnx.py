@@ -262,6 +262,36 @@ def decomposed():
                    init("one", np.float32(1))]), {"x": x}, {"y": y})
 
 
+def pads():
+    """Pad in its three modes (opset 13: pads and constant_value inputs):
+    reflect and edge on H and W, constant 0.5 with a negative pad cropping;
+    a Pad of zeros that only a Conv reads still becomes its padding."""
+    x = rand(1, 2, 4, 5)
+    W = rand(3, 2, 3, 3)
+    i64 = lambda name, v: init(name, np.array(v, dtype=np.int64))
+    inits = [i64("p_reflect", [0, 0, 2, 1, 0, 0, 1, 3]),
+             i64("p_edge", [0, 1, 1, 0, 0, 0, 2, 2]),
+             i64("p_const", [0, 0, 1, -1, 0, 0, -2, 2]),
+             i64("p_conv", [0, 0, 1, 1, 0, 0, 1, 1]),
+             init("half", np.float32(0.5)), init("W", W)]
+    nodes = [h.make_node("Pad", ["x", "p_reflect"], ["r"], name="reflect",
+                         mode="reflect"),
+             h.make_node("Pad", ["x", "p_edge"], ["e"], name="edge",
+                         mode="edge"),
+             h.make_node("Pad", ["x", "p_const", "half"], ["k"],
+                         name="constant"),
+             h.make_node("Pad", ["x", "p_conv"], ["z"], name="zeros"),
+             h.make_node("Conv", ["z", "W"], ["c"], name="conv")]
+    x64 = x.astype(np.float64)
+    k = np.pad(x64, ((0, 0), (0, 0), (1, 0), (0, 2)), constant_values=0.5)
+    out = {"r": np.pad(x64, ((0, 0), (0, 0), (2, 1), (1, 3)), mode="reflect"),
+           "e": np.pad(x64, ((0, 0), (1, 0), (1, 2), (0, 2)), mode="edge"),
+           "k": k[:, :, :-2, 1:],  # the negative pads crop
+           "c": conv2d(x, W, None, (1, 1), (1, 1, 1, 1))}
+    return (model(nodes, [("x", [1, 2, 4, 5])], list(out), inits), {"x": x},
+            out)
+
+
 def clip():
     """Clip, input form (opset 13): min and max, min only (0: relu), max
     only; min and max are constants (initializers and a Constant node)."""
@@ -419,7 +449,7 @@ def fold():
 KINDS = {f.__name__: f for f in (gemm, conv_same, silu, clip, clip6, split,
                                  split11, unsupported, qdq, fold,
                                  upsample, activations, movement,
-                                 decomposed)}
+                                 decomposed, pads)}
 
 
 def npy_name(name):
