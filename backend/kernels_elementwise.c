@@ -48,22 +48,28 @@ static LLVMValueRef dsel(Emit *e, LLVMRealPredicate pred, LLVMValueRef p,
                          LLVMValueRef q, LLVMValueRef t, LLVMValueRef f) {
   return LLVMBuildSelect(e->b, LLVMBuildFCmp(e->b, pred, p, q, ""), t, f, "");
 }
-static LLVMValueRef dlibm(Emit *e, const char *name, LLVMValueRef x) {
-  LLVMTypeRef ft = LLVMFunctionType(e->f64, &e->f64, 1, 0);
+/* A libm call LLVM must not rewrite (pow(x, -1) into 1 / x, sqrt into
+ * sqrtsd, ...): the interpreter calls the very same function. */
+static LLVMValueRef libm_call(Emit *e, const char *name, LLVMValueRef *args,
+                              unsigned n) {
+  LLVMTypeRef params[2] = {e->f64, e->f64};
+  LLVMTypeRef ft = LLVMFunctionType(e->f64, params, n, 0);
   LLVMValueRef fn = LLVMGetNamedFunction(e->mod, name);
   if (!fn)
     fn = LLVMAddFunction(e->mod, name, ft);
-  return LLVMBuildCall2(e->b, ft, fn, &x, 1, "");
+  LLVMValueRef call = LLVMBuildCall2(e->b, ft, fn, args, n, "");
+  unsigned kind = LLVMGetEnumAttributeKindForName("nobuiltin", 9);
+  LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
+                           LLVMCreateEnumAttribute(e->ctx, kind, 0));
+  return call;
+}
+static LLVMValueRef dlibm(Emit *e, const char *name, LLVMValueRef x) {
+  return libm_call(e, name, &x, 1);
 }
 
 static LLVMValueRef dpow(Emit *e, LLVMValueRef x, LLVMValueRef y) {
-  LLVMTypeRef args[2] = {e->f64, e->f64};
-  LLVMTypeRef ft = LLVMFunctionType(e->f64, args, 2, 0);
-  LLVMValueRef fn = LLVMGetNamedFunction(e->mod, "pow");
-  if (!fn)
-    fn = LLVMAddFunction(e->mod, "pow", ft);
   LLVMValueRef v[2] = {x, y};
-  return LLVMBuildCall2(e->b, ft, fn, v, 2, "");
+  return libm_call(e, "pow", v, 2);
 }
 
 static LLVMValueRef unary_in_double(Emit *e, const Node *n, LLVMValueRef v) {

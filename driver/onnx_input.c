@@ -140,7 +140,8 @@ static bool is_executable_file(const char *path) {
 static int python_candidates(char out[][PATH_MAX], int cap) {
   int n = 0;
   const char *forced = getenv("QCC_PYTHON");
-  if (forced && forced[0]) {
+  bool bare = forced && forced[0] && !strchr(forced, '/');
+  if (forced && forced[0] && !bare) {
     snprintf(out[n++], PATH_MAX, "%s", forced);
     return n;
   }
@@ -150,7 +151,8 @@ static int python_candidates(char out[][PATH_MAX], int cap) {
   for (char *save = NULL, *dir = copy ? strtok_r(copy, ":", &save) : NULL;
        dir && n < cap - 1; dir = strtok_r(NULL, ":", &save)) {
     char cand[PATH_MAX];
-    int len = snprintf(cand, sizeof cand, "%s/python3", dir[0] ? dir : ".");
+    int len = snprintf(cand, sizeof cand, "%s/%s", dir[0] ? dir : ".",
+                       bare ? forced : "python3");
     if (len < 0 || (size_t)len >= sizeof cand || !is_executable_file(cand))
       continue;
     char real[PATH_MAX];
@@ -165,6 +167,11 @@ static int python_candidates(char out[][PATH_MAX], int cap) {
     snprintf(out[n++], PATH_MAX, "%s", cand);
   }
   free(copy);
+  if (bare) { /* QCC_PYTHON=python3.11: that name on PATH, nothing else */
+    if (n == 0)
+      snprintf(out[n++], PATH_MAX, "%s", forced);
+    return 1;
+  }
   char real[PATH_MAX];
   if (is_executable_file(debian_python) && realpath(debian_python, real)) {
     bool seen = false;
@@ -290,7 +297,7 @@ static int import_target(const char *onnx, char *out, size_t cap) {
   base = base ? base + 1 : onnx;
   size_t stem = strlen(base) - 5; /* without ".onnx" */
   snprintf(out, cap, "%s/%.*s.yaml", import_opts.temp_dir,
-           (int)(stem ? stem : 0), stem ? base : "model");
+           stem ? (int)stem : 5, stem ? base : "model");
   return 0;
 }
 
@@ -301,7 +308,7 @@ Graph *driver_import_model(const char *sub, const char *onnx) {
                        "import: %s", strerror(errno));
     return NULL;
   }
-  char *args[4 + 2 * MAX_SHAPES];
+  char *args[5 + 2 * MAX_SHAPES]; /* model, -o, yaml, --name, name, shapes */
   int k = 0;
   args[k++] = (char *)onnx;
   args[k++] = (char *)"-o";

@@ -507,7 +507,11 @@ static int write_report(const QuantCli *q, const Graph *float_g, Graph *g,
                                                 : quant_report_markdown(&r);
     rc = output_set_write(q->outputs, q->report, text, strlen(text), &d);
     free(text);
-    if (!rc && r.samples)
+    if (!rc && r.samples && isnan(r.output_sqnr_db))
+      fprintf(stderr, "qcc %s: model output SQNR undefined (the float "
+              "outputs are not all finite) on %d calibration samples; report "
+              "written to %s\n", sub, r.samples, q->report);
+    else if (!rc && r.samples)
       fprintf(stderr, "qcc %s: model output SQNR %.1f dB on %d calibration "
               "samples; report written to %s\n", sub, r.output_sqnr_db,
               r.samples, q->report);

@@ -107,6 +107,9 @@ static int infer_conv_transpose(Node *n, Diag *d) {
   if (w->dims[0] != C)
     return NODE_ERR(d, n, "weight has %lld input channels, input has %lld",
                     (long long)w->dims[0], (long long)C);
+  if (w->dims[2] > (1 << 20) || w->dims[3] > (1 << 20))
+    return NODE_ERR(d, n, "kernel %lldx%lld is too large",
+                    (long long)w->dims[2], (long long)w->dims[3]);
   int64_t O = w->dims[1] * groups, dims[4] = {x->dims[0], O, 0, 0};
   for (int a = 0; a < 2; a++) {
     int64_t lo = pad[a], hi = pad[cp == 4 ? a + 2 : a];

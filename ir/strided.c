@@ -65,9 +65,11 @@ int ir_slice_infer(const Node *n, int64_t *start, int64_t *step,
       e = clamp64(e, -1, dim - 1);
     }
     int64_t span = s > 0 ? e - b : b - e, as = s > 0 ? s : -s;
-    len[a] = span <= 0 ? 0 : (span + as - 1) / as;
+    len[a] = span <= 0 ? 0 : 1 + (span - 1) / as; /* no overflow near 2^63 */
     start[a] = len[a] ? b : 0;
-    step[a] = s;
+    /* One element (or none) needs no step: a huge one would overflow the
+     * view's stride. */
+    step[a] = len[a] > 1 ? s : 1;
   }
   return 0;
 }

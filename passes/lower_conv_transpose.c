@@ -66,6 +66,12 @@ static int lower_one(Graph *g, Node *n, Diag *d) {
   while ((W + Mw - 1 + ew) * sw < pl + OW)
     ew++;
   int64_t Hc = H + Mh - 1 + eh, Wc = W + Mw - 1 + ew;
+  /* The phases' conv has groups * sh * sw * Cg output channels: a stride
+   * far beyond the kernel would make it huge (and mostly zero). */
+  if (sh * sw > (1 << 12) || groups * sh * sw * Cg > (1 << 24))
+    return ir_node_error(d, n, "stride %lldx%lld is too large to compile "
+                         "(%lld phases of %lld channels)", (long long)sh,
+                         (long long)sw, (long long)(sh * sw), (long long)O);
   int64_t Oc = groups * sh * sw * Cg;
 
   int64_t wd[4] = {Oc, CG, Mh, Mw}, bd[1] = {Oc};

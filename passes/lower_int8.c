@@ -279,7 +279,9 @@ static Tensor *make_table(Graph *g, const Node *n, float s_in, int32_t z_in,
     double x = (double)(k - z_in) * (double)s_in;
     double y = nearbyint(ir_unary_eval(n, x) / (double)qy->scale[0]) +
                qy->zero_point[0];
-    tab[k] = (uint8_t)(y < 0 ? 0 : y > 255 ? 255 : y);
+    /* A level outside the op's domain (log or sqrt of a negative) is NaN:
+     * code 0, so that the table is defined. */
+    tab[k] = (uint8_t)(isnan(y) ? 0 : y < 0 ? 0 : y > 255 ? 255 : y);
   }
   return t;
 }

@@ -1011,6 +1011,13 @@ def pad_edge(c):
                     {"pads": [0, 1, 2, 0, 0, 2, 0, 3], "mode": "edge"}))
 
 
+@case(910, "slice: steps far past the dim (one element, no overflow), stepping back too")
+def slice_huge_step(c):
+    x = c.input("x", c.randn(1, 3, 4, 5))
+    c.output(c.node("slice", [x], "y", {"starts": [1, 4], "ends": [3, 0],
+                                        "axes": [1, 3], "steps": [2 ** 62, -(2 ** 62)]}))
+
+
 @case(911, "softmax on axis 1 of NCHW")
 def softmax_axis1(c):
     c.output(c.node("softmax", [c.input("x", c.randn(1, 4, 2, 3, scale=2.0))], "y", {"axis": 1}))
